@@ -1,0 +1,94 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Unit
+
+from .models import Case, Enterprise, PartyMember, Survey
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        # <input type=date> always wants ISO dates, whatever the locale.
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+
+def _date_field(label, required=True):
+    return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+class EnterpriseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or tax code"), required=False, max_length=200)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    enterprise_type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *Enterprise.Type.choices]
+    )
+    operating_status = forms.ChoiceField(
+        label=_("Operating status"), required=False,
+        choices=[("", _("All statuses")), *Enterprise.OperatingStatus.choices],
+    )
+    case_state = forms.ChoiceField(
+        label=_("Case state"), required=False, choices=[("", _("All states")), *Case.State.choices]
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProposalStartForm(NoteForm):
+    owner_initiative = forms.BooleanField(label=_("The owner applied on their own initiative"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SurveyForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Survey.Kind.choices)
+    surveyed_on = _date_field(_("Surveyed on"))
+    worker_count = forms.IntegerField(label=_("Number of workers"), required=False, min_value=0)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["surveyed_on"].initial = timezone.localdate()
+
+
+class ApproveForm(forms.Form):
+    decision_number = forms.CharField(label=_("Decision number"), max_length=64)
+    decision_date = _date_field(_("Decision date"))
+    deciding_committee = forms.ModelChoiceField(label=_("Deciding committee"), queryset=Unit.objects.none())
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, committees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if committees is not None:
+            self.fields["deciding_committee"].queryset = committees
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Case.ClosedReason.choices)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    status = forms.ChoiceField(label=_("Status"), choices=PartyMember.Status.choices)
+    admitted_on = _date_field(_("Admission date"))
+    recognized_full_on = _date_field(_("Recognised as full member on"), required=False)
+    is_owner = forms.BooleanField(label=_("Business owner"), required=False)
+
+
+class RecognizeForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    recognized_on = _date_field(_("Recognised on"), required=False)

@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from org.models import Unit
+
+from .text import fold
+from .validators import validate_tax_code
+
+# Party Charter: a party organization needs at least this many full members.
+MIN_FULL_MEMBERS = 3
+PROBATION = relativedelta(months=12)
+
+
+class Enterprise(models.Model):
+    class Type(models.TextChoices):
+        JOINT_STOCK = "joint_stock", _("Joint-stock company")
+        LIMITED_LIABILITY = "limited_liability", _("Limited liability company")
+        SOLE_PROPRIETORSHIP = "sole_proprietorship", _("Sole proprietorship")
+        PARTNERSHIP = "partnership", _("Partnership")
+        COOPERATIVE = "cooperative", _("Cooperative")
+        NON_PUBLIC = "non_public", _("Non-public school or hospital")
+        FOREIGN_INVESTED = "foreign_invested", _("Foreign-invested enterprise")
+        HOUSEHOLD = "household", _("Household business")
+
+    class OperatingStatus(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        LEFT_ADDRESS = "left_address", _("Left its registered address")
+        DISSOLVED = "dissolved", _("Dissolved")
+
+    name = models.CharField(_("name"), max_length=255)
+    search_text = models.CharField(max_length=300, editable=False, db_index=True)
+    tax_code = models.CharField(_("tax code"), max_length=14, unique=True, validators=[validate_tax_code])
+    enterprise_type = models.CharField(_("type"), max_length=32, choices=Type.choices)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="enterprises")
+    former_district = models.ForeignKey(
+        Unit, verbose_name=_("former district"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", limit_choices_to={"level": Unit.Level.DISTRICT},
+    )
+    owner_name = models.CharField(_("owner"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    worker_count = models.PositiveIntegerField(_("number of workers"), default=0)
+    operating_status = models.CharField(
+        _("operating status"), max_length=16, choices=OperatingStatus.choices, default=OperatingStatus.ACTIVE
+    )
+    trade_union_present = models.BooleanField(_("trade union present"), default=False)
+    trade_union_established_on = models.DateField(_("trade union established on"), null=True, blank=True)
+    trade_union_member_count = models.PositiveIntegerField(_("trade union members"), default=0)
+    youth_union_present = models.BooleanField(_("youth union present"), default=False)
+    youth_union_established_on = models.DateField(_("youth union established on"), null=True, blank=True)
+    youth_union_member_count = models.PositiveIntegerField(_("youth union members"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["unit", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.name} {self.tax_code}")[:300]
+        super().save(*args, **kwargs)
+
+    def full_member_count(self) -> int:
+        return self.members.active().full().count()
+
+
+class PartyMemberQuerySet(models.QuerySet):
+    def active(self) -> PartyMemberQuerySet:
+        return self.filter(left_on__isnull=True)
+
+    def full(self) -> PartyMemberQuerySet:
+        return self.filter(status=PartyMember.Status.FULL)
+
+
+class PartyMember(models.Model):
+    """A party member working in an enterprise (the register an enterprise's eligibility is computed from)."""
+
+    class Status(models.TextChoices):
+        PROBATIONARY = "probationary", _("Probationary member")
+        FULL = "full", _("Full member")
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="members"
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROBATIONARY)
+    admitted_on = models.DateField(_("admission date"))
+    recognized_full_on = models.DateField(_("recognised as full member on"), null=True, blank=True)
+    is_owner = models.BooleanField(_("business owner"), default=False)
+    left_on = models.DateField(_("left the enterprise on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["full_name", "pk"]
+        indexes = [models.Index(fields=["enterprise", "status"]), models.Index(fields=["admitted_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="probationary") | Q(recognized_full_on__isnull=False),
+                name="cases_full_member_has_recognition_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def projected_recognition_on(self) -> datetime.date:
+        """Probation ends 12 months after admission; recognition takes effect then even if the meeting is late."""
+        return self.admitted_on + PROBATION
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """One enterprise's path to a party cell. ``state`` changes only through ``cases.services``."""
+
+    class State(models.TextChoices):
+        SURVEYING = "surveying", _("Surveying")
+        NURTURING = "nurturing", _("Nurturing")
+        OUTREACH = "outreach", _("Outreach to the owner")
+        PROPOSAL = "proposal", _("Proposal")
+        DECISION = "decision", _("Awaiting decision")
+        ESTABLISHED = "established", _("Established")
+        CLOSED = "closed", _("Closed")
+
+    class ClosedReason(models.TextChoices):
+        DISSOLVED = "dissolved", _("Enterprise dissolved")
+        SUSPENDED = "suspended", _("Enterprise suspended")
+        LEFT_ADDRESS = "left_address", _("Enterprise left its registered address")
+        OWNER_REFUSED = "owner_refused", _("Owner refused")
+        DECISION_REFUSED = "decision_refused", _("Establishment refused by the committee")
+        MERGED = "merged", _("Merged")
+        DUPLICATE = "duplicate", _("Duplicate record")
+        OTHER = "other", _("Other")
+
+    OPEN_STATES = (State.SURVEYING, State.NURTURING, State.OUTREACH, State.PROPOSAL, State.DECISION)
+    FINAL_STATES = (State.ESTABLISHED, State.CLOSED)
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="cases"
+    )
+    state = FSMField(_("state"), default=State.SURVEYING, choices=State.choices, protected=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("in this state since"), default=timezone.now)
+    closed_reason = models.CharField(_("reason closed"), max_length=32, choices=ClosedReason.choices, blank=True)
+    closed_note = models.TextField(_("closing note"), blank=True)
+    decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    deciding_committee = models.ForeignKey(
+        Unit, verbose_name=_("deciding committee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
+    working_rules_adopted_on = models.DateField(_("working rules adopted on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(state__in=["surveying", "nurturing", "outreach", "proposal", "decision"]),
+                name="cases_one_open_case_per_enterprise",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="closed") | ~Q(closed_reason=""), name="cases_closed_case_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "state_changed_at"]), models.Index(fields=["decision_date"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.enterprise}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    # Guards. They read the register at the moment of the transition.
+    def has_enough_full_members(self) -> bool:
+        return self.enterprise.full_member_count() >= MIN_FULL_MEMBERS
+
+    def lacks_full_members(self) -> bool:
+        return not self.has_enough_full_members()
+
+    # Transitions. Call them only from cases.services, which locks, checks the actor and records history.
+    @transition(field=state, source=State.SURVEYING, target=State.NURTURING, conditions=[lacks_full_members])
+    def start_nurturing(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[State.SURVEYING, State.NURTURING], target=State.OUTREACH,
+        conditions=[has_enough_full_members],
+    )
+    def start_outreach(self) -> None:
+        pass
+
+    @transition(field=state, source=State.OUTREACH, target=State.PROPOSAL, conditions=[has_enough_full_members])
+    def start_proposal(self) -> None:
+        pass
+
+    @transition(field=state, source=State.PROPOSAL, target=State.DECISION, conditions=[has_enough_full_members])
+    def submit_proposal(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECISION, target=State.ESTABLISHED, conditions=[has_enough_full_members])
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECISION, target=State.PROPOSAL)
+    def return_to_proposal(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECISION, target=State.CLOSED)
+    def refuse(self) -> None:
+        pass
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.CLOSED)
+    def close(self) -> None:
+        pass
+
+    @transition(field=state, source=State.CLOSED, target=State.SURVEYING)
+    def reopen(self) -> None:
+        pass
+
+
+class Survey(models.Model):
+    class Kind(models.TextChoices):
+        BASIC = "basic", _("Basic survey")
+        DEEP = "deep", _("Deep survey")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="surveys")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BASIC)
+    surveyed_on = models.DateField(_("surveyed on"))
+    surveyed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("surveyed by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    worker_count = models.PositiveIntegerField(_("number of workers"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-surveyed_on", "-pk"]
+        indexes = [models.Index(fields=["surveyed_on", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.surveyed_on:%d/%m/%Y}"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class CaseHistory(models.Model):
+    """Append-only log of what happened to a case: who, when, from, to, why."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    event = models.CharField(_("event"), max_length=32)
+    from_state = models.CharField(_("from"), max_length=16, choices=Case.State.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=Case.State.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case history entry")
+        verbose_name_plural = _("case history")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["to_state", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("case history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("case history is append-only")

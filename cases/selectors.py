@@ -1,0 +1,92 @@
+"""Reads for enterprises and cases, always scoped to the acting official's jurisdiction."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from org.models import Official, Unit
+from org.selectors import jurisdiction_q
+
+from .models import Case, CaseHistory, Enterprise, PartyMember
+from .text import fold
+
+
+def enterprise_list_for_official(
+    *,
+    official: Official,
+    search: str = "",
+    unit: Unit | None = None,
+    enterprise_type: str = "",
+    operating_status: str = "",
+    case_state: str = "",
+) -> QuerySet[Enterprise]:
+    """Enterprises the official may see, with the counts a list page shows (no per-row queries)."""
+    qs = Enterprise.objects.filter(jurisdiction_q(official=official)).select_related("unit")
+    folded = fold(search)
+    if folded:
+        qs = qs.filter(search_text__contains=folded)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if enterprise_type:
+        qs = qs.filter(enterprise_type=enterprise_type)
+    if operating_status:
+        qs = qs.filter(operating_status=operating_status)
+    if case_state:
+        qs = qs.filter(cases__state=case_state)
+    return qs.annotate(
+        full_members=Count(
+            "members", filter=Q(members__status=PartyMember.Status.FULL, members__left_on__isnull=True),
+            distinct=True,
+        ),
+    ).order_by("name", "pk")
+
+
+def enterprise_get_for_official(*, official: Official, enterprise_id: int) -> Enterprise:
+    try:
+        return (
+            Enterprise.objects.filter(jurisdiction_q(official=official))
+            .select_related("unit", "unit__parent", "former_district")
+            .prefetch_related(
+                Prefetch("members", queryset=PartyMember.objects.order_by("left_on", "status", "full_name")),
+                Prefetch("cases", queryset=Case.objects.order_by("-opened_at")),
+            )
+            .get(pk=enterprise_id)
+        )
+    except Enterprise.DoesNotExist:
+        raise Http404 from None
+
+
+def case_list_for_official(*, official: Official, state: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(jurisdiction_q(official=official, unit_field="enterprise__unit")).select_related(
+        "enterprise", "enterprise__unit"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return qs
+
+
+def case_get_for_official(*, official: Official, case_id: int) -> Case:
+    """One case with what its page shows: history (with actors), surveys, the member register."""
+    try:
+        return (
+            case_list_for_official(official=official)
+            .select_related("deciding_committee", "enterprise__former_district", "enterprise__unit__parent")
+            .prefetch_related(
+                Prefetch("history", queryset=CaseHistory.objects.select_related("actor").order_by("at", "pk")),
+                "surveys__surveyed_by",
+                Prefetch(
+                    "enterprise__members", queryset=PartyMember.objects.order_by("left_on", "status", "full_name")
+                ),
+            )
+            .get(pk=case_id)
+        )
+    except Case.DoesNotExist:
+        raise Http404 from None
+
+
+def member_counts(*, members: list[PartyMember]) -> dict[str, int]:
+    """Register totals from already-fetched rows (the page prefetches them; no extra query)."""
+    active = [m for m in members if m.left_on is None]
+    full = sum(1 for m in active if m.status == PartyMember.Status.FULL)
+    return {"active": len(active), "full": full, "probationary": len(active) - full}

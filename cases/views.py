@@ -1,0 +1,220 @@
+"""Enterprise and case pages. Views parse input, call a selector or a service, and render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from org.models import Unit
+from org.selectors import unit_list_for_official
+
+from . import selectors, services
+from .errors import CaseError
+from .forms import (
+    ApproveForm, CloseForm, EnterpriseFilterForm, MemberForm, NoteForm, ProposalStartForm, ReasonForm,
+    RecognizeForm, SurveyForm,
+)
+from .models import Case
+from .permissions import official_may
+
+PAGE_SIZE = 25
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    units = unit_list_for_official(official=request.user).order_by("path")
+    form = EnterpriseFilterForm(request.GET or None, units=units)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "search": data["q"], "unit": data["unit"], "enterprise_type": data["enterprise_type"],
+            "operating_status": data["operating_status"], "case_state": data["case_state"],
+        }
+    enterprises = selectors.enterprise_list_for_official(official=request.user, **filters)
+    page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "cases/_enterprise_results.html" if request.htmx else "cases/enterprise_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    members = list(enterprise.members.all())
+    return render(
+        request, "cases/enterprise_detail.html",
+        {"enterprise": enterprise, "members": members, "counts": selectors.member_counts(members=members),
+         "cases": list(enterprise.cases.all()), "may_open": official_may(request.user, "open")},
+    )
+
+
+@login_required
+@require_POST
+def enterprise_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    try:
+        case = services.case_open(actor=request.user, enterprise=enterprise, note=request.POST.get("note", ""))
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:enterprise_detail", pk=pk)
+    messages.success(request, _("Case opened."))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+# --- Case page and its actions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    form: type[forms.Form]
+    event: str  # the permission checked before the action is offered
+    states: tuple[str, ...]
+    run: Callable[..., Any]
+    danger: bool = False
+
+
+def _committees_for(case: Case):
+    """The committees at or above the enterprise's unit: those that can decide its establishment."""
+    path = case.enterprise.unit.path
+    parts = [p for p in path.split("/") if p]
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return Unit.objects.filter(path__in=prefixes).order_by("depth")
+
+
+OPEN = tuple(Case.OPEN_STATES)
+ACTIONS: dict[str, Action] = {
+    "survey": Action(
+        gettext_lazy("Record a survey"), SurveyForm, "survey", OPEN,
+        lambda a, c, d, e: services.case_record_survey(
+            actor=a, case_id=c.pk, kind=d["kind"], surveyed_on=d["surveyed_on"],
+            worker_count=d["worker_count"], note=d["note"],
+        ),
+    ),
+    "assess": Action(
+        gettext_lazy("Assess eligibility"), NoteForm, "start_outreach", (Case.State.SURVEYING, Case.State.NURTURING),
+        lambda a, c, d, e: services.case_assess_eligibility(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
+    ),
+    "start_proposal": Action(
+        gettext_lazy("The owner agrees: prepare the proposal"), ProposalStartForm, "start_proposal",
+        (Case.State.OUTREACH,),
+        lambda a, c, d, e: services.case_start_proposal(
+            actor=a, case_id=c.pk, expected_state=e, note=d["note"], owner_initiative=d["owner_initiative"]
+        ),
+    ),
+    "submit_proposal": Action(
+        gettext_lazy("Submit the proposal for decision"), NoteForm, "submit_proposal", (Case.State.PROPOSAL,),
+        lambda a, c, d, e: services.case_submit_proposal(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
+    ),
+    "approve": Action(
+        gettext_lazy("Approve the establishment"), ApproveForm, "approve", (Case.State.DECISION,),
+        lambda a, c, d, e: services.case_approve(
+            actor=a, case_id=c.pk, decision_number=d["decision_number"], decision_date=d["decision_date"],
+            deciding_committee=d["deciding_committee"], expected_state=e, note=d["note"],
+        ),
+    ),
+    "return": Action(
+        gettext_lazy("Return the proposal for changes"), ReasonForm, "return_to_proposal", (Case.State.DECISION,),
+        lambda a, c, d, e: services.case_return_to_proposal(
+            actor=a, case_id=c.pk, reason=d["reason"], expected_state=e
+        ),
+    ),
+    "refuse": Action(
+        gettext_lazy("Refuse the establishment"), ReasonForm, "refuse", (Case.State.DECISION,),
+        lambda a, c, d, e: services.case_refuse(actor=a, case_id=c.pk, reason=d["reason"], expected_state=e),
+        danger=True,
+    ),
+    "close": Action(
+        gettext_lazy("Close the case"), CloseForm, "close", OPEN,
+        lambda a, c, d, e: services.case_close(
+            actor=a, case_id=c.pk, reason=d["reason"], note=d["note"], expected_state=e
+        ),
+        danger=True,
+    ),
+    "reopen": Action(
+        gettext_lazy("Reopen the case"), NoteForm, "reopen", (Case.State.CLOSED,),
+        lambda a, c, d, e: services.case_reopen(actor=a, case_id=c.pk, note=d["note"], expected_state=e),
+    ),
+    "add_member": Action(
+        gettext_lazy("Add a party member"), MemberForm, "member", (*OPEN, Case.State.ESTABLISHED),
+        lambda a, c, d, e: services.member_add(actor=a, enterprise_id=c.enterprise_id, **d),
+    ),
+    "recognize": Action(
+        gettext_lazy("Recognise as full member"), RecognizeForm, "member", (*OPEN, Case.State.ESTABLISHED),
+        lambda a, c, d, e: services.member_recognize_full(
+            actor=a, member_id=d["member"], recognized_on=d["recognized_on"]
+        ),
+    ),
+}
+# Shown as forms on the page; "recognize" is a button on each register row.
+FORM_ACTIONS = [k for k in ACTIONS if k != "recognize"]
+
+
+def _make_form(key: str, case: Case, data=None) -> forms.Form:
+    action = ACTIONS[key]
+    kwargs: dict[str, Any] = {}
+    if action.form is ApproveForm:
+        kwargs["committees"] = _committees_for(case)
+    return action.form(data, prefix=key, **kwargs)
+
+
+def _render_case(request, case: Case, *, failed: str = "", failed_form=None, error: str = "", status=200):
+    user = request.user
+    available = [
+        k for k in FORM_ACTIONS if case.state in ACTIONS[k].states and official_may(user, ACTIONS[k].event)
+    ]
+    action_forms = [
+        (k, ACTIONS[k], failed_form if k == failed and failed_form is not None else _make_form(k, case))
+        for k in available
+    ]
+    members = list(case.enterprise.members.all())
+    context = {
+        "case": case, "enterprise": case.enterprise, "history": list(case.history.all()),
+        "surveys": list(case.surveys.all()), "members": members,
+        "counts": selectors.member_counts(members=members), "action_forms": action_forms, "failed": failed,
+        "error": error,
+        "may_recognize": case.state in ACTIONS["recognize"].states and official_may(user, "member"),
+    }
+    return render(request, "cases/case_detail.html", context, status=status)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.case_get_for_official(official=request.user, case_id=pk)
+    return _render_case(request, case)
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    # The selector answers 404 for cases outside the official's jurisdiction, before anything else.
+    case = selectors.case_get_for_official(official=request.user, case_id=pk)
+    if action not in ACTIONS:
+        return _render_case(request, case, error=_("Unknown action."), status=400)
+    spec = ACTIONS[action]
+    form = _make_form(action, case, request.POST)
+    if not form.is_valid():
+        return _render_case(
+            request, case, failed=action, failed_form=form, error=_("Please correct the errors below."), status=400
+        )
+    expected_state = request.POST.get("expected_state") or None
+    try:
+        spec.run(request.user, case, form.cleaned_data, expected_state)
+    except CaseError as exc:
+        case = selectors.case_get_for_official(official=request.user, case_id=pk)
+        return _render_case(request, case, failed=action, failed_form=form, error=str(exc.message), status=exc.status)
+    messages.success(request, _("Saved: %(action)s.") % {"action": spec.label})
+    return redirect("cases:case_detail", pk=pk)

@@ -1,0 +1,64 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Official, RoleAssignment, Unit
+from .selectors import jurisdiction_q
+
+
+class JurisdictionAdminMixin:
+    """Staff who are not superusers see and edit only rows inside their jurisdiction."""
+
+    jurisdiction_field = "unit"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.filter(jurisdiction_q(official=request.user, unit_field=self.jurisdiction_field))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Unit and not request.user.is_superuser:
+            kwargs["queryset"] = Unit.objects.filter(path__startswith=request.user.unit.path if request.user.unit_id else "~")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Unit)
+class UnitAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent", "party_committee_name", "valid_until"]
+    list_filter = ["level"]
+    search_fields = ["name", "code", "party_committee_name"]
+    list_select_related = ["parent"]
+    raw_id_fields = ["parent"]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(path__startswith=request.user.unit.path) if request.user.unit_id else qs.none()
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 1
+
+
+@admin.register(Official)
+class OfficialAdmin(JurisdictionAdminMixin, UserAdmin):
+    list_display = ["username", "get_full_name", "unit", "title", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "role_assignments__role"]
+    list_select_related = ["unit"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    inlines = [RoleAssignmentInline]
+    raw_id_fields = ["unit"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (_("Unit and title"), {"fields": ["unit", "title", "phone"]}),
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # Only superusers grant superuser status or raw permissions.
+        if not request.user.is_superuser:
+            for name in ("is_superuser", "user_permissions", "groups"):
+                if name in form.base_fields:
+                    form.base_fields[name].disabled = True
+        return form

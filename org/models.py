@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PATH_SEPARATOR = "/"
+
+
+class Unit(models.Model):
+    """An administrative unit and its party committee, in a tree of any depth.
+
+    ``path`` is a materialized path ("/01/00004/") so that "this unit and everything below it" is one
+    indexed prefix match, whatever the depth.
+    """
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province / city")
+        DISTRICT = "district", _("District (before 1 July 2025)")
+        COMMUNE = "commune", _("Ward / commune")
+        BLOC = "bloc", _("Bloc committee")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    party_committee_name = models.CharField(_("party committee"), max_length=200, blank=True)
+    path = models.CharField(max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True,
+        help_text=_("Last day the unit existed (districts were abolished on 1 July 2025)."),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["parent"]),
+            # Prefix search on the path for jurisdiction (LIKE 'x%'): PostgreSQL needs pattern ops.
+            models.Index(fields=["path"], name="org_unit_path_like", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_historical(self) -> bool:
+        return self.valid_until is not None
+
+    def compute_path(self) -> str:
+        base = self.parent.path if self.parent_id else PATH_SEPARATOR
+        return f"{base}{self.code}{PATH_SEPARATOR}"
+
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        self.depth = self.path.count(PATH_SEPARATOR) - 2
+        super().save(*args, **kwargs)
+
+
+class Role(models.TextChoices):
+    WARD_OFFICIAL = "ward_official", _("Ward official")
+    COMMITTEE_MEMBER = "committee_member", _("Committee member in charge")
+    ORGANIZATION_OFFICER = "organization_officer", _("Organization department officer")
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    SUPERVISOR = "supervisor", _("Steering committee supervisor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Official(AbstractUser):
+    """A person who works in cellflow, attached to the unit whose jurisdiction they hold."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="officials"
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def get_full_name(self) -> str:
+        # Vietnamese order: family name first.
+        return " ".join(p for p in (self.last_name, self.first_name) if p).strip()
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = frozenset(self.role_assignments.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+
+class RoleAssignment(models.Model):
+    official = models.ForeignKey(
+        Official, verbose_name=_("official"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [models.UniqueConstraint(fields=["official", "role"], name="org_unique_official_role")]
+
+    def __str__(self) -> str:
+        return self.get_role_display()

@@ -1,0 +1,37 @@
+"""Reads for units and officials. Every read of scoped data starts from ``jurisdiction_q``."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Official, Unit
+
+
+def jurisdiction_q(*, official: Official, unit_field: str = "unit") -> Q:
+    """Rows whose ``unit_field`` is the official's unit or a unit below it.
+
+    Superusers see everything; an official without a unit sees nothing.
+    """
+    if official.is_superuser:
+        return Q()
+    if not official.is_authenticated or official.unit_id is None:
+        return Q(pk__in=[])
+    return Q(**{f"{unit_field}__path__startswith": official.unit.path})
+
+
+def unit_list_for_official(*, official: Official) -> QuerySet[Unit]:
+    if official.is_superuser:
+        return Unit.objects.all()
+    if official.unit_id is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=official.unit.path)
+
+
+def unit_is_within(*, official: Official, unit: Unit) -> bool:
+    if official.is_superuser:
+        return True
+    return official.unit_id is not None and unit.path.startswith(official.unit.path)
+
+
+def official_list_for_official(*, official: Official) -> QuerySet[Official]:
+    return Official.objects.filter(jurisdiction_q(official=official)).select_related("unit")

@@ -1,0 +1,74 @@
+"""Root conftest: factories become fixtures (pytest-factoryboy); PostgreSQL-only tests are marked."""
+
+import os
+
+import pytest
+from django.db import connection
+from pytest_factoryboy import register
+
+from org.models import Role
+
+from .factories import CaseFactory, EnterpriseFactory, OfficialFactory, PartyMemberFactory, UnitFactory
+
+register(UnitFactory)
+register(OfficialFactory)
+register(EnterpriseFactory)
+register(PartyMemberFactory)
+register(CaseFactory, "case")
+
+
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
+            pytest.fail("CELLFLOW_REQUIRE_SERVICES is set but the database is not PostgreSQL")
+        pytest.skip("needs PostgreSQL (row locks and real concurrency); set DATABASE_URL (make test in CI does)")
+
+
+@pytest.fixture
+def make_official(db):
+    """make_official(unit, *roles) -> an official of that unit with those roles."""
+
+    def make(unit, *roles, **kwargs):
+        return OfficialFactory(unit=unit, roles=list(roles), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def province(db):
+    return UnitFactory(code="P01", name="Hà Nội", level="province")
+
+
+@pytest.fixture
+def ward(province):
+    return UnitFactory(code="W01", name="Phường Hoàn Kiếm", parent=province)
+
+
+@pytest.fixture
+def sibling_ward(province):
+    return UnitFactory(code="W02", name="Phường Cửa Nam", parent=province)
+
+
+@pytest.fixture
+def ward_official(make_official, ward):
+    return make_official(ward, Role.WARD_OFFICIAL)
+
+
+@pytest.fixture
+def org_officer(make_official, ward):
+    return make_official(ward, Role.ORGANIZATION_OFFICER)
+
+
+@pytest.fixture
+def decision_maker(make_official, ward):
+    return make_official(ward, Role.DECISION_MAKER)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing is not under test; the default hasher costs ~0.2 s per official.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
