@@ -357,15 +357,27 @@ def member_add(
     return member
 
 
+def _member_enterprise_id(member_id: int, enterprise_id: int | None) -> int:
+    """The member's enterprise; ``enterprise_id`` (when given) must match, so a page acts only on its own register."""
+    members = PartyMember.objects.filter(pk=member_id)
+    if enterprise_id is not None:
+        members = members.filter(enterprise_id=enterprise_id)
+    found = members.values_list("enterprise_id", flat=True).first()
+    if found is None:
+        raise CaseNotFound(_("Party member not found."), code="not_found")
+    return found
+
+
 def member_recognize_full(
-    *, actor: Official, member_id: int, recognized_on: datetime.date | None = None
+    *,
+    actor: Official,
+    member_id: int,
+    recognized_on: datetime.date | None = None,
+    enterprise_id: int | None = None,
 ) -> PartyMember:
     """Recognise a probationary member as full (effective at the end of probation unless a date is given)."""
     with transaction.atomic():
-        try:
-            enterprise_id = PartyMember.objects.values_list("enterprise_id", flat=True).get(pk=member_id)
-        except PartyMember.DoesNotExist:
-            raise CaseNotFound(_("Party member not found."), code="not_found") from None
+        enterprise_id = _member_enterprise_id(member_id, enterprise_id)
         enterprise = _lock_enterprise_for(actor, enterprise_id)
         member = PartyMember.objects.select_for_update().get(pk=member_id)
         if member.status == PartyMember.Status.FULL:
@@ -379,13 +391,12 @@ def member_recognize_full(
     return member
 
 
-def member_mark_left(*, actor: Official, member_id: int, left_on: datetime.date) -> PartyMember:
+def member_mark_left(
+    *, actor: Official, member_id: int, left_on: datetime.date, enterprise_id: int | None = None
+) -> PartyMember:
     """A member left the enterprise: they stay in the register's history but no longer count."""
     with transaction.atomic():
-        try:
-            enterprise_id = PartyMember.objects.values_list("enterprise_id", flat=True).get(pk=member_id)
-        except PartyMember.DoesNotExist:
-            raise CaseNotFound(_("Party member not found."), code="not_found") from None
+        enterprise_id = _member_enterprise_id(member_id, enterprise_id)
         _lock_enterprise_for(actor, enterprise_id)
         member = PartyMember.objects.select_for_update().get(pk=member_id)
         member.left_on = left_on

@@ -155,7 +155,7 @@ ACTIONS: dict[str, Action] = {
     "recognize": Action(
         gettext_lazy("Recognise as full member"), RecognizeForm, "member", (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: services.member_recognize_full(
-            actor=a, member_id=d["member"], recognized_on=d["recognized_on"]
+            actor=a, member_id=d["member"], recognized_on=d["recognized_on"], enterprise_id=c.enterprise_id
         ),
     ),
 }
