@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Official, RoleAssignment, Unit
-from .selectors import jurisdiction_q
+from .selectors import jurisdiction_q, unit_list_for_official
 
 
 class JurisdictionAdminMixin:
@@ -17,7 +17,7 @@ class JurisdictionAdminMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Unit and not request.user.is_superuser:
-            kwargs["queryset"] = Unit.objects.filter(path__startswith=request.user.unit.path if request.user.unit_id else "~")
+            kwargs["queryset"] = unit_list_for_official(official=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -30,10 +30,7 @@ class UnitAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["parent"]
 
     def get_queryset(self, request):
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(path__startswith=request.user.unit.path) if request.user.unit_id else qs.none()
+        return unit_list_for_official(official=request.user).select_related("parent")
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -62,3 +59,13 @@ class OfficialAdmin(JurisdictionAdminMixin, UserAdmin):
                 if name in form.base_fields:
                     form.base_fields[name].disabled = True
         return form
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "official__unit"
+    list_display = ["official", "role"]
+    list_filter = ["role"]
+    list_select_related = ["official"]
+    raw_id_fields = ["official"]
+    search_fields = ["official__username", "official__last_name", "official__first_name"]
