@@ -12,10 +12,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-mkdir -p var/broker/queue var/broker/processed
 # One worker process: SQLite allows one writer at a time. -B runs beat inside the worker.
-.venv/bin/celery -A config worker -B --concurrency 1 --loglevel INFO \
-  --schedule var/celerybeat-schedule &
+.venv/bin/celery -A config worker -B --concurrency 1 --loglevel INFO &
 pids+=($!)
 "$PY" manage.py runserver "${CELLFLOW_ADDR:-127.0.0.1:8000}" &
 pids+=($!)

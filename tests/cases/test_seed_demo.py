@@ -39,8 +39,12 @@ EXPECTED = {
     "party_organizations": 2119,
     "party_organizations_with_coordination_rules": 2018,
 }
-TARGETS = {"new_party_organizations": 90, "new_members": 903, "mass_organizations": 550,
-           "mass_organization_members": 35000}
+TARGETS = {
+    "new_party_organizations": 90,
+    "new_members": 903,
+    "mass_organizations": 550,
+    "mass_organization_members": 35000,
+}
 
 LOGINS = {  # username: (roles, unit code, superuser)
     "admin": (set(), None, True),
@@ -81,8 +85,7 @@ def hanoi(seeded, db):
 
 
 def established_by(day):
-    return Exists(Case.objects.filter(enterprise=OuterRef("pk"), state=Case.State.ESTABLISHED,
-                                      decision_date__lte=day))
+    return Exists(Case.objects.filter(enterprise=OuterRef("pk"), state=Case.State.ESTABLISHED, decision_date__lte=day))
 
 
 def active_on(day, prefix="members__"):
@@ -103,8 +106,10 @@ def test_constant_holds_the_article_figures():
 def test_units(seeded, db):
     hanoi = Unit.objects.get(code="01")
     assert hanoi.children.filter(level=Unit.Level.COMMUNE).count() == 126
-    for code, name, committee in (("01-D001", "Quận Hoàn Kiếm", "Quận ủy Hoàn Kiếm"),
-                                  ("01-D002", "Quận Ba Đình", "Quận ủy Ba Đình")):
+    for code, name, committee in (
+        ("01-D001", "Quận Hoàn Kiếm", "Quận ủy Hoàn Kiếm"),
+        ("01-D002", "Quận Ba Đình", "Quận ủy Ba Đình"),
+    ):
         district = Unit.objects.get(code=code)
         assert (district.name, district.party_committee_name, district.level) == (name, committee, "district")
         assert district.parent == hanoi and district.valid_until == datetime.date(2025, 6, 30)
@@ -200,8 +205,10 @@ def test_new_mass_organizations(hanoi):
     trade = hanoi.filter(trade_union_established_on__range=PERIOD)
     youth = hanoi.filter(youth_union_established_on__range=PERIOD)
     assert trade.count() + youth.count() == EXPECTED["new_mass_organizations"]
-    members = (trade.aggregate(n=Sum("trade_union_member_count"))["n"]
-               + youth.aggregate(n=Sum("youth_union_member_count"))["n"])
+    members = (
+        trade.aggregate(n=Sum("trade_union_member_count"))["n"]
+        + youth.aggregate(n=Sum("youth_union_member_count"))["n"]
+    )
     assert members == EXPECTED["new_mass_organization_members"]
     # Counting enterprises with a new union gives the same number.
     either = hanoi.filter(Q(trade_union_established_on__range=PERIOD) | Q(youth_union_established_on__range=PERIOD))
@@ -212,8 +219,9 @@ def test_new_mass_organizations(hanoi):
 def test_party_organizations_and_coordination_rules(hanoi):
     cells = Case.objects.filter(enterprise__in=hanoi, state="established", decision_date__lte=END)
     assert cells.count() == EXPECTED["party_organizations"]
-    assert cells.filter(coordination_rules_adopted_on__lte=END).count() == (
-        EXPECTED["party_organizations_with_coordination_rules"]
+    assert (
+        cells.filter(coordination_rules_adopted_on__lte=END).count()
+        == (EXPECTED["party_organizations_with_coordination_rules"])
     )
     assert CaseHistory.objects.filter(event="approve", at__date__lte=END).count() == 2119
     assert not cells.exclude(enterprise__operating_status="active").exists()
@@ -222,13 +230,18 @@ def test_party_organizations_and_coordination_rules(hanoi):
 
 def test_decisions_and_dates_are_plausible(seeded, db):
     # Established and decided are the same thing: no other case has a decision date up to the period's end.
-    assert not Case.objects.exclude(state="established").filter(decision_date__isnull=False,
-                                                                decision_date__lte=END).exists()
+    assert (
+        not Case.objects.exclude(state="established")
+        .filter(decision_date__isnull=False, decision_date__lte=END)
+        .exists()
+    )
     latest = max(
         PartyMember.objects.order_by("-admitted_on").values_list("admitted_on", flat=True).first(),
         Survey.objects.order_by("-surveyed_on").values_list("surveyed_on", flat=True).first(),
-        Case.objects.order_by("-decision_date").exclude(decision_date=None).values_list(
-            "decision_date", flat=True).first(),
+        Case.objects.order_by("-decision_date")
+        .exclude(decision_date=None)
+        .values_list("decision_date", flat=True)
+        .first(),
         CaseHistory.objects.order_by("-at").first().at.date(),
     )
     assert latest <= LATEST
@@ -240,8 +253,7 @@ def test_every_state_and_closing_reason_occurs(seeded, db):
     assert not closed.filter(closed_reason="").exists()
     assert set(closed.values_list("closed_reason", flat=True)) == set(Case.ClosedReason.values)
     assert set(Enterprise.objects.values_list("enterprise_type", flat=True)) == set(Enterprise.Type.values)
-    assert set(Enterprise.objects.values_list("operating_status", flat=True)) == set(
-        Enterprise.OperatingStatus.values)
+    assert set(Enterprise.objects.values_list("operating_status", flat=True)) == set(Enterprise.OperatingStatus.values)
     assert Enterprise.objects.filter(tax_code__contains="-").exists()
     assert not Enterprise.objects.exclude(tax_code__regex=r"^\d{10}(-\d{3})?$").exists()
     assert not Enterprise.objects.filter(search_text="").exists()
@@ -251,8 +263,11 @@ def test_every_state_and_closing_reason_occurs(seeded, db):
 def test_open_cases_are_unique_and_registers_match_states(seeded, db):
     open_cases = Case.objects.filter(state__in=Case.OPEN_STATES)
     assert open_cases.count() == open_cases.values("enterprise").distinct().count()
-    full_now = Count("enterprise__members", filter=Q(enterprise__members__status="full",
-                                                    enterprise__members__left_on__isnull=True), distinct=True)
+    full_now = Count(
+        "enterprise__members",
+        filter=Q(enterprise__members__status="full", enterprise__members__left_on__isnull=True),
+        distinct=True,
+    )
     cases = Case.objects.annotate(full=full_now)
     assert not cases.filter(state__in=("outreach", "proposal", "decision", "established"), full__lt=3).exists()
     assert not cases.filter(state="nurturing", full__gte=3).exists()
@@ -264,16 +279,29 @@ def test_history_is_consistent_with_cases(seeded, db):
     first = CaseHistory.objects.filter(case=OuterRef("pk")).order_by("at", "pk")
     last = CaseHistory.objects.filter(case=OuterRef("pk")).order_by("-at", "-pk")
     cases = Case.objects.annotate(
-        first_event=Subquery(first.values("event")[:1]), first_at=Subquery(first.values("at")[:1]),
-        last_to=Subquery(last.values("to_state")[:1]), last_at=Subquery(last.values("at")[:1]),
+        first_event=Subquery(first.values("event")[:1]),
+        first_at=Subquery(first.values("at")[:1]),
+        last_to=Subquery(last.values("to_state")[:1]),
+        last_at=Subquery(last.values("at")[:1]),
     )
     assert not cases.exclude(first_event="open").exists()
     assert not cases.exclude(opened_at=F("first_at")).exists()
     assert not cases.exclude(last_to=F("state")).exists()
     assert not cases.exclude(state_changed_at=F("last_at")).exists()
     events = set(CaseHistory.objects.values_list("event", flat=True))
-    assert events == {"open", "survey", "start_nurturing", "start_outreach", "start_proposal", "submit_proposal",
-                      "approve", "return_to_proposal", "refuse", "close", "reopen"}
+    assert events == {
+        "open",
+        "survey",
+        "start_nurturing",
+        "start_outreach",
+        "start_proposal",
+        "submit_proposal",
+        "approve",
+        "return_to_proposal",
+        "refuse",
+        "close",
+        "reopen",
+    }
     # Each row starts where the previous one ended.
     previous = {}
     for row in CaseHistory.objects.order_by("case_id", "at", "pk").values("case_id", "from_state", "to_state"):
