@@ -50,8 +50,17 @@ class CaseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "closed_reason"]
     search_fields = ["enterprise__name", "enterprise__tax_code", "decision_number"]
     list_select_related = ["enterprise"]
-    readonly_fields = ["enterprise", "state", "opened_at", "state_changed_at", "closed_reason", "closed_note",
-                       "decision_number", "decision_date", "deciding_committee"]
+    readonly_fields = [
+        "enterprise",
+        "state",
+        "opened_at",
+        "state_changed_at",
+        "closed_reason",
+        "closed_note",
+        "decision_number",
+        "decision_date",
+        "deciding_committee",
+    ]
     fields = [*readonly_fields, "coordination_rules_adopted_on", "working_rules_adopted_on"]
     inlines = [HistoryInline]
 

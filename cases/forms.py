@@ -28,7 +28,8 @@ class EnterpriseFilterForm(forms.Form):
         label=_("Type"), required=False, choices=[("", _("All types")), *Enterprise.Type.choices]
     )
     operating_status = forms.ChoiceField(
-        label=_("Operating status"), required=False,
+        label=_("Operating status"),
+        required=False,
         choices=[("", _("All statuses")), *Enterprise.OperatingStatus.choices],
     )
     case_state = forms.ChoiceField(

@@ -44,8 +44,13 @@ class Enterprise(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="enterprises")
     former_district = models.ForeignKey(
-        Unit, verbose_name=_("former district"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", limit_choices_to={"level": Unit.Level.DISTRICT},
+        Unit,
+        verbose_name=_("former district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Unit.Level.DISTRICT},
     )
     owner_name = models.CharField(_("owner"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
@@ -166,7 +171,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
     deciding_committee = models.ForeignKey(
-        Unit, verbose_name=_("deciding committee"), null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name=_("deciding committee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
@@ -208,7 +217,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=[State.SURVEYING, State.NURTURING], target=State.OUTREACH,
+        field=state,
+        source=[State.SURVEYING, State.NURTURING],
+        target=State.OUTREACH,
         conditions=[has_enough_full_members],
     )
     def start_outreach(self) -> None:
@@ -252,7 +263,10 @@ class Survey(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BASIC)
     surveyed_on = models.DateField(_("surveyed on"))
     surveyed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("surveyed by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("surveyed by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     worker_count = models.PositiveIntegerField(_("number of workers"), null=True, blank=True)
@@ -277,7 +291,11 @@ class CaseHistory(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="history")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)

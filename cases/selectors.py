@@ -36,7 +36,8 @@ def enterprise_list_for_official(
         qs = qs.filter(cases__state=case_state)
     return qs.annotate(
         full_members=Count(
-            "members", filter=Q(members__status=PartyMember.Status.FULL, members__left_on__isnull=True),
+            "members",
+            filter=Q(members__status=PartyMember.Status.FULL, members__left_on__isnull=True),
             distinct=True,
         ),
     ).order_by("name", "pk")

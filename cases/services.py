@@ -38,11 +38,7 @@ def _check_jurisdiction(actor: Official, unit: Unit) -> None:
 
 def _lock_case(case_id: int) -> Case:
     try:
-        return (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("enterprise__unit")
-            .get(pk=case_id)
-        )
+        return Case.objects.select_for_update(of=("self",)).select_related("enterprise__unit").get(pk=case_id)
     except Case.DoesNotExist:
         raise CaseNotFound(_("Case not found."), code="not_found") from None
 
@@ -51,11 +47,19 @@ def _append_history(
     *, case: Case, actor: Official | None, event: str, from_state: str, note: str = "", data: dict | None = None
 ) -> CaseHistory:
     entry = CaseHistory.objects.create(
-        case=case, actor=actor, event=event, from_state=from_state, to_state=case.state, note=note,
+        case=case,
+        actor=actor,
+        event=event,
+        from_state=from_state,
+        to_state=case.state,
+        note=note,
         data=data or {},
     )
     payload = {
-        "case_id": case.pk, "event": event, "from_state": from_state, "to_state": case.state,
+        "case_id": case.pk,
+        "event": event,
+        "from_state": from_state,
+        "to_state": case.state,
         "actor_id": actor.pk if actor else None,
     }
     transaction.on_commit(lambda: case_transitioned.send(sender=Case, **payload))
@@ -99,7 +103,8 @@ def _transition(
                 _(
                     "Another official changed this case a moment ago (it is now “%(state)s”). "
                     "Reload the page to see the change."
-                ) % {"state": case.get_state_display()},
+                )
+                % {"state": case.get_state_display()},
                 code="stale",
             )
         method = getattr(case, event)
@@ -113,8 +118,9 @@ def _transition(
         try:
             case.save()
         except ConcurrentTransition:
-            raise CaseConflict(_("Another official changed this case a moment ago. Reload the page."),
-                               code="stale") from None
+            raise CaseConflict(
+                _("Another official changed this case a moment ago. Reload the page."), code="stale"
+            ) from None
         _append_history(case=case, actor=actor, event=event, from_state=from_state, note=note, data=data)
     return case
 
@@ -167,8 +173,7 @@ def case_record_survey(
         _check_role(actor, "survey")
         if not case.is_open:
             raise CaseConflict(
-                _("This action is not possible while the case is “%(state)s”.")
-                % {"state": case.get_state_display()},
+                _("This action is not possible while the case is “%(state)s”.") % {"state": case.get_state_display()},
                 code="not_allowed",
             )
         survey = Survey.objects.create(
@@ -177,7 +182,11 @@ def case_record_survey(
         if worker_count is not None:
             Enterprise.objects.filter(pk=case.enterprise_id).update(worker_count=worker_count)
         _append_history(
-            case=case, actor=actor, event="survey", from_state=case.state, note=note,
+            case=case,
+            actor=actor,
+            event="survey",
+            from_state=case.state,
+            note=note,
             data={"kind": kind, "surveyed_on": surveyed_on.isoformat()},
         )
     return survey
@@ -196,22 +205,26 @@ def case_assess_eligibility(
 
 
 def case_start_proposal(
-    *, actor: Official, case_id: int, expected_state: str | None = None, note: str = "",
+    *,
+    actor: Official,
+    case_id: int,
+    expected_state: str | None = None,
+    note: str = "",
     owner_initiative: bool = False,
 ) -> Case:
     """The owner agreed (or applied on their own initiative): prepare the proposal."""
     return _transition(
-        actor=actor, case_id=case_id, event="start_proposal", expected_state=expected_state, note=note,
+        actor=actor,
+        case_id=case_id,
+        event="start_proposal",
+        expected_state=expected_state,
+        note=note,
         data={"owner_initiative": owner_initiative},
     )
 
 
-def case_submit_proposal(
-    *, actor: Official, case_id: int, expected_state: str | None = None, note: str = ""
-) -> Case:
-    return _transition(
-        actor=actor, case_id=case_id, event="submit_proposal", expected_state=expected_state, note=note
-    )
+def case_submit_proposal(*, actor: Official, case_id: int, expected_state: str | None = None, note: str = "") -> Case:
+    return _transition(actor=actor, case_id=case_id, event="submit_proposal", expected_state=expected_state, note=note)
 
 
 def case_approve(
@@ -236,17 +249,21 @@ def case_approve(
         case.deciding_committee = deciding_committee
 
     return _transition(
-        actor=actor, case_id=case_id, event="approve", expected_state=expected_state, note=note, before=record,
+        actor=actor,
+        case_id=case_id,
+        event="approve",
+        expected_state=expected_state,
+        note=note,
+        before=record,
         data={
-            "decision_number": decision_number, "decision_date": decision_date.isoformat(),
+            "decision_number": decision_number,
+            "decision_date": decision_date.isoformat(),
             "deciding_committee_id": deciding_committee.pk,
         },
     )
 
 
-def case_return_to_proposal(
-    *, actor: Official, case_id: int, reason: str, expected_state: str | None = None
-) -> Case:
+def case_return_to_proposal(*, actor: Official, case_id: int, reason: str, expected_state: str | None = None) -> Case:
     if not (reason or "").strip():
         raise CaseInvalid(_("Say why the proposal is sent back."), code="invalid")
     return _transition(
@@ -278,7 +295,12 @@ def case_close(
         case.closed_note = note
 
     return _transition(
-        actor=actor, case_id=case_id, event="close", expected_state=expected_state, note=note, before=record,
+        actor=actor,
+        case_id=case_id,
+        event="close",
+        expected_state=expected_state,
+        note=note,
+        before=record,
         data={"reason": reason},
     )
 
@@ -308,11 +330,12 @@ def _advance_nurturing_cases(*, actor: Official, enterprise: Enterprise) -> None
     """Nurturing ends by itself when the register reaches the minimum number of full members."""
     if enterprise.full_member_count() < MIN_FULL_MEMBERS:
         return
-    for case_id in Case.objects.filter(enterprise=enterprise, state=Case.State.NURTURING).values_list(
-        "pk", flat=True
-    ):
+    for case_id in Case.objects.filter(enterprise=enterprise, state=Case.State.NURTURING).values_list("pk", flat=True):
         _transition(
-            actor=actor, case_id=case_id, event="start_outreach", check_role=False,
+            actor=actor,
+            case_id=case_id,
+            event="start_outreach",
+            check_role=False,
             note=_("Automatic: the enterprise now has %(min)s full members.") % {"min": MIN_FULL_MEMBERS},
             data={"automatic": True},
         )
@@ -350,8 +373,13 @@ def member_add(
     with transaction.atomic():
         enterprise = _lock_enterprise_for(actor, enterprise_id)
         member = PartyMember.objects.create(
-            enterprise=enterprise, full_name=full_name.strip(), status=status, admitted_on=admitted_on,
-            recognized_full_on=recognized_full_on, is_owner=is_owner, note=note,
+            enterprise=enterprise,
+            full_name=full_name.strip(),
+            status=status,
+            admitted_on=admitted_on,
+            recognized_full_on=recognized_full_on,
+            is_owner=is_owner,
+            note=note,
         )
         _advance_nurturing_cases(actor=actor, enterprise=enterprise)
     return member

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -21,8 +22,15 @@ from org.selectors import unit_list_for_official
 from . import selectors, services
 from .errors import CaseError
 from .forms import (
-    ApproveForm, CloseForm, EnterpriseFilterForm, MemberForm, NoteForm, ProposalStartForm, ReasonForm,
-    RecognizeForm, SurveyForm,
+    ApproveForm,
+    CloseForm,
+    EnterpriseFilterForm,
+    MemberForm,
+    NoteForm,
+    ProposalStartForm,
+    ReasonForm,
+    RecognizeForm,
+    SurveyForm,
 )
 from .models import Case
 from .permissions import official_may
@@ -38,8 +46,11 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         filters = {
-            "search": data["q"], "unit": data["unit"], "enterprise_type": data["enterprise_type"],
-            "operating_status": data["operating_status"], "case_state": data["case_state"],
+            "search": data["q"],
+            "unit": data["unit"],
+            "enterprise_type": data["enterprise_type"],
+            "operating_status": data["operating_status"],
+            "case_state": data["case_state"],
         }
     enterprises = selectors.enterprise_list_for_official(official=request.user, **filters)
     page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -55,9 +66,15 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
     members = list(enterprise.members.all())
     return render(
-        request, "cases/enterprise_detail.html",
-        {"enterprise": enterprise, "members": members, "counts": selectors.member_counts(members=members),
-         "cases": list(enterprise.cases.all()), "may_open": official_may(request.user, "open")},
+        request,
+        "cases/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "members": members,
+            "counts": selectors.member_counts(members=members),
+            "cases": list(enterprise.cases.all()),
+            "may_open": official_may(request.user, "open"),
+        },
     )
 
 
@@ -98,62 +115,103 @@ def _committees_for(case: Case):
 OPEN = tuple(Case.OPEN_STATES)
 ACTIONS: dict[str, Action] = {
     "survey": Action(
-        gettext_lazy("Record a survey"), SurveyForm, "survey", OPEN,
+        gettext_lazy("Record a survey"),
+        SurveyForm,
+        "survey",
+        OPEN,
         lambda a, c, d, e: services.case_record_survey(
-            actor=a, case_id=c.pk, kind=d["kind"], surveyed_on=d["surveyed_on"],
-            worker_count=d["worker_count"], note=d["note"],
+            actor=a,
+            case_id=c.pk,
+            kind=d["kind"],
+            surveyed_on=d["surveyed_on"],
+            worker_count=d["worker_count"],
+            note=d["note"],
         ),
     ),
     "assess": Action(
-        gettext_lazy("Assess eligibility"), NoteForm, "start_outreach", (Case.State.SURVEYING, Case.State.NURTURING),
+        gettext_lazy("Assess eligibility"),
+        NoteForm,
+        "start_outreach",
+        (Case.State.SURVEYING, Case.State.NURTURING),
         lambda a, c, d, e: services.case_assess_eligibility(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
     ),
     "start_proposal": Action(
-        gettext_lazy("The owner agrees: prepare the proposal"), ProposalStartForm, "start_proposal",
+        gettext_lazy("The owner agrees: prepare the proposal"),
+        ProposalStartForm,
+        "start_proposal",
         (Case.State.OUTREACH,),
         lambda a, c, d, e: services.case_start_proposal(
             actor=a, case_id=c.pk, expected_state=e, note=d["note"], owner_initiative=d["owner_initiative"]
         ),
     ),
     "submit_proposal": Action(
-        gettext_lazy("Submit the proposal for decision"), NoteForm, "submit_proposal", (Case.State.PROPOSAL,),
+        gettext_lazy("Submit the proposal for decision"),
+        NoteForm,
+        "submit_proposal",
+        (Case.State.PROPOSAL,),
         lambda a, c, d, e: services.case_submit_proposal(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
     ),
     "approve": Action(
-        gettext_lazy("Approve the establishment"), ApproveForm, "approve", (Case.State.DECISION,),
+        gettext_lazy("Approve the establishment"),
+        ApproveForm,
+        "approve",
+        (Case.State.DECISION,),
         lambda a, c, d, e: services.case_approve(
-            actor=a, case_id=c.pk, decision_number=d["decision_number"], decision_date=d["decision_date"],
-            deciding_committee=d["deciding_committee"], expected_state=e, note=d["note"],
+            actor=a,
+            case_id=c.pk,
+            decision_number=d["decision_number"],
+            decision_date=d["decision_date"],
+            deciding_committee=d["deciding_committee"],
+            expected_state=e,
+            note=d["note"],
         ),
     ),
     "return": Action(
-        gettext_lazy("Return the proposal for changes"), ReasonForm, "return_to_proposal", (Case.State.DECISION,),
+        gettext_lazy("Return the proposal for changes"),
+        ReasonForm,
+        "return_to_proposal",
+        (Case.State.DECISION,),
         lambda a, c, d, e: services.case_return_to_proposal(
             actor=a, case_id=c.pk, reason=d["reason"], expected_state=e
         ),
     ),
     "refuse": Action(
-        gettext_lazy("Refuse the establishment"), ReasonForm, "refuse", (Case.State.DECISION,),
+        gettext_lazy("Refuse the establishment"),
+        ReasonForm,
+        "refuse",
+        (Case.State.DECISION,),
         lambda a, c, d, e: services.case_refuse(actor=a, case_id=c.pk, reason=d["reason"], expected_state=e),
         danger=True,
     ),
     "close": Action(
-        gettext_lazy("Close the case"), CloseForm, "close", OPEN,
+        gettext_lazy("Close the case"),
+        CloseForm,
+        "close",
+        OPEN,
         lambda a, c, d, e: services.case_close(
             actor=a, case_id=c.pk, reason=d["reason"], note=d["note"], expected_state=e
         ),
         danger=True,
     ),
     "reopen": Action(
-        gettext_lazy("Reopen the case"), NoteForm, "reopen", (Case.State.CLOSED,),
+        gettext_lazy("Reopen the case"),
+        NoteForm,
+        "reopen",
+        (Case.State.CLOSED,),
         lambda a, c, d, e: services.case_reopen(actor=a, case_id=c.pk, note=d["note"], expected_state=e),
     ),
     "add_member": Action(
-        gettext_lazy("Add a party member"), MemberForm, "member", (*OPEN, Case.State.ESTABLISHED),
+        gettext_lazy("Add a party member"),
+        MemberForm,
+        "member",
+        (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: services.member_add(actor=a, enterprise_id=c.enterprise_id, **d),
     ),
     "recognize": Action(
-        gettext_lazy("Recognise as full member"), RecognizeForm, "member", (*OPEN, Case.State.ESTABLISHED),
+        gettext_lazy("Recognise as full member"),
+        RecognizeForm,
+        "member",
+        (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: services.member_recognize_full(
             actor=a, member_id=d["member"], recognized_on=d["recognized_on"], enterprise_id=c.enterprise_id
         ),
@@ -173,18 +231,21 @@ def _make_form(key: str, case: Case, data=None) -> forms.Form:
 
 def _render_case(request, case: Case, *, failed: str = "", failed_form=None, error: str = "", status=200):
     user = request.user
-    available = [
-        k for k in FORM_ACTIONS if case.state in ACTIONS[k].states and official_may(user, ACTIONS[k].event)
-    ]
+    available = [k for k in FORM_ACTIONS if case.state in ACTIONS[k].states and official_may(user, ACTIONS[k].event)]
     action_forms = [
         (k, ACTIONS[k], failed_form if k == failed and failed_form is not None else _make_form(k, case))
         for k in available
     ]
     members = list(case.enterprise.members.all())
     context = {
-        "case": case, "enterprise": case.enterprise, "history": list(case.history.all()),
-        "surveys": list(case.surveys.all()), "members": members,
-        "counts": selectors.member_counts(members=members), "action_forms": action_forms, "failed": failed,
+        "case": case,
+        "enterprise": case.enterprise,
+        "history": list(case.history.all()),
+        "surveys": list(case.surveys.all()),
+        "members": members,
+        "counts": selectors.member_counts(members=members),
+        "action_forms": action_forms,
+        "failed": failed,
         "error": error,
         "may_recognize": case.state in ACTIONS["recognize"].states and official_may(user, "member"),
     }

@@ -17,9 +17,7 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    return _error(
-        request, 404, _("Not found"), _("This page does not exist or is outside your jurisdiction.")
-    )
+    return _error(request, 404, _("Not found"), _("This page does not exist or is outside your jurisdiction."))
 
 
 def server_error(request):

@@ -24,14 +24,20 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     party_committee_name = models.CharField(_("party committee"), max_length=200, blank=True)
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     valid_until = models.DateField(
-        _("valid until"), null=True, blank=True,
+        _("valid until"),
+        null=True,
+        blank=True,
         help_text=_("Last day the unit existed (districts were abolished on 1 July 2025)."),
     )
 
@@ -48,6 +54,11 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.path = self.compute_path()
+        self.depth = self.path.count(PATH_SEPARATOR) - 2
+        super().save(*args, **kwargs)
+
     @property
     def is_historical(self) -> bool:
         return self.valid_until is not None
@@ -55,11 +66,6 @@ class Unit(models.Model):
     def compute_path(self) -> str:
         base = self.parent.path if self.parent_id else PATH_SEPARATOR
         return f"{base}{self.code}{PATH_SEPARATOR}"
-
-    def save(self, *args, **kwargs):
-        self.path = self.compute_path()
-        self.depth = self.path.count(PATH_SEPARATOR) - 2
-        super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

@@ -25,7 +25,5 @@ def official_set_roles(*, official: Official, roles: Iterable[str]) -> None:
     wanted = set(roles)
     official.role_assignments.exclude(role__in=wanted).delete()
     existing = set(official.role_assignments.values_list("role", flat=True))
-    RoleAssignment.objects.bulk_create(
-        [RoleAssignment(official=official, role=r) for r in sorted(wanted - existing)]
-    )
+    RoleAssignment.objects.bulk_create([RoleAssignment(official=official, role=r) for r in sorted(wanted - existing)])
     official._role_codes = frozenset(wanted)

@@ -17,8 +17,6 @@ register(PartyMemberFactory)
 register(CaseFactory, "case")
 
 
-
-
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":

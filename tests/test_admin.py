@@ -31,10 +31,14 @@ def test_every_project_model_is_in_the_admin():
     "url_name,make",
     [
         ("admin:cases_enterprise_changelist", lambda unit: EnterpriseFactory(unit=unit, name=f"DN {unit.code}")),
-        ("admin:cases_case_changelist",
-         lambda unit: CaseFactory(enterprise=EnterpriseFactory(unit=unit, name=f"DN {unit.code}"))),
-        ("admin:cases_partymember_changelist",
-         lambda unit: PartyMemberFactory(enterprise=EnterpriseFactory(unit=unit), full_name=f"DN {unit.code}")),
+        (
+            "admin:cases_case_changelist",
+            lambda unit: CaseFactory(enterprise=EnterpriseFactory(unit=unit, name=f"DN {unit.code}")),
+        ),
+        (
+            "admin:cases_partymember_changelist",
+            lambda unit: PartyMemberFactory(enterprise=EnterpriseFactory(unit=unit), full_name=f"DN {unit.code}"),
+        ),
         ("admin:org_official_changelist", lambda unit: OfficialFactory(unit=unit, username=f"DN {unit.code}")),
     ],
 )

@@ -70,8 +70,12 @@ def test_two_decisions_at_once_exactly_one_wins(setup, monkeypatch):
     results, lock_times = race(
         [
             lambda: services.case_approve(
-                actor=setup["a"], case_id=case.pk, decision_number="1-QĐ/ĐU", decision_date=day,
-                deciding_committee=setup["ward"], expected_state="decision",
+                actor=setup["a"],
+                case_id=case.pk,
+                decision_number="1-QĐ/ĐU",
+                decision_date=day,
+                deciding_committee=setup["ward"],
+                expected_state="decision",
             ),
             lambda: services.case_refuse(actor=setup["b"], case_id=case.pk, reason="x", expected_state="decision"),
         ],
@@ -93,7 +97,10 @@ def test_same_action_twice_at_once_records_it_once(setup, monkeypatch):
 
     def approve(actor, number):
         return lambda: services.case_approve(
-            actor=actor, case_id=case.pk, decision_number=number, decision_date=day,
+            actor=actor,
+            case_id=case.pk,
+            decision_number=number,
+            decision_date=day,
             deciding_committee=setup["ward"],
         )
 

@@ -133,8 +133,9 @@ def test_case_page_query_count_is_constant(size, client, make_official, ward, dj
     from cases.models import CaseHistory, Survey
 
     for i in range(size):
-        CaseHistory.objects.create(case=case, actor=official, event="survey", from_state="decision",
-                                   to_state="decision", note=f"n{i}")
+        CaseHistory.objects.create(
+            case=case, actor=official, event="survey", from_state="decision", to_state="decision", note=f"n{i}"
+        )
         Survey.objects.create(case=case, kind="basic", surveyed_on=datetime.date(2026, 1, 1), surveyed_by=official)
     client.force_login(official)
     with django_assert_max_num_queries(14):
@@ -167,8 +168,10 @@ def test_full_path_through_the_case_page(client, make_official, ward):
     assert r.status_code == 302 and r.url == reverse("cases:case_detail", args=[case.pk])
 
     def act(action, data, state):
-        response = client.post(reverse("cases:case_action", args=[case.pk, action]),
-                               {"expected_state": state, **{f"{action}-{k}": v for k, v in data.items()}})
+        response = client.post(
+            reverse("cases:case_action", args=[case.pk, action]),
+            {"expected_state": state, **{f"{action}-{k}": v for k, v in data.items()}},
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
 
     act("survey", {"kind": "deep", "surveyed_on": "2026-11-02", "worker_count": "120"}, "surveying")
@@ -177,14 +180,23 @@ def test_full_path_through_the_case_page(client, make_official, ward):
     client.force_login(officer)
     act("submit_proposal", {}, "proposal")
     client.force_login(decider)
-    act("approve", {"decision_number": "147-QĐ/ĐU", "decision_date": "2026-11-20",
-                    "deciding_committee": str(ward.pk)}, "decision")
+    act(
+        "approve",
+        {"decision_number": "147-QĐ/ĐU", "decision_date": "2026-11-20", "deciding_committee": str(ward.pk)},
+        "decision",
+    )
     case.refresh_from_db()
     assert case.state == Case.State.ESTABLISHED
     page = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
     assert "147-QĐ/ĐU" in page
     assert list(case.history.values_list("event", flat=True)) == [
-        "open", "survey", "start_outreach", "start_proposal", "submit_proposal", "approve"]
+        "open",
+        "survey",
+        "start_outreach",
+        "start_proposal",
+        "submit_proposal",
+        "approve",
+    ]
 
 
 def test_guard_failure_shows_why_and_keeps_the_state(client, make_official, ward):
@@ -202,8 +214,10 @@ def test_guard_failure_shows_why_and_keeps_the_state(client, make_official, ward
 def test_invalid_form_input_is_a_400_with_field_errors(client, make_official, ward):
     case = CaseFactory(enterprise=EnterpriseFactory(unit=ward), decision=True)
     client.force_login(make_official(ward, Role.DECISION_MAKER))
-    r = client.post(reverse("cases:case_action", args=[case.pk, "approve"]),
-                    {"approve-decision_number": "", "approve-decision_date": "not a date"})
+    r = client.post(
+        reverse("cases:case_action", args=[case.pk, "approve"]),
+        {"approve-decision_number": "", "approve-decision_date": "not a date"},
+    )
     assert r.status_code == 400
     form = r.context["action_forms"][[k for k, *_ in r.context["action_forms"]].index("approve")][2]
     assert {"decision_number", "decision_date", "deciding_committee"} <= set(form.errors)
@@ -224,8 +238,9 @@ def test_stale_page_gets_a_conflict_message(client, make_official, ward):
 def test_role_without_permission_gets_403_message(client, make_official, ward):
     case = CaseFactory(enterprise=EnterpriseFactory(unit=ward), decision=True)
     client.force_login(make_official(ward, Role.SUPERVISOR))
-    r = client.post(reverse("cases:case_action", args=[case.pk, "refuse"]),
-                    {"expected_state": "decision", "refuse-reason": "x"})
+    r = client.post(
+        reverse("cases:case_action", args=[case.pk, "refuse"]), {"expected_state": "decision", "refuse-reason": "x"}
+    )
     assert r.status_code == 403
     page = client.get(reverse("cases:case_detail", args=[case.pk]))
     assert page.context["action_forms"] == []  # nothing offered to a supervisor

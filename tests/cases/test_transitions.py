@@ -35,7 +35,10 @@ def run_event(event, actor, case):
         "start_proposal": lambda: services.case_start_proposal(actor=actor, case_id=case.pk),
         "submit_proposal": lambda: services.case_submit_proposal(actor=actor, case_id=case.pk),
         "approve": lambda: services.case_approve(
-            actor=actor, case_id=case.pk, decision_number="147-QĐ/ĐU", decision_date=DAY,
+            actor=actor,
+            case_id=case.pk,
+            decision_number="147-QĐ/ĐU",
+            decision_date=DAY,
             deciding_committee=case.enterprise.unit,
         ),
         "return_to_proposal": lambda: services.case_return_to_proposal(actor=actor, case_id=case.pk, reason="thiếu"),
@@ -102,8 +105,9 @@ def test_three_full_member_rule_ignores_probationary_and_departed_members(ward, 
     assert case.state == Case.State.OUTREACH
 
 
-@pytest.mark.parametrize("event,state", [("start_proposal", "outreach"), ("submit_proposal", "proposal"),
-                                         ("approve", "decision")])
+@pytest.mark.parametrize(
+    "event,state", [("start_proposal", "outreach"), ("submit_proposal", "proposal"), ("approve", "decision")]
+)
 def test_later_steps_refuse_when_a_member_left(event, state, ward, admin_official):
     case = case_in(state, ward, full_members=3)
     services.member_mark_left(actor=admin_official, member_id=case.enterprise.members.first().pk, left_on=DAY)
@@ -137,8 +141,11 @@ def test_nurturing_stays_when_register_still_short(ward, ward_official):
 def test_adding_a_full_member_also_ends_nurturing(ward, ward_official):
     case = case_in(Case.State.NURTURING, ward, full_members=2)
     services.member_add(
-        actor=ward_official, enterprise_id=case.enterprise_id, full_name="Lê Văn C",
-        admitted_on=datetime.date(2019, 5, 1), status=PartyMember.Status.FULL,
+        actor=ward_official,
+        enterprise_id=case.enterprise_id,
+        full_name="Lê Văn C",
+        admitted_on=datetime.date(2019, 5, 1),
+        status=PartyMember.Status.FULL,
     )
     case.refresh_from_db()
     assert case.state == Case.State.OUTREACH
@@ -152,27 +159,38 @@ def test_projected_recognition_date_is_admission_plus_twelve_months():
 def test_approve_records_the_decision(ward, decision_maker):
     case = case_in(Case.State.DECISION, ward)
     services.case_approve(
-        actor=decision_maker, case_id=case.pk, decision_number="147-QĐ/ĐU", decision_date=DAY,
+        actor=decision_maker,
+        case_id=case.pk,
+        decision_number="147-QĐ/ĐU",
+        decision_date=DAY,
         deciding_committee=ward,
     )
     case.refresh_from_db()
     assert (case.state, case.decision_number, case.decision_date, case.deciding_committee) == (
-        "established", "147-QĐ/ĐU", DAY, ward)
+        "established",
+        "147-QĐ/ĐU",
+        DAY,
+        ward,
+    )
 
 
 def test_approve_requires_a_decision_number(ward, decision_maker):
     case = case_in(Case.State.DECISION, ward)
     with pytest.raises(CaseInvalid):
-        services.case_approve(actor=decision_maker, case_id=case.pk, decision_number=" ", decision_date=DAY,
-                              deciding_committee=ward)
+        services.case_approve(
+            actor=decision_maker, case_id=case.pk, decision_number=" ", decision_date=DAY, deciding_committee=ward
+        )
 
 
-@pytest.mark.parametrize("call", [
-    lambda a, c: services.case_close(actor=a, case_id=c.pk, reason=""),
-    lambda a, c: services.case_close(actor=a, case_id=c.pk, reason="bogus"),
-    lambda a, c: services.case_refuse(actor=a, case_id=c.pk, reason="  "),
-    lambda a, c: services.case_return_to_proposal(actor=a, case_id=c.pk, reason=""),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, c: services.case_close(actor=a, case_id=c.pk, reason=""),
+        lambda a, c: services.case_close(actor=a, case_id=c.pk, reason="bogus"),
+        lambda a, c: services.case_refuse(actor=a, case_id=c.pk, reason="  "),
+        lambda a, c: services.case_return_to_proposal(actor=a, case_id=c.pk, reason=""),
+    ],
+)
 def test_closing_and_refusing_need_a_reason(call, ward, admin_official):
     case = case_in(Case.State.DECISION, ward)
     with pytest.raises(CaseInvalid):

@@ -18,8 +18,10 @@ def network_broker():
     if url.startswith("filesystem"):
         if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
             pytest.fail("CELLFLOW_REQUIRE_SERVICES is set but CELERY_BROKER_URL is the embedded broker")
-        pytest.skip("broadcast needs a network broker; set CELERY_BROKER_URL=redis://… (CI does). "
-                    "tests/e2e/test_make_run.py covers the embedded broker.")
+        pytest.skip(
+            "broadcast needs a network broker; set CELERY_BROKER_URL=redis://… (CI does). "
+            "tests/e2e/test_make_run.py covers the embedded broker."
+        )
     return url
 
 
@@ -27,9 +29,26 @@ def test_worker_answers_on_the_broker(network_broker, tmp_path):
     name = f"cellflow-test-{os.getpid()}@localhost"
     env = {**os.environ, "CELERY_BROKER_URL": network_broker, "CELLFLOW_VAR_DIR": str(tmp_path)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", name,
-         "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-n",
+            name,
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         replies = []

@@ -29,11 +29,14 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def dev_env(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(CELLFLOW_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
     for command in (["migrate", "--noinput"], ["seed_demo"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
         assert done.returncode == 0, done.stderr[-3000:]
     return env, var
 
@@ -60,8 +63,14 @@ def test_make_run_serves_login_runs_worker_and_stops_on_ctrl_c(dev_env):
     env, var = dev_env
     port = free_port()
     log = open(var / "run.log", "w+")
-    proc = subprocess.Popen(["bash", "scripts/run-dev.sh"], cwd=ROOT, env={**env, "CELLFLOW_ADDR": f"127.0.0.1:{port}"},
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "scripts/run-dev.sh"],
+        cwd=ROOT,
+        env={**env, "CELLFLOW_ADDR": f"127.0.0.1:{port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         page = wait_for(f"{base}/accounts/login/").read().decode()
@@ -71,10 +80,12 @@ def test_make_run_serves_login_runs_worker_and_stops_on_ctrl_c(dev_env):
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         form = opener.open(f"{base}/accounts/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        data = urllib.parse.urlencode({"username": "hk.canbo", "password": "cellflow-demo",
-                                       "csrfmiddlewaretoken": token}).encode()
-        landing = opener.open(urllib.request.Request(f"{base}/accounts/login/", data=data,
-                                                     headers={"Referer": f"{base}/accounts/login/"}))
+        data = urllib.parse.urlencode(
+            {"username": "hk.canbo", "password": "cellflow-demo", "csrfmiddlewaretoken": token}
+        ).encode()
+        landing = opener.open(
+            urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"})
+        )
         assert landing.geturl().endswith("/enterprises/")
         assert "Phường Hoàn Kiếm" in landing.read().decode()
 
