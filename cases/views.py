@@ -65,6 +65,8 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
     members = list(enterprise.members.all())
+    cases = list(enterprise.cases.all())
+    has_open_case = any(c.is_open for c in cases)
     return render(
         request,
         "cases/enterprise_detail.html",
@@ -72,8 +74,8 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "enterprise": enterprise,
             "members": members,
             "counts": selectors.member_counts(members=members),
-            "cases": list(enterprise.cases.all()),
-            "may_open": official_may(request.user, "open"),
+            "cases": cases,
+            "may_open": not has_open_case and official_may(request.user, "open"),
         },
     )
 

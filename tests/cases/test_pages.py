@@ -273,3 +273,21 @@ def test_only_members_of_the_cases_own_register_can_be_recognised(other_unit, re
     assert r.status_code == 404
     foreign.refresh_from_db()
     assert foreign.status == "probationary"
+
+
+def test_case_numbers_are_not_grouped_like_amounts(client, make_official, ward):
+    case = CaseFactory(enterprise=EnterpriseFactory(unit=ward), pk=3655)
+    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
+    html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    assert "#3655" in html and "#3.655" not in html
+    html = client.get(reverse("cases:enterprise_detail", args=[case.enterprise_id])).content.decode()
+    assert "#3655" in html
+
+
+def test_open_case_button_only_when_no_case_is_open(client, make_official, ward):
+    enterprise = EnterpriseFactory(unit=ward)
+    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
+    url = reverse("cases:enterprise_open_case", args=[enterprise.pk])
+    assert url in client.get(reverse("cases:enterprise_detail", args=[enterprise.pk])).content.decode()
+    CaseFactory(enterprise=enterprise)
+    assert url not in client.get(reverse("cases:enterprise_detail", args=[enterprise.pk])).content.decode()
