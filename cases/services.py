@@ -21,7 +21,7 @@ from org.selectors import unit_is_within
 from .errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
 from .models import MIN_FULL_MEMBERS, PROBATION, Case, CaseHistory, Enterprise, PartyMember, Survey
 from .permissions import official_may
-from .signals import case_transitioned
+from .signals import case_changed, case_transitioned
 
 
 def _check_role(actor: Official, event: str) -> None:
@@ -62,6 +62,7 @@ def _append_history(
         "to_state": case.state,
         "actor_id": actor.pk if actor else None,
     }
+    case_changed.send(sender=Case, case=case, event=event, from_state=from_state, to_state=case.state, actor=actor)
     transaction.on_commit(lambda: case_transitioned.send(sender=Case, **payload))
     return entry
 
@@ -321,6 +322,17 @@ def case_reopen(*, actor: Official, case_id: int, note: str = "", expected_state
             _("This enterprise already has another open case; close it before reopening this one."),
             code="duplicate_open_case",
         ) from None
+
+
+def case_record_note(*, actor: Official, case_id: int, note: str, event: str = "note") -> CaseHistory:
+    """A dated remark in the case's history (e.g. a nurturing review) that does not change its state."""
+    if not (note or "").strip():
+        raise CaseInvalid(_("Write the note."), code="invalid")
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        _check_jurisdiction(actor, case.enterprise.unit)
+        _check_role(actor, "survey")
+        return _append_history(case=case, actor=actor, event=event, from_state=case.state, note=note)
 
 
 # --- Member register ---------------------------------------------------------------------------------

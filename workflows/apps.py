@@ -4,4 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class WorkflowsConfig(AppConfig):
     name = "workflows"
-    verbose_name = _("Workflows")
+    verbose_name = _("Workflow")
+
+    def ready(self):
+        from cases.signals import case_changed
+
+        from .services import on_case_changed
+
+        case_changed.connect(on_case_changed, dispatch_uid="workflows.on_case_changed")

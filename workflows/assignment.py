@@ -1,0 +1,52 @@
+"""Who gets a task: the nearest assignment rule up the unit tree, else the first official with the step's role in
+the nearest unit that has one; then, if that official is on leave, their substitute."""
+
+from __future__ import annotations
+
+import datetime
+
+from cases.models import Case
+from org.models import Official, Role, Unit
+
+from .models import AssignmentRule, Step, Substitute
+
+STEP_ROLE = {
+    Step.SURVEY: Role.WARD_OFFICIAL,
+    Step.NURTURING_REVIEW: Role.WARD_OFFICIAL,
+    Step.OUTREACH: Role.WARD_OFFICIAL,
+    Step.PROPOSAL: Role.ORGANIZATION_OFFICER,
+    Step.DECISION: Role.DECISION_MAKER,
+}
+
+
+def unit_ancestor_paths(unit: Unit) -> list[str]:
+    """ "/01/00070/" -> ["/01/", "/01/00070/"] (the unit and every unit above it)."""
+    parts = [p for p in unit.path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def assignee_pick(*, case: Case, step: str) -> Official | None:
+    paths = unit_ancestor_paths(case.enterprise.unit)
+    rule = (
+        AssignmentRule.objects.filter(step=step, unit__path__in=paths, official__is_active=True)
+        .select_related("official")
+        .order_by("-unit__depth")
+        .first()
+    )
+    if rule:
+        return rule.official
+    return (
+        Official.objects.filter(is_active=True, unit__path__in=paths, role_assignments__role=STEP_ROLE[Step(step)])
+        .order_by("-unit__depth", "username")
+        .first()
+    )
+
+
+def substitute_for(*, official: Official, on: datetime.date) -> Official | None:
+    sub = (
+        Substitute.objects.filter(official=official, starts_on__lte=on, ends_on__gte=on, substitute__is_active=True)
+        .select_related("substitute")
+        .order_by("-starts_on")
+        .first()
+    )
+    return sub.substitute if sub else None

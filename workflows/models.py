@@ -1,0 +1,243 @@
+"""Workflow data: the process per case, each task's service level (due dates), the rules that pick assignees,
+the working-day calendar, substitutes, the outreach contact log, proposals and saved inbox filters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from cases.models import Case, PartyMember
+from org.models import Unit
+
+
+class Step(models.TextChoices):
+    """Human steps of the establishment flow (one per case state that needs someone to act)."""
+
+    SURVEY = "survey", _("Survey")
+    NURTURING_REVIEW = "nurturing_review", _("Nurturing review")
+    OUTREACH = "outreach", _("Outreach to the owner")
+    PROPOSAL = "proposal", _("Proposal")
+    DECISION = "decision", _("Decision")
+
+
+# The case state each step works on; a task whose case has left that state is completed by the flow.
+STEP_STATE = {
+    Step.SURVEY: Case.State.SURVEYING,
+    Step.NURTURING_REVIEW: Case.State.NURTURING,
+    Step.OUTREACH: Case.State.OUTREACH,
+    Step.PROPOSAL: Case.State.PROPOSAL,
+    Step.DECISION: Case.State.DECISION,
+}
+
+
+class CaseProcess(Process):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="processes")
+
+    class Meta:
+        verbose_name = _("case process")
+        verbose_name_plural = _("case processes")
+
+
+class StepNorm(models.Model):
+    """How long a step may take, in working days (administrators edit these)."""
+
+    step = models.CharField(_("step"), max_length=32, choices=Step.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField(_("working days allowed"))
+    warning_days = models.PositiveSmallIntegerField(_("warn this many working days before the due date"), default=3)
+    review_months = models.PositiveSmallIntegerField(
+        _("months between reviews"),
+        null=True,
+        blank=True,
+        help_text=_("Only for the nurturing review: the next review falls due this many months later."),
+    )
+
+    class Meta:
+        verbose_name = _("step norm")
+        verbose_name_plural = _("step norms")
+        ordering = ["step"]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}: {self.working_days}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the standard calendar: an extra day off, or a Saturday/Sunday swapped into a working day."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Extra day off")
+        WORKING_DAY = "working_day", _("Swapped working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+class AssignmentRule(models.Model):
+    """Who does a step for the cases of a unit. The nearest rule up the unit tree applies."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="assignment_rules")
+    step = models.CharField(_("step"), max_length=32, choices=Step.choices)
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        constraints = [models.UniqueConstraint(fields=["unit", "step"], name="workflows_one_rule_per_unit_step")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_step_display()} → {self.official}"
+
+
+class Substitute(models.Model):
+    """While an official is on leave, new tasks go to the substitute."""
+
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("official on leave"),
+        on_delete=models.CASCADE,
+        related_name="substitutions",
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("substitute"), on_delete=models.CASCADE, related_name="+"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+
+    class Meta:
+        verbose_name = _("substitute")
+        verbose_name_plural = _("substitutes")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="workflows_substitute_dates"),
+            models.CheckConstraint(condition=~Q(official=models.F("substitute")), name="workflows_substitute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.official} → {self.substitute}"
+
+
+class TaskSLA(models.Model):
+    """What viewflow's Task lacks: the case and unit (for scoping), the step, due and warning dates, pauses."""
+
+    task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="sla")
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="task_slas")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("step"), max_length=32, choices=Step.choices)
+    due_on = models.DateField(_("due"))
+    warn_on = models.DateField(_("warning from"))
+    paused_until = models.DateField(_("paused until"), null=True, blank=True)
+    follow_up_on = models.DateField(_("hidden until"), null=True, blank=True)
+    substitute_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("as substitute for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("task deadline")
+        verbose_name_plural = _("task deadlines")
+        indexes = [models.Index(fields=["unit", "due_on"]), models.Index(fields=["due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} · {self.due_on:%d/%m/%Y}"
+
+
+class ContactLog(models.Model):
+    """One meeting (or attempt) with the enterprise's owner during outreach."""
+
+    class Stance(models.TextChoices):
+        AGREES = "agrees", _("Agrees")
+        UNDECIDED = "undecided", _("Undecided")
+        REFUSES = "refuses", _("Refuses")
+        ABSENT_ABROAD = "absent_abroad", _("Absent (abroad)")
+        APPLIED = "applied", _("Applied on their own initiative")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contacts")
+    contacted_on = models.DateField(_("date"))
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT, related_name="+"
+    )
+    met_whom = models.CharField(_("met whom"), max_length=200)
+    stance = models.CharField(_("owner's stance"), max_length=16, choices=Stance.choices)
+    next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contact log")
+        ordering = ["-contacted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on:%d/%m/%Y} {self.get_stance_display()}"
+
+
+class Proposal(models.Model):
+    """The submission (tờ trình) to the committee that decides."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="proposals")
+    cell_name = models.CharField(_("proposed cell name"), max_length=255)
+    members = models.ManyToManyField(PartyMember, verbose_name=_("full members of the cell"), related_name="+")
+    secretary = models.ForeignKey(
+        PartyMember, verbose_name=_("proposed secretary"), on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        PartyMember,
+        verbose_name=_("proposed deputy secretary"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reports_to = models.ForeignKey(
+        Unit, verbose_name=_("committee the cell reports to"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return self.cell_name
+
+
+class SavedFilter(models.Model):
+    """A named inbox filter; shared ones are offered to everyone in the owner's unit."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filter"), max_length=500)
+    shared_with_unit = models.BooleanField(_("shared with my unit"), default=False)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="workflows_unique_filter_name")]
+
+    def __str__(self) -> str:
+        return self.name

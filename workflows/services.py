@@ -1,0 +1,391 @@
+"""Writes for the workflow. Completing a task performs the case's transition through cases.services in the same
+transaction; if the case refuses, everything rolls back and the task stays open with the reason."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from cases import services as case_services
+from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
+from cases.models import MIN_FULL_MEMBERS, Case, PartyMember
+from org.models import Official, Role, Unit
+from org.selectors import unit_is_within
+
+from .assignment import STEP_ROLE
+from .calendar import WorkingCalendar
+from .flows import EstablishmentFlow
+from .models import STEP_STATE, CaseProcess, ContactLog, Proposal, SavedFilter, Step, Substitute, TaskSLA
+from .sla import sla_start_override
+
+ACTIVE = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+SUPERVISING = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+# True while a task completion drives the case: the case-change receiver must not drive the flow a second time.
+_driving: ContextVar[bool] = ContextVar("workflow_driving", default=False)
+
+
+def _active_tasks(case: Case) -> list[Task]:
+    return list(
+        Task.objects.filter(process__caseprocess__case=case, status__in=ACTIVE, flow_task_type="HUMAN")
+        .select_related("process")
+        .order_by("pk")
+    )
+
+
+def _finish(task: Task, actor: Official | None) -> None:
+    """Complete a human task in viewflow; the route switch then opens the step that matches the case's state."""
+    activation = task.flow_task.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    if task.status == STATUS.ASSIGNED:
+        if actor is not None:
+            task.owner = actor  # who actually did it, even when a colleague's task is finished by the flow
+        activation.start(None)
+    activation.execute()
+
+
+def process_start(*, case: Case) -> CaseProcess:
+    return EstablishmentFlow.start.run(case=case)
+
+
+def workflow_sync_case(*, case: Case, actor: Official | None) -> None:
+    """After a change made outside a task (case page, member register, import): realign the flow with the case."""
+    tasks = _active_tasks(case)
+    if not tasks:
+        if case.is_open and not CaseProcess.objects.filter(case=case, finished__isnull=True).exists():
+            process_start(case=case)
+        return
+    for task in tasks:
+        if STEP_STATE[Step(task.flow_task.name)] != case.state:
+            with EstablishmentFlow.lock(task.process_id):
+                _finish(task, actor)
+
+
+def on_case_changed(sender, *, case: Case, event: str, actor: Official | None, **kwargs) -> None:
+    if _driving.get():
+        return
+    if event == "survey" or event == "note":
+        return
+    workflow_sync_case(case=case, actor=actor)
+
+
+# --- Task completion ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _task_for(actor: Official, task_id: int, step: Step) -> Iterator[Task]:
+    """Lock the task's process and the task; check it is the actor's, open and of this step."""
+    try:
+        process_id = Task.objects.values_list("process_id", flat=True).get(pk=task_id)
+    except Task.DoesNotExist:
+        raise CaseNotFound(_("Task not found."), code="not_found") from None
+    with EstablishmentFlow.lock(process_id), transaction.atomic():
+        task = Task.objects.select_for_update(of=("self",)).select_related("sla__unit").get(pk=task_id)
+        sla = getattr(task, "sla", None)
+        if sla is None or not unit_is_within(official=actor, unit=sla.unit):
+            raise CaseNotFound(_("Task not found."), code="not_found")
+        if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+            raise CaseConflict(_("This task is already done or was cancelled."), code="task_closed")
+        if task.owner_id != actor.pk:
+            raise CasePermissionDenied(
+                _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
+                code="not_owner",
+            )
+        if task.flow_task.name != step:
+            raise CaseInvalid(_("This form does not belong to this task."), code="invalid")
+        token = _driving.set(True)
+        try:
+            yield task
+        finally:
+            _driving.reset(token)
+
+
+def task_complete_survey(
+    *, actor: Official, task_id: int, kind: str, surveyed_on: datetime.date, worker_count: int | None, note: str
+) -> Case:
+    with _task_for(actor, task_id, Step.SURVEY) as task:
+        case_id = task.sla.case_id
+        case_services.case_record_survey(
+            actor=actor, case_id=case_id, kind=kind, surveyed_on=surveyed_on, worker_count=worker_count, note=note
+        )
+        case = case_services.case_assess_eligibility(actor=actor, case_id=case_id, expected_state="surveying")
+        _finish(task, actor)
+        return case
+
+
+def task_review_nurturing(*, actor: Official, task_id: int, note: str) -> Case:
+    """A periodic look at a nurturing case: record what was done; the next review opens automatically."""
+    with _task_for(actor, task_id, Step.NURTURING_REVIEW) as task:
+        case_services.case_record_note(actor=actor, case_id=task.sla.case_id, note=note, event="nurturing_review")
+        _finish(task, actor)
+        return Case.objects.get(pk=task.sla.case_id)
+
+
+def task_log_contact(
+    *,
+    actor: Official,
+    task_id: int,
+    contacted_on: datetime.date,
+    met_whom: str,
+    stance: str,
+    next_contact_on: datetime.date | None,
+    note: str = "",
+) -> ContactLog:
+    """Log a meeting with the owner. "Agrees" or "applied" moves the case to the proposal; an owner abroad pauses
+    the deadline until the next contact date; other stances keep the task open."""
+    today = timezone.localdate()
+    if stance not in ContactLog.Stance.values:
+        raise CaseInvalid(_("Choose the owner's stance."), code="invalid")
+    if contacted_on > today:
+        raise CaseInvalid(_("The contact date cannot be in the future."), code="invalid")
+    if stance == ContactLog.Stance.ABSENT_ABROAD and (next_contact_on is None or next_contact_on <= today):
+        raise CaseInvalid(_("When the owner is abroad, give the next contact date (after today)."), code="invalid")
+    with _task_for(actor, task_id, Step.OUTREACH) as task:
+        sla = task.sla
+        contact = ContactLog.objects.create(
+            case_id=sla.case_id,
+            contacted_on=contacted_on,
+            official=actor,
+            met_whom=met_whom.strip(),
+            stance=stance,
+            next_contact_on=next_contact_on,
+            note=note,
+        )
+        if stance in (ContactLog.Stance.AGREES, ContactLog.Stance.APPLIED):
+            case_services.case_start_proposal(
+                actor=actor,
+                case_id=sla.case_id,
+                expected_state="outreach",
+                note=note,
+                owner_initiative=stance == ContactLog.Stance.APPLIED,
+            )
+            _finish(task, actor)
+        elif stance == ContactLog.Stance.ABSENT_ABROAD:
+            _pause(sla, until=next_contact_on, today=today)
+        return contact
+
+
+def _pause(sla: TaskSLA, *, until: datetime.date, today: datetime.date) -> None:
+    """The clock stops from today to ``until``: due and warning dates move by the working days skipped."""
+    calendar = WorkingCalendar()
+    start = max(today, sla.paused_until or today)
+    skipped = calendar.between(start, until)
+    sla.due_on = calendar.add(sla.due_on, skipped)
+    sla.warn_on = calendar.add(sla.warn_on, skipped)
+    sla.paused_until = until
+    sla.save(update_fields=["due_on", "warn_on", "paused_until"])
+
+
+def task_submit_proposal(
+    *,
+    actor: Official,
+    task_id: int,
+    cell_name: str,
+    members: Iterable[PartyMember],
+    secretary: PartyMember,
+    deputy: PartyMember | None,
+    reports_to: Unit,
+) -> Proposal:
+    members = list(members)
+    member_ids = {m.pk for m in members}
+    with _task_for(actor, task_id, Step.PROPOSAL) as task:
+        case = task.sla.case
+        full = {
+            m.pk
+            for m in PartyMember.objects.active().full().filter(enterprise_id=case.enterprise_id, pk__in=member_ids)
+        }
+        if full != member_ids:
+            raise CaseInvalid(_("Only full members of this enterprise's register can be proposed."), code="invalid")
+        if len(full) < MIN_FULL_MEMBERS:
+            raise CaseInvalid(
+                _("A cell needs at least %(min)s full members; %(count)s are selected.")
+                % {"min": MIN_FULL_MEMBERS, "count": len(full)},
+                code="invalid",
+            )
+        if secretary.pk not in member_ids:
+            raise CaseInvalid(_("The proposed secretary must be one of the selected members."), code="invalid")
+        if deputy is not None and (deputy.pk not in member_ids or deputy.pk == secretary.pk):
+            raise CaseInvalid(_("The proposed deputy must be another of the selected members."), code="invalid")
+        proposal = Proposal.objects.create(
+            case=case,
+            cell_name=cell_name.strip(),
+            secretary=secretary,
+            deputy=deputy,
+            reports_to=reports_to,
+            submitted_by=actor,
+        )
+        proposal.members.set(members)
+        case_services.case_submit_proposal(
+            actor=actor, case_id=case.pk, expected_state="proposal", note=cell_name.strip()
+        )
+        _finish(task, actor)
+        return proposal
+
+
+def task_decide(
+    *,
+    actor: Official,
+    task_id: int,
+    outcome: str,
+    decision_number: str = "",
+    decision_date: datetime.date | None = None,
+    deciding_committee: Unit | None = None,
+    reason: str = "",
+) -> Case:
+    with _task_for(actor, task_id, Step.DECISION) as task:
+        case_id = task.sla.case_id
+        if outcome == "approve":
+            if decision_date is None or deciding_committee is None:
+                raise CaseInvalid(_("Give the decision number, date and deciding committee."), code="invalid")
+            case = case_services.case_approve(
+                actor=actor,
+                case_id=case_id,
+                decision_number=decision_number,
+                decision_date=decision_date,
+                deciding_committee=deciding_committee,
+                expected_state="decision",
+            )
+        elif outcome == "return":
+            case = case_services.case_return_to_proposal(
+                actor=actor, case_id=case_id, reason=reason, expected_state="decision"
+            )
+        elif outcome == "refuse":
+            case = case_services.case_refuse(actor=actor, case_id=case_id, reason=reason, expected_state="decision")
+        else:
+            raise CaseInvalid(_("Choose the decision."), code="invalid")
+        _finish(task, actor)
+        return case
+
+
+# --- Inbox and queue actions -------------------------------------------------------------------------
+
+
+def _locked_open_tasks(task_ids: Iterable[int]) -> list[Task]:
+    return list(
+        Task.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(task_ids), status__in=(STATUS.NEW, STATUS.ASSIGNED), flow_task_type="HUMAN")
+        .select_related("sla__unit")
+        .order_by("pk")
+    )
+
+
+def _give(task: Task, official: Official) -> None:
+    # viewflow's assign/reassign transitions only set these fields; done directly so a batch is one transaction.
+    task.owner = official
+    task.status = STATUS.ASSIGNED
+    task.assigned = timezone.now()
+    task.save(update_fields=["owner", "status", "assigned"])
+
+
+def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
+    """Take unassigned tasks of my unit (and below) that my role may do. All or nothing."""
+    with transaction.atomic():
+        tasks = _locked_open_tasks(task_ids)
+        if len(tasks) != len(set(task_ids)):
+            raise CaseConflict(
+                _("Some of these tasks were taken or finished meanwhile. Reload the queue."), code="stale"
+            )
+        for task in tasks:
+            if task.status != STATUS.NEW or not unit_is_within(official=actor, unit=task.sla.unit):
+                raise CaseConflict(_("Some of these tasks were taken meanwhile. Reload the queue."), code="stale")
+            if not (actor.is_superuser or actor.has_role(STEP_ROLE[Step(task.flow_task.name)])):
+                raise CasePermissionDenied(_("Your role does not allow this step."), code="role")
+            _give(task, actor)
+    return len(tasks)
+
+
+def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Official) -> int:
+    """Supervisors hand open tasks to another official of their jurisdiction. The former owner can no longer
+    complete them."""
+    if not (actor.is_superuser or actor.has_role(*SUPERVISING)):
+        raise CasePermissionDenied(_("Only supervisors and administrators reassign tasks."), code="role")
+    if not new_owner.is_active or new_owner.unit is None or not unit_is_within(official=actor, unit=new_owner.unit):
+        raise CaseInvalid(_("Choose an active official of your jurisdiction."), code="invalid")
+    ids = set(task_ids)
+    with transaction.atomic():
+        tasks = _locked_open_tasks(ids)
+        if not ids or len(tasks) != len(ids) or any(not unit_is_within(official=actor, unit=t.sla.unit) for t in tasks):
+            raise CaseConflict(_("Some of these tasks are finished or outside your jurisdiction."), code="stale")
+        for task in tasks:
+            if not (new_owner.is_superuser or new_owner.has_role(STEP_ROLE[Step(task.flow_task.name)])):
+                raise CaseInvalid(
+                    _("%(official)s does not have the role for the step “%(step)s”.")
+                    % {"official": new_owner, "step": task.sla.get_step_display()},
+                    code="invalid",
+                )
+            _give(task, new_owner)
+            TaskSLA.objects.filter(pk=task.pk).update(substitute_for=None, follow_up_on=None)
+    return len(tasks)
+
+
+def task_follow_up(*, actor: Official, task_id: int, until: datetime.date | None) -> None:
+    """Hide one of my tasks from the inbox until a date (None shows it again)."""
+    updated = TaskSLA.objects.filter(pk=task_id, task__owner=actor, task__status__in=ACTIVE).update(follow_up_on=until)
+    if not updated:
+        raise CaseNotFound(_("Task not found."), code="not_found")
+
+
+def substitute_set(
+    *, actor: Official, substitute: Official, starts_on: datetime.date, ends_on: datetime.date
+) -> Substitute:
+    if substitute.pk == actor.pk:
+        raise CaseInvalid(_("Choose a colleague, not yourself."), code="invalid")
+    if ends_on < starts_on:
+        raise CaseInvalid(_("The end date is before the start date."), code="invalid")
+    if (
+        not substitute.is_active
+        or substitute.unit is None
+        or not (actor.unit and substitute.unit.path.startswith(_unit_root(actor.unit)))
+    ):
+        raise CaseInvalid(_("Choose an active official of your unit."), code="invalid")
+    return Substitute.objects.create(official=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on)
+
+
+def _unit_root(unit: Unit) -> str:
+    """The parent's path: a substitute may come from my unit or a sibling under the same committee."""
+    return unit.parent.path if unit.parent_id else unit.path
+
+
+def substitute_end(*, actor: Official, substitute_id: int) -> None:
+    Substitute.objects.filter(pk=substitute_id, official=actor).delete()
+
+
+def saved_filter_save(*, actor: Official, name: str, query: str, shared: bool) -> SavedFilter:
+    name = (name or "").strip()
+    if not name:
+        raise CaseInvalid(_("Give the filter a name."), code="invalid")
+    saved, _created = SavedFilter.objects.update_or_create(
+        owner=actor, name=name[:100], defaults={"query": query[:500], "shared_with_unit": shared}
+    )
+    return saved
+
+
+def saved_filter_delete(*, actor: Official, filter_id: int) -> None:
+    SavedFilter.objects.filter(pk=filter_id, owner=actor).delete()
+
+
+def workflow_backfill(*, since_state_change: bool = True) -> int:
+    """Start a process for every open case that has none (demo data, imports). Due dates count from the day
+    the case entered its state, so long-stalled cases show as overdue."""
+    started = 0
+    cases = (
+        Case.objects.filter(state__in=Case.OPEN_STATES)
+        .exclude(processes__finished__isnull=True)
+        .select_related("enterprise__unit")
+    )
+    for case in cases.iterator(chunk_size=200):
+        with transaction.atomic():
+            start = timezone.localtime(case.state_changed_at).date() if since_state_change else None
+            with sla_start_override(start):
+                process_start(case=case)
+        started += 1
+    return started
