@@ -19,6 +19,7 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py sync_workflows
 	bash scripts/run-dev.sh
 
 test: install

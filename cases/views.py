@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from org.models import Unit
-from org.selectors import unit_list_for_official
+from org.selectors import unit_ancestors, unit_list_for_official
 
 from . import selectors, services
 from .errors import CaseError
@@ -32,6 +31,7 @@ from .forms import (
     RecognizeForm,
     SurveyForm,
 )
+from .hooks import case_page_panels
 from .models import Case
 from .permissions import official_may
 
@@ -104,14 +104,6 @@ class Action:
     states: tuple[str, ...]
     run: Callable[..., Any]
     danger: bool = False
-
-
-def _committees_for(case: Case):
-    """The committees at or above the enterprise's unit: those that can decide its establishment."""
-    path = case.enterprise.unit.path
-    parts = [p for p in path.split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    return Unit.objects.filter(path__in=prefixes).order_by("depth")
 
 
 OPEN = tuple(Case.OPEN_STATES)
@@ -227,7 +219,7 @@ def _make_form(key: str, case: Case, data=None) -> forms.Form:
     action = ACTIONS[key]
     kwargs: dict[str, Any] = {}
     if action.form is ApproveForm:
-        kwargs["committees"] = _committees_for(case)
+        kwargs["committees"] = unit_ancestors(unit=case.enterprise.unit)
     return action.form(data, prefix=key, **kwargs)
 
 
@@ -250,6 +242,7 @@ def _render_case(request, case: Case, *, failed: str = "", failed_form=None, err
         "failed": failed,
         "error": error,
         "may_recognize": case.state in ACTIONS["recognize"].states and official_may(user, "member"),
+        "panels": case_page_panels(request, case),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

@@ -14,7 +14,7 @@ BROKER_CHECK_TIMEOUT = 2.0
 
 
 def home(request: HttpRequest):
-    return redirect("cases:enterprise_list")
+    return redirect("workflows:inbox")
 
 
 def _database_ok() -> tuple[bool, str]:

@@ -35,3 +35,14 @@ def unit_is_within(*, official: Official, unit: Unit) -> bool:
 
 def official_list_for_official(*, official: Official) -> QuerySet[Official]:
     return Official.objects.filter(jurisdiction_q(official=official)).select_related("unit")
+
+
+def unit_ancestor_paths(unit: Unit) -> list[str]:
+    """The paths of the unit and of every unit above it: "/01/00070/" -> ["/01/", "/01/00070/"]."""
+    parts = [p for p in unit.path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def unit_ancestors(*, unit: Unit) -> QuerySet[Unit]:
+    """The unit and the committees above it, top first (those that can decide for it or receive its cells)."""
+    return Unit.objects.filter(path__in=unit_ancestor_paths(unit)).order_by("depth")

@@ -7,8 +7,11 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflow")
 
     def ready(self):
+        from cases.hooks import register_case_page_panel
         from cases.signals import case_changed
 
+        from .panels import case_workflow_panel
         from .services import on_case_changed
 
         case_changed.connect(on_case_changed, dispatch_uid="workflows.on_case_changed")
+        register_case_page_panel(case_workflow_panel)

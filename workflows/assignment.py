@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime
 
 from cases.models import Case
-from org.models import Official, Role, Unit
+from org.models import Official, Role
+from org.selectors import unit_ancestor_paths
 
 from .models import AssignmentRule, Step, Substitute
 
@@ -17,12 +18,6 @@ STEP_ROLE = {
     Step.PROPOSAL: Role.ORGANIZATION_OFFICER,
     Step.DECISION: Role.DECISION_MAKER,
 }
-
-
-def unit_ancestor_paths(unit: Unit) -> list[str]:
-    """ "/01/00070/" -> ["/01/", "/01/00070/"] (the unit and every unit above it)."""
-    parts = [p for p in unit.path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def assignee_pick(*, case: Case, step: str) -> Official | None:

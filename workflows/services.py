@@ -377,11 +377,8 @@ def workflow_backfill(*, since_state_change: bool = True) -> int:
     """Start a process for every open case that has none (demo data, imports). Due dates count from the day
     the case entered its state, so long-stalled cases show as overdue."""
     started = 0
-    cases = (
-        Case.objects.filter(state__in=Case.OPEN_STATES)
-        .exclude(processes__finished__isnull=True)
-        .select_related("enterprise__unit")
-    )
+    running = CaseProcess.objects.filter(finished__isnull=True).values("case_id")
+    cases = Case.objects.filter(state__in=Case.OPEN_STATES).exclude(pk__in=running).select_related("enterprise__unit")
     for case in cases.iterator(chunk_size=200):
         with transaction.atomic():
             start = timezone.localtime(case.state_changed_at).date() if since_state_change else None

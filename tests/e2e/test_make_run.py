@@ -33,7 +33,7 @@ def dev_env(tmp_path_factory):
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(CELLFLOW_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["sync_workflows"]):
         done = subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
         )
@@ -86,8 +86,9 @@ def test_make_run_serves_login_runs_worker_and_stops_on_ctrl_c(dev_env):
         landing = opener.open(
             urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"})
         )
-        assert landing.geturl().endswith("/enterprises/")
-        assert "Phường Hoàn Kiếm" in landing.read().decode()
+        assert landing.geturl().endswith("/inbox/")
+        enterprises = opener.open(f"{base}/enterprises/").read().decode()
+        assert "Phường Hoàn Kiếm" in enterprises
 
         health = wait_for(f"{base}/healthz").read().decode()
         assert '"broker": {"ok": true' in health.replace("\n", "")

@@ -23,27 +23,53 @@ def test_case_from_survey_to_established_through_tasks(team, eligible_enterprise
     assert (task.flow_task.name, task.owner, task.status) == ("survey", team["field"], STATUS.ASSIGNED)
     assert task.sla.due_on > task.sla.warn_on
 
-    services.task_complete_survey(actor=team["field"], task_id=task.pk, kind="deep", surveyed_on=DAY,
-                                  worker_count=80, note="")
+    services.task_complete_survey(
+        actor=team["field"], task_id=task.pk, kind="deep", surveyed_on=DAY, worker_count=80, note=""
+    )
     task = open_task(case)
     assert task.flow_task.name == "outreach" and task.owner == team["field"]
 
-    services.task_log_contact(actor=team["field"], task_id=task.pk, contacted_on=DAY, met_whom="Ông A",
-                              stance=ContactLog.Stance.UNDECIDED, next_contact_on=None)
+    services.task_log_contact(
+        actor=team["field"],
+        task_id=task.pk,
+        contacted_on=DAY,
+        met_whom="Ông A",
+        stance=ContactLog.Stance.UNDECIDED,
+        next_contact_on=None,
+    )
     assert open_task(case).pk == task.pk  # still open
-    services.task_log_contact(actor=team["field"], task_id=task.pk, contacted_on=DAY, met_whom="Ông A",
-                              stance=ContactLog.Stance.AGREES, next_contact_on=None)
+    services.task_log_contact(
+        actor=team["field"],
+        task_id=task.pk,
+        contacted_on=DAY,
+        met_whom="Ông A",
+        stance=ContactLog.Stance.AGREES,
+        next_contact_on=None,
+    )
     task = open_task(case)
     assert (task.flow_task.name, task.owner) == ("proposal", team["officer"])
 
     members = list(eligible_enterprise.members.all())
-    services.task_submit_proposal(actor=team["officer"], task_id=task.pk, cell_name="Chi bộ Công ty A",
-                                  members=members, secretary=members[0], deputy=members[1], reports_to=ward)
+    services.task_submit_proposal(
+        actor=team["officer"],
+        task_id=task.pk,
+        cell_name="Chi bộ Công ty A",
+        members=members,
+        secretary=members[0],
+        deputy=members[1],
+        reports_to=ward,
+    )
     task = open_task(case)
     assert (task.flow_task.name, task.owner) == ("decision", team["decider"])
 
-    services.task_decide(actor=team["decider"], task_id=task.pk, outcome="approve", decision_number="9-QĐ/ĐU",
-                         decision_date=DAY, deciding_committee=ward)
+    services.task_decide(
+        actor=team["decider"],
+        task_id=task.pk,
+        outcome="approve",
+        decision_number="9-QĐ/ĐU",
+        decision_date=DAY,
+        deciding_committee=ward,
+    )
     case.refresh_from_db()
     assert case.state == Case.State.ESTABLISHED
     process = case.processes.get()
@@ -55,17 +81,31 @@ def test_guard_failure_keeps_the_task_open_with_the_reason(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     add_full_members(enterprise, 3)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(actor=team["field"], task_id=open_task(case).pk, kind="basic",
-                                  surveyed_on=DAY, worker_count=None, note="")
-    services.task_log_contact(actor=team["field"], task_id=open_task(case).pk, contacted_on=DAY, met_whom="B",
-                              stance="agrees", next_contact_on=None)
+    services.task_complete_survey(
+        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+    )
+    services.task_log_contact(
+        actor=team["field"],
+        task_id=open_task(case).pk,
+        contacted_on=DAY,
+        met_whom="B",
+        stance="agrees",
+        next_contact_on=None,
+    )
     task = open_task(case)
     leaver = enterprise.members.first()
     case_services.member_mark_left(actor=team["field"], member_id=leaver.pk, left_on=DAY)
     members = list(enterprise.members.active())
     with pytest.raises(CaseInvalid) as exc:
-        services.task_submit_proposal(actor=team["officer"], task_id=task.pk, cell_name="X", members=members,
-                                      secretary=members[0], deputy=None, reports_to=ward)
+        services.task_submit_proposal(
+            actor=team["officer"],
+            task_id=task.pk,
+            cell_name="X",
+            members=members,
+            secretary=members[0],
+            deputy=None,
+            reports_to=ward,
+        )
     assert "3" in str(exc.value.message)
     task.refresh_from_db()
     assert task.status == STATUS.ASSIGNED
@@ -77,18 +117,38 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     add_full_members(enterprise, 3)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(actor=team["field"], task_id=open_task(case).pk, kind="basic",
-                                  surveyed_on=DAY, worker_count=None, note="")
-    services.task_log_contact(actor=team["field"], task_id=open_task(case).pk, contacted_on=DAY, met_whom="B",
-                              stance="agrees", next_contact_on=None)
+    services.task_complete_survey(
+        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+    )
+    services.task_log_contact(
+        actor=team["field"],
+        task_id=open_task(case).pk,
+        contacted_on=DAY,
+        met_whom="B",
+        stance="agrees",
+        next_contact_on=None,
+    )
     members = list(enterprise.members.all())
-    services.task_submit_proposal(actor=team["officer"], task_id=open_task(case).pk, cell_name="X",
-                                  members=members, secretary=members[0], deputy=None, reports_to=ward)
+    services.task_submit_proposal(
+        actor=team["officer"],
+        task_id=open_task(case).pk,
+        cell_name="X",
+        members=members,
+        secretary=members[0],
+        deputy=None,
+        reports_to=ward,
+    )
     case_services.member_mark_left(actor=team["field"], member_id=members[2].pk, left_on=DAY)
     task = open_task(case)
     with pytest.raises(CaseConflict) as exc:
-        services.task_decide(actor=team["decider"], task_id=task.pk, outcome="approve", decision_number="1",
-                             decision_date=DAY, deciding_committee=ward)
+        services.task_decide(
+            actor=team["decider"],
+            task_id=task.pk,
+            outcome="approve",
+            decision_number="1",
+            decision_date=DAY,
+            deciding_committee=ward,
+        )
     assert "2" in str(exc.value.message)
     task.refresh_from_db()
     case.refresh_from_db()
@@ -100,8 +160,9 @@ def test_too_few_members_goes_to_nurturing_then_automatically_to_outreach(team, 
     add_full_members(enterprise, 2)
     probationary = PartyMemberFactory(enterprise=enterprise, admitted_on=datetime.date(2025, 10, 1))
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(actor=team["field"], task_id=open_task(case).pk, kind="basic",
-                                  surveyed_on=DAY, worker_count=None, note="")
+    services.task_complete_survey(
+        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+    )
     review = open_task(case)
     assert review.flow_task.name == Step.NURTURING_REVIEW
     assert (review.sla.due_on - review.created.date()).days >= 180  # every 6 months
@@ -116,8 +177,9 @@ def test_too_few_members_goes_to_nurturing_then_automatically_to_outreach(team, 
 def test_nurturing_review_opens_the_next_review(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(actor=team["field"], task_id=open_task(case).pk, kind="basic",
-                                  surveyed_on=DAY, worker_count=None, note="")
+    services.task_complete_survey(
+        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+    )
     first = open_task(case)
     services.task_review_nurturing(actor=team["field"], task_id=first.pk, note="Đã bồi dưỡng 2 quần chúng")
     second = open_task(case)
@@ -146,7 +208,9 @@ def test_a_reassigned_official_can_no_longer_complete(team, eligible_enterprise,
     task = open_task(case)
     services.task_reassign(actor=supervisor, task_ids=[task.pk], new_owner=other)
     with pytest.raises(CasePermissionDenied):
-        services.task_complete_survey(actor=team["field"], task_id=task.pk, kind="basic", surveyed_on=DAY,
-                                      worker_count=None, note="")
-    services.task_complete_survey(actor=other, task_id=task.pk, kind="basic", surveyed_on=DAY,
-                                  worker_count=None, note="")
+        services.task_complete_survey(
+            actor=team["field"], task_id=task.pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+        )
+    services.task_complete_survey(
+        actor=other, task_id=task.pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
+    )

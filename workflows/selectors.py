@@ -1,0 +1,129 @@
+"""Reads for the inbox, the queue and the team view, scoped to the acting official's jurisdiction. Each returns
+TaskSLA rows joined to their task, case, enterprise and unit in one query."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from cases.text import fold
+from org.models import Official, Unit
+from org.selectors import jurisdiction_q
+
+from .models import ContactLog, SavedFilter, TaskSLA
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+class Due:
+    OVERDUE = "overdue"
+    SOON = "soon"
+    ON_TIME = "on_time"
+    PAUSED = "paused"
+
+
+def _base(official: Official) -> QuerySet[TaskSLA]:
+    return (
+        TaskSLA.objects.filter(jurisdiction_q(official=official))
+        .select_related("task", "task__owner", "case", "case__enterprise", "unit", "substitute_for")
+        .order_by("due_on", "pk")
+    )
+
+
+def _filter(
+    qs: QuerySet[TaskSLA],
+    *,
+    step: str = "",
+    unit: Unit | None = None,
+    due: str = "",
+    search: str = "",
+    today: datetime.date | None = None,
+) -> QuerySet[TaskSLA]:
+    today = today or timezone.localdate()
+    if step:
+        qs = qs.filter(step=step)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    not_paused = Q(paused_until__isnull=True) | Q(paused_until__lt=today)
+    if due == Due.OVERDUE:
+        qs = qs.filter(not_paused, due_on__lt=today)
+    elif due == Due.SOON:
+        qs = qs.filter(not_paused, warn_on__lte=today, due_on__gte=today)
+    elif due == Due.ON_TIME:
+        qs = qs.filter(not_paused, warn_on__gt=today)
+    elif due == Due.PAUSED:
+        qs = qs.exclude(not_paused)
+    folded = fold(search)
+    if folded:
+        qs = qs.filter(case__enterprise__search_text__contains=folded)
+    return qs
+
+
+def inbox_for_official(*, official: Official, show_hidden: bool = False, **filters) -> QuerySet[TaskSLA]:
+    """My open tasks, soonest due first; tasks I hid until a follow-up date stay out until then."""
+    today = timezone.localdate()
+    qs = _base(official).filter(task__owner=official, task__status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+    if not show_hidden:
+        qs = qs.filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today))
+    return _filter(qs, today=today, **filters)
+
+
+def queue_for_official(*, official: Official, **filters) -> QuerySet[TaskSLA]:
+    """Unassigned tasks of my unit and the units below it."""
+    return _filter(_base(official).filter(task__status=STATUS.NEW), **filters)
+
+
+def team_tasks_for_official(*, official: Official, owner: Official | None = None, **filters) -> QuerySet[TaskSLA]:
+    """Every open task in my jurisdiction (supervisors reassign from here)."""
+    qs = _base(official).filter(task__status__in=OPEN_STATUSES)
+    if owner is not None:
+        qs = qs.filter(task__owner=owner)
+    return _filter(qs, **filters)
+
+
+def task_get_for_official(*, official: Official, task_id: int) -> TaskSLA:
+    try:
+        return _base(official).get(pk=task_id)
+    except TaskSLA.DoesNotExist:
+        raise Http404 from None
+
+
+def due_status(sla: TaskSLA, today: datetime.date) -> str:
+    if sla.paused_until and sla.paused_until >= today:
+        return Due.PAUSED
+    if sla.due_on < today:
+        return Due.OVERDUE
+    if sla.warn_on <= today:
+        return Due.SOON
+    return Due.ON_TIME
+
+
+def saved_filters_for(*, official: Official) -> QuerySet[SavedFilter]:
+    """Mine, and those colleagues of my unit share."""
+    shared = Q(shared_with_unit=True, owner__unit_id=official.unit_id) if official.unit_id else Q(pk__in=[])
+    return SavedFilter.objects.filter(Q(owner=official) | shared).select_related("owner").order_by("name")
+
+
+def officials_for_assignment(*, official: Official) -> QuerySet[Official]:
+    return (
+        Official.objects.filter(jurisdiction_q(official=official), is_active=True)
+        .select_related("unit")
+        .prefetch_related("role_assignments")
+        .order_by("unit__path", "last_name", "first_name")
+    )
+
+
+def case_workflow_summary(*, case_id: int) -> dict:
+    """For the case page: the open task with its assignee and dates, and the outreach contact log."""
+    open_task = (
+        TaskSLA.objects.filter(case_id=case_id, task__status__in=OPEN_STATUSES)
+        .select_related("task", "task__owner", "substitute_for")
+        .order_by("-pk")
+        .first()
+    )
+    contacts = list(ContactLog.objects.filter(case_id=case_id).select_related("official"))
+    return {"open_task": open_task, "contacts": contacts}

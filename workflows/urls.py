@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workflows"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/filters/", views.inbox_save_filter, name="save_filter"),
+    path("inbox/filters/<int:pk>/delete/", views.inbox_delete_filter, name="delete_filter"),
+    path("queue/", views.queue, name="queue"),
+    path("queue/claim/", views.queue_claim, name="claim"),
+    path("team/", views.team, name="team"),
+    path("team/reassign/", views.team_reassign, name="reassign"),
+    path("tasks/<int:pk>/", views.task_detail, name="task"),
+    path("tasks/<int:pk>/follow-up/", views.task_follow_up, name="follow_up"),
+    path("substitute/", views.substitute, name="substitute"),
+    path("substitute/<int:pk>/end/", views.substitute_end, name="substitute_end"),
+    path("cases/<int:pk>/diagram.svg", views.case_diagram, name="case_diagram"),
+]

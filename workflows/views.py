@@ -1,0 +1,366 @@
+"""Inbox, queue, team tasks, the task page and substitutes. Views parse input, call a selector or a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow import chart
+
+from cases.errors import CaseError
+from cases.selectors import case_get_for_official
+from org.models import Role
+from org.selectors import unit_list_for_official
+
+from . import selectors, services
+from .flows import EstablishmentFlow
+from .forms import (
+    ContactForm,
+    DecisionForm,
+    FollowUpForm,
+    InboxFilterForm,
+    ProposalForm,
+    ReassignForm,
+    ReviewForm,
+    SaveFilterForm,
+    SubstituteForm,
+    SurveyForm,
+    selected_task_ids,
+)
+from .models import Step, Substitute
+
+PAGE_SIZE = 25
+
+
+def _page(request, qs):
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for sla in page.object_list:
+        sla.due_status = selectors.due_status(sla, today)
+    return page
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _filter_form(request, data=None):
+    return InboxFilterForm(
+        data if data is not None else request.GET or None,
+        units=unit_list_for_official(official=request.user).order_by("path"),
+    )
+
+
+def _inbox_url() -> str:
+    return reverse("workflows:inbox")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    filters = form.filters()
+    show_hidden = bool(form.is_valid() and form.cleaned_data["show_hidden"])
+    tasks = selectors.inbox_for_official(official=request.user, show_hidden=show_hidden, **filters)
+    page = _page(request, tasks)
+    return render(
+        request,
+        "workflows/inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "saved_filters": list(selectors.saved_filters_for(official=request.user)),
+            "save_form": SaveFilterForm(),
+            "follow_form": FollowUpForm(),
+            "substitute_rows": [t for t in page.object_list if t.substitute_for_id],
+        },
+    )
+
+
+@login_required
+@require_POST
+def inbox_save_filter(request: HttpRequest) -> HttpResponse:
+    form = SaveFilterForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid() and _filter_form(request, QueryDict(query)).is_valid():
+        services.saved_filter_save(
+            actor=request.user, name=form.cleaned_data["name"], query=query, shared=form.cleaned_data["shared"]
+        )
+        messages.success(request, _("Filter saved."))
+    else:
+        messages.error(request, _("Give the filter a name."))
+    return redirect(f"{_inbox_url()}?{query}")
+
+
+@login_required
+@require_POST
+def inbox_delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+    services.saved_filter_delete(actor=request.user, filter_id=pk)
+    return redirect(_inbox_url())
+
+
+@login_required
+@require_POST
+def task_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid date."))
+        return redirect(_inbox_url())
+    try:
+        services.task_follow_up(actor=request.user, task_id=pk, until=form.cleaned_data["until"])
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return redirect(_inbox_url())
+    messages.success(request, _("The task is hidden until then.") if form.cleaned_data["until"] else _("Shown again."))
+    return redirect(_inbox_url())
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    page = _page(request, selectors.queue_for_official(official=request.user, **form.filters()))
+    return render(request, "workflows/queue.html", {"form": form, "page": page, "query": _query_without_page(request)})
+
+
+@login_required
+@require_POST
+def queue_claim(request: HttpRequest) -> HttpResponse:
+    ids = selected_task_ids(request.POST)
+    if not ids:
+        messages.error(request, _("Select at least one task."))
+        return redirect("workflows:queue")
+    try:
+        count = services.task_claim(actor=request.user, task_ids=ids)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return redirect("workflows:queue")
+    messages.success(request, _("%(count)s task(s) are now in your inbox.") % {"count": count})
+    return redirect("workflows:queue")
+
+
+def _may_supervise(user) -> bool:
+    return user.is_superuser or user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    if not _may_supervise(request.user):
+        return render(
+            request,
+            "error.html",
+            {
+                "status": 403,
+                "title": _("Not allowed"),
+                "message": _("Only supervisors and administrators see team tasks."),
+            },
+            status=403,
+        )
+    form = _filter_form(request)
+    page = _page(request, selectors.team_tasks_for_official(official=request.user, **form.filters()))
+    officials = selectors.officials_for_assignment(official=request.user)
+    return render(
+        request,
+        "workflows/team.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "reassign_form": ReassignForm(officials=officials),
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_reassign(request: HttpRequest) -> HttpResponse:
+    form = ReassignForm(request.POST, officials=selectors.officials_for_assignment(official=request.user))
+    ids = selected_task_ids(request.POST)
+    if not form.is_valid() or not ids:
+        messages.error(request, _("Select the tasks and the official to reassign them to."))
+        return redirect("workflows:team")
+    try:
+        count = services.task_reassign(actor=request.user, task_ids=ids, new_owner=form.cleaned_data["new_owner"])
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return redirect("workflows:team")
+    messages.success(
+        request,
+        _("%(count)s task(s) reassigned to %(official)s.")
+        % {"count": count, "official": form.cleaned_data["new_owner"]},
+    )
+    return redirect("workflows:team")
+
+
+# --- The task page -----------------------------------------------------------------------------------
+
+STEP_FORMS: dict[str, Any] = {
+    Step.SURVEY: SurveyForm,
+    Step.NURTURING_REVIEW: ReviewForm,
+    Step.OUTREACH: ContactForm,
+    Step.PROPOSAL: ProposalForm,
+    Step.DECISION: DecisionForm,
+}
+
+
+def _step_form(sla, data=None):
+    form_class = STEP_FORMS[sla.step]
+    if form_class in (ProposalForm, DecisionForm):
+        return form_class(data, case=sla.case)
+    return form_class(data)
+
+
+def _complete(actor, sla, d) -> str:
+    """Run the step's service; returns the success message."""
+    if sla.step == Step.SURVEY:
+        services.task_complete_survey(
+            actor=actor,
+            task_id=sla.pk,
+            kind=d["kind"],
+            surveyed_on=d["surveyed_on"],
+            worker_count=d["worker_count"],
+            note=d["note"],
+        )
+        return _("Survey recorded; the case moved on.")
+    if sla.step == Step.NURTURING_REVIEW:
+        services.task_review_nurturing(actor=actor, task_id=sla.pk, note=d["note"])
+        return _("Review recorded; the next review is scheduled.")
+    if sla.step == Step.OUTREACH:
+        services.task_log_contact(
+            actor=actor,
+            task_id=sla.pk,
+            contacted_on=d["contacted_on"],
+            met_whom=d["met_whom"],
+            stance=d["stance"],
+            next_contact_on=d["next_contact_on"],
+            note=d["note"],
+        )
+        return _("Contact recorded.")
+    if sla.step == Step.PROPOSAL:
+        services.task_submit_proposal(
+            actor=actor,
+            task_id=sla.pk,
+            cell_name=d["cell_name"],
+            members=d["members"],
+            secretary=d["secretary"],
+            deputy=d["deputy"],
+            reports_to=d["reports_to"],
+        )
+        return _("Proposal submitted for decision.")
+    services.task_decide(
+        actor=actor,
+        task_id=sla.pk,
+        outcome=d["outcome"],
+        decision_number=d["decision_number"],
+        decision_date=d["decision_date"],
+        deciding_committee=d["deciding_committee"],
+        reason=d["reason"],
+    )
+    return _("Decision recorded.")
+
+
+def _render_task(request, sla, form, *, error="", status=200):
+    case = case_get_for_official(official=request.user, case_id=sla.case_id)
+    members = list(case.enterprise.members.all())
+    return render(
+        request,
+        "workflows/task.html",
+        {
+            "sla": sla,
+            "task": sla.task,
+            "case": case,
+            "enterprise": case.enterprise,
+            "form": form,
+            "error": error,
+            "members": members,
+            "contacts": selectors.case_workflow_summary(case_id=case.pk)["contacts"],
+            "is_mine": sla.task.owner_id == request.user.pk and sla.task.status in ("ASSIGNED", "STARTED"),
+            "due_status": selectors.due_status(sla, timezone.localdate()),
+        },
+        status=status,
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    sla = selectors.task_get_for_official(official=request.user, task_id=pk)
+    if request.method != "POST":
+        return _render_task(request, sla, _step_form(sla))
+    form = _step_form(sla, request.POST)
+    if not form.is_valid():
+        return _render_task(request, sla, form, error=_("Please correct the errors below."), status=400)
+    try:
+        message = _complete(request.user, sla, form.cleaned_data)
+    except CaseError as exc:
+        sla = selectors.task_get_for_official(official=request.user, task_id=pk)
+        return _render_task(request, sla, form, error=str(exc.message), status=exc.status)
+    messages.success(request, message)
+    sla = selectors.task_get_for_official(official=request.user, task_id=pk)
+    if sla.task.status in ("ASSIGNED", "STARTED") and sla.task.owner_id == request.user.pk:
+        return redirect("workflows:task", pk=pk)  # e.g. an undecided owner: the outreach task stays open
+    return redirect("workflows:inbox")
+
+
+# --- Substitutes ---------------------------------------------------------------------------------------
+
+
+@login_required
+def substitute(request: HttpRequest) -> HttpResponse:
+    officials = selectors.officials_for_assignment(official=request.user).exclude(pk=request.user.pk)
+    form = SubstituteForm(request.POST or None, officials=officials)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.substitute_set(actor=request.user, **form.cleaned_data)
+            except CaseError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("While you are away, new tasks go to your substitute."))
+                return redirect("workflows:substitute")
+        else:
+            status = 400
+    return render(
+        request,
+        "workflows/substitute.html",
+        {
+            "form": form,
+            "mine": Substitute.objects.filter(official=request.user).select_related("substitute"),
+            "covering": Substitute.objects.filter(
+                substitute=request.user, ends_on__gte=timezone.localdate()
+            ).select_related("official"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def substitute_end(request: HttpRequest, pk: int) -> HttpResponse:
+    services.substitute_end(actor=request.user, substitute_id=pk)
+    return redirect("workflows:substitute")
+
+
+# --- The flow diagram with the case's position ---------------------------------------------------------
+
+
+@login_required
+def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_get_for_official(official=request.user, case_id=pk)
+    grid = chart.calc_layout_data(EstablishmentFlow)
+    process = case.processes.order_by("-pk").first()
+    if process is not None:
+        chart.calc_cell_status(EstablishmentFlow, grid, process.pk)
+    response = HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=0"
+    return response
