@@ -110,6 +110,9 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deciding_committee"].queryset = unit_ancestors(unit=case.enterprise.unit)
+        proposal = case.proposals.order_by("-submitted_at").first()
+        if proposal is not None:
+            self.fields["deciding_committee"].initial = proposal.reports_to_id
 
     def clean(self):
         data = super().clean()
