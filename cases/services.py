@@ -324,14 +324,17 @@ def case_reopen(*, actor: Official, case_id: int, note: str = "", expected_state
         ) from None
 
 
-def case_record_note(*, actor: Official, case_id: int, note: str, event: str = "note") -> CaseHistory:
-    """A dated remark in the case's history (e.g. a nurturing review) that does not change its state."""
+def case_record_note(
+    *, actor: Official, case_id: int, note: str, event: str = "note", role_event: str = "survey"
+) -> CaseHistory:
+    """A dated remark in the case's history (a nurturing review, the secretary's appointment) that does not change
+    its state. ``role_event`` names the permission it needs (field work by default)."""
     if not (note or "").strip():
         raise CaseInvalid(_("Write the note."), code="invalid")
     with transaction.atomic():
         case = _lock_case(case_id)
         _check_jurisdiction(actor, case.enterprise.unit)
-        _check_role(actor, "survey")
+        _check_role(actor, role_event)
         return _append_history(case=case, actor=actor, event=event, from_state=case.state, note=note)
 
 

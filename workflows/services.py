@@ -73,7 +73,7 @@ def workflow_sync_case(*, case: Case, actor: Official | None) -> None:
 def on_case_changed(sender, *, case: Case, event: str, actor: Official | None, **kwargs) -> None:
     if _driving.get():
         return
-    if event == "survey" or event == "note":
+    if event in ("survey", "note", "nurturing_review", "appoint_secretary"):
         return
     workflow_sync_case(case=case, actor=actor)
 
@@ -240,6 +240,7 @@ def task_decide(
     decision_date: datetime.date | None = None,
     deciding_committee: Unit | None = None,
     reason: str = "",
+    appoint_secretary: bool = True,
 ) -> Case:
     with _task_for(actor, task_id, Step.DECISION) as task:
         case_id = task.sla.case_id
@@ -254,6 +255,15 @@ def task_decide(
                 deciding_committee=deciding_committee,
                 expected_state="decision",
             )
+            proposal = case.proposals.select_related("secretary").order_by("-submitted_at").first()
+            if appoint_secretary and proposal is not None:
+                case_services.case_record_note(
+                    actor=actor,
+                    case_id=case_id,
+                    event="appoint_secretary",
+                    note=_("Appointment of the secretary: %(name)s") % {"name": proposal.secretary.full_name},
+                    role_event="approve",
+                )
         elif outcome == "return":
             case = case_services.case_return_to_proposal(
                 actor=actor, case_id=case_id, reason=reason, expected_state="decision"

@@ -264,6 +264,7 @@ def _complete(actor, sla, d) -> str:
         decision_date=d["decision_date"],
         deciding_committee=d["deciding_committee"],
         reason=d["reason"],
+        appoint_secretary=d["secretary_appointed"],
     )
     return _("Decision recorded.")
 

@@ -132,6 +132,7 @@ def test_enterprise_from_survey_to_established_in_chromium(live_server, browser)
         "start_proposal",
         "submit_proposal",
         "approve",
+        "appoint_secretary",
     ]
     assert Enterprise.objects.get(pk=enterprise.pk).worker_count == 120
     assert case.deciding_committee == ward_official.unit

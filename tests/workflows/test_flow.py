@@ -72,6 +72,8 @@ def test_case_from_survey_to_established_through_tasks(team, eligible_enterprise
     )
     case.refresh_from_db()
     assert case.state == Case.State.ESTABLISHED
+    appointment = case.history.get(event="appoint_secretary")
+    assert members[0].full_name in appointment.note and appointment.actor == team["decider"]
     process = case.processes.get()
     assert process.status == STATUS.DONE and process.finished is not None
     assert not Task.objects.filter(process=process, status__in=[STATUS.NEW, STATUS.ASSIGNED]).exists()
