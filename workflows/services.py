@@ -351,18 +351,9 @@ def substitute_set(
         raise CaseInvalid(_("Choose a colleague, not yourself."), code="invalid")
     if ends_on < starts_on:
         raise CaseInvalid(_("The end date is before the start date."), code="invalid")
-    if (
-        not substitute.is_active
-        or substitute.unit is None
-        or not (actor.unit and substitute.unit.path.startswith(_unit_root(actor.unit)))
-    ):
+    if not substitute.is_active or substitute.unit is None or not unit_is_within(official=actor, unit=substitute.unit):
         raise CaseInvalid(_("Choose an active official of your unit."), code="invalid")
     return Substitute.objects.create(official=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on)
-
-
-def _unit_root(unit: Unit) -> str:
-    """The parent's path: a substitute may come from my unit or a sibling under the same committee."""
-    return unit.parent.path if unit.parent_id else unit.path
 
 
 def substitute_end(*, actor: Official, substitute_id: int) -> None:

@@ -260,3 +260,40 @@ def test_case_page_shows_step_assignee_due_and_diagram(client, started_case):
     assert reverse("workflows:case_diagram", args=[case.pk]) in html
     svg = client.get(reverse("workflows:case_diagram", args=[case.pk]))
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+
+
+def test_substitute_named_in_the_page_receives_new_tasks_and_is_told(client, ward, make_official):
+    away = make_official(ward, Role.WARD_OFFICIAL, username="a.away")
+    stand_in = make_official(ward, Role.WARD_OFFICIAL, username="b.standin")
+    client.force_login(away)
+    response = client.post(
+        reverse("workflows:substitute"),
+        {
+            "substitute": stand_in.pk,
+            "starts_on": TODAY.isoformat(),
+            "ends_on": (TODAY + datetime.timedelta(days=10)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    enterprise = EnterpriseFactory(unit=ward)
+    case = case_services.case_open(actor=away, enterprise=enterprise)
+    task = open_task(case)
+    assert task.owner == stand_in and task.sla.substitute_for == away
+    client.force_login(stand_in)
+    inbox = client.get(reverse("workflows:inbox"))
+    assert [t.pk for t in inbox.context["substitute_rows"]] == [task.pk]
+    assert (
+        "a.away" in client.get(reverse("workflows:substitute")).content.decode()
+        or str(away) in client.get(reverse("workflows:substitute")).content.decode()
+    )
+
+
+def test_substitute_form_rejects_bad_dates_with_400(client, ward, make_official):
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    other = make_official(ward, Role.WARD_OFFICIAL)
+    client.force_login(me)
+    response = client.post(
+        reverse("workflows:substitute"), {"substitute": other.pk, "starts_on": "2026-12-10", "ends_on": "2026-12-01"}
+    )
+    assert response.status_code == 400
+    assert not me.substitutions.exists()
