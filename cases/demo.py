@@ -50,6 +50,7 @@ from org.services import official_set_roles
 from org.services_units import units_load_from_package
 
 from .models import PROBATION, Case, CaseHistory, Enterprise, PartyMember, Survey
+from .signals import demo_seeded
 from .text import fold
 
 D = datetime.date
@@ -1382,6 +1383,10 @@ def demo_seed(*, stdout: TextIO | None = None) -> dict[str, Any]:
                 f"{saved['history']} history entries created."
             ),
         )
+        # Higher apps add their part of the demo (reporting periods and targets, ...) in the same transaction.
+        for _receiver, summary in demo_seeded.send(sender=Enterprise, stdout=stdout):
+            if summary:
+                _write(stdout, summary)
     return {
         "units_created": loaded["created"],
         "units_updated": loaded["updated"],

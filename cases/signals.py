@@ -8,3 +8,7 @@ case_changed = Signal()
 # Sent after that transaction commits (for side effects: notifications, mail). kwargs: case_id, event,
 # from_state, to_state, actor_id.
 case_transitioned = Signal()
+
+# Sent at the end of seed_demo, inside its transaction, so higher apps add their demo data (idempotently).
+# kwargs: stdout. A receiver may return a one-line summary to print.
+demo_seeded = Signal()

@@ -127,3 +127,10 @@ def case_workflow_summary(*, case_id: int) -> dict:
     )
     contacts = list(ContactLog.objects.filter(case_id=case_id).select_related("official"))
     return {"open_task": open_task, "contacts": contacts}
+
+
+def open_task_ids_for_cases(*, case_ids: list[int]) -> list[int]:
+    """The open tasks of these cases (the services check jurisdiction and status again when acting)."""
+    return list(
+        TaskSLA.objects.filter(case_id__in=case_ids, task__status__in=OPEN_STATUSES).values_list("pk", flat=True)
+    )

@@ -1,0 +1,262 @@
+"""Supervision: the dashboard (funnel and targets, drill-down by unit) and the stalled-cases list."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from cases.errors import CaseError
+from cases.models import Case
+from org.models import Role
+from org.selectors import unit_ancestors, unit_list_for_official
+from workflows import services as workflow_services
+from workflows.forms import ReassignForm
+from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
+
+from . import selectors
+from .forms import DashboardForm, StalledFilterForm
+from .models import Indicator, Period
+
+SUPERVISION_ROLES = (Role.SUPERVISOR, Role.ORGANIZATION_OFFICER, Role.DECISION_MAKER, Role.ADMINISTRATOR)
+PAGE_SIZE = 50
+
+
+def _forbidden(request):
+    return render(
+        request,
+        "error.html",
+        {
+            "status": 403,
+            "title": _("Not allowed"),
+            "message": _("Supervision pages are for supervisors and the organization department."),
+        },
+        status=403,
+    )
+
+
+def _may_supervise(user) -> bool:
+    return user.is_superuser or user.has_role(*SUPERVISION_ROLES)
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[dict]:
+    top = max((v for _, v in rows), default=0) or 1
+    return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in rows]
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not _may_supervise(request.user):
+        return _forbidden(request)
+    units = unit_list_for_official(official=request.user).order_by("path")
+    periods = Period.objects.all()
+    form = DashboardForm(request.GET or None, units=units, periods=periods)
+    unit = period = None
+    if form.is_valid():
+        unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
+    unit = unit or request.user.unit or units.first()
+    period = period or _current_period(periods)
+    if unit is None or period is None:
+        return render(request, "reports/dashboard.html", {"form": form, "empty": True})
+    total, children = selectors.period_figures(unit=unit, period=period)
+    targets = selectors.targets_for(units=[unit, *[c.unit for c in children]], period=period)
+    indicators = [
+        (Indicator.NEW_PARTY_ORGANIZATIONS, total["new_party_organizations"]),
+        (Indicator.NEW_MEMBERS, total["new_members"]),
+        (Indicator.NEW_MEMBER_OWNERS, total["new_member_owners"]),
+        (Indicator.MASS_ORGANIZATIONS, total["mass_organizations"]),
+        (Indicator.MASS_ORGANIZATION_MEMBERS, total["mass_organization_members"]),
+    ]
+    progress = []
+    for indicator, actual in indicators:
+        target = targets.get(unit.pk, {}).get(indicator)
+        pct = selectors.percent(actual, target)
+        progress.append(
+            {
+                "label": Indicator(indicator).label,
+                "actual": actual,
+                "target": target,
+                "percent": pct,
+                "width": min(float(pct or 0), 100),
+            }
+        )
+    funnel = _bars(
+        [
+            (_("Enterprises surveyed"), total["surveyed"]),
+            (_("Deep-surveyed"), total["deep_surveyed"]),
+            (_("Eligible (≥ 3 full members)"), total["eligible"]),
+            (_("With 1–2 members"), total["with_1_2_members"]),
+            *[(Case.State(s).label, total[s]) for s in selectors.FUNNEL_STATES],
+            (_("Established in the period"), total["new_party_organizations"]),
+        ]
+    )
+    child_rows = []
+    # Units with nothing to show (no enterprise, no target) would only bury the others.
+    for child in (c for c in children if c["enterprises"] or targets.get(c.unit.pk)):
+        t = targets.get(child.unit.pk, {}).get(Indicator.NEW_PARTY_ORGANIZATIONS)
+        child_rows.append(
+            {"figures": child, "target": t, "percent": selectors.percent(child["new_party_organizations"], t)}
+        )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "unit": unit,
+            "period": period,
+            "total": total,
+            "progress": progress,
+            "funnel": funnel,
+            "children": child_rows,
+            "breadcrumbs": list(unit_ancestors(unit=unit).filter(pk__in=units.values("pk"))),
+            "coordination_percent": selectors.percent(
+                total["party_organizations_with_coordination_rules"], total["party_organizations"], places=2
+            ),
+            "stalled_ages": _bars(
+                [
+                    (_("%(range)s days") % {"range": label}, n)
+                    for label, n in selectors.stalled_age_buckets(official=request.user)
+                ]
+            ),
+            "closed_reasons": [
+                (Case.ClosedReason(r).label if r in Case.ClosedReason.values else r, n)
+                for r, n in sorted(total.closed_by_reason.items())
+            ],
+        },
+    )
+
+
+def _current_period(periods):
+    today = timezone.localdate()
+    candidates = list(periods)
+    for p in candidates:
+        if p.kind == Period.Kind.HALF_YEAR and p.starts_on <= today <= p.ends_on:
+            return p
+    return candidates[0] if candidates else None
+
+
+def _stalled_queryset(request):
+    units = unit_list_for_official(official=request.user).order_by("path")
+    form = StalledFilterForm(request.GET or None, units=units)
+    filters = {}
+    if form.is_valid():
+        filters = {
+            "unit": form.cleaned_data["unit"],
+            "state": form.cleaned_data["state"],
+            "order": form.cleaned_data["order"] or "days",
+        }
+    paused = request.GET.get("tab") == "paused"
+    return form, paused, selectors.stalled_cases_for_official(official=request.user, paused=paused, **filters)
+
+
+@login_required
+def stalled(request: HttpRequest) -> HttpResponse:
+    if not _may_supervise(request.user):
+        return _forbidden(request)
+    form, paused, cases = _stalled_queryset(request)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/stalled.html",
+        {
+            "form": form,
+            "paused": paused,
+            "page": page,
+            "rows": selectors.stalled_rows(list(page.object_list)),
+            "query": query.urlencode(),
+            "reassign_form": ReassignForm(officials=officials_for_assignment(official=request.user)),
+        },
+    )
+
+
+@login_required
+def stalled_export(request: HttpRequest) -> HttpResponse:
+    """The whole filtered list as XLSX (every row, not just the page)."""
+    if not _may_supervise(request.user):
+        return _forbidden(request)
+    _form, paused, cases = _stalled_queryset(request)
+    rows = selectors.stalled_rows(list(cases[:20000]))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Stalled cases")[:31]
+    sheet.append(
+        [
+            _("Case"),
+            _("Enterprise"),
+            _("Tax code"),
+            _("Unit"),
+            _("State"),
+            _("Days in state"),
+            _("Norm (days)"),
+            _("Assignee"),
+            _("Last activity"),
+            _("Overdue since"),
+            _("Paused until"),
+        ]
+    )
+    for r in rows:
+        c = r["case"]
+        sheet.append(
+            [
+                c.pk,
+                _text(c.enterprise.name),
+                c.enterprise.tax_code,
+                _text(c.enterprise.unit.name),
+                c.get_state_display(),
+                r["days"],
+                r["norm"],
+                _text(str(r["assignee"] or "")),
+                timezone.localtime(c.last_activity).replace(tzinfo=None) if c.last_activity else None,
+                r["overdue_since"],
+                r["paused_until"],
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ho-so-cham-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+def _text(value: str) -> str:
+    """Neutralise spreadsheet formulas in free text (a name starting with "=" stays text)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_POST
+def stalled_reassign(request: HttpRequest) -> HttpResponse:
+    """Reassign the open tasks of the selected cases (one or many) to another official."""
+    if not _may_supervise(request.user):
+        return _forbidden(request)
+    form = ReassignForm(request.POST, officials=officials_for_assignment(official=request.user))
+    case_ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]
+    if not form.is_valid() or not case_ids:
+        messages.error(request, _("Select the cases and the official to reassign them to."))
+        return redirect("reports:stalled")
+    task_ids = open_task_ids_for_cases(case_ids=case_ids)
+    try:
+        count = workflow_services.task_reassign(
+            actor=request.user, task_ids=task_ids, new_owner=form.cleaned_data["new_owner"]
+        )
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:stalled")
+    messages.success(
+        request,
+        _("%(count)s task(s) reassigned to %(official)s.")
+        % {"count": count, "official": form.cleaned_data["new_owner"]},
+    )
+    return redirect("reports:stalled")
