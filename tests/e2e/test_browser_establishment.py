@@ -2,8 +2,6 @@
 with the demo logins (ward official hk.canbo, organization officer hk.bantochuc, decision maker hk.bithu)."""
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,51 +12,9 @@ from cases.models import Case, Enterprise
 from org.models import Official
 from tests.factories import EnterpriseFactory, add_full_members
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
-PASSWORD = "cellflow-demo"
+from .helpers import OUTPUT, login, logout
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("needs Debian's chromium (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-
-
-def logout(page):
-    page.click("header form button.link")
 
 
 def open_task_from_inbox(page, enterprise_name):
