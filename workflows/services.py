@@ -178,7 +178,7 @@ def _pause(sla: TaskSLA, *, until: datetime.date, today: datetime.date) -> None:
     """The clock stops from today to ``until``: due and warning dates move by the working days skipped."""
     calendar = WorkingCalendar()
     start = max(today, sla.paused_until or today)
-    skipped = calendar.between(start, until)
+    skipped = calendar.between(start, until) - calendar.between(until, start)  # a nearer date gives days back
     sla.due_on = calendar.add(sla.due_on, skipped)
     sla.warn_on = calendar.add(sla.warn_on, skipped)
     sla.paused_until = until
@@ -298,6 +298,7 @@ def _give(task: Task, official: Official) -> None:
 
 def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
     """Take unassigned tasks of my unit (and below) that my role may do. All or nothing."""
+    task_ids = list(task_ids)  # read twice below: a generator would be empty the second time
     with transaction.atomic():
         tasks = _locked_open_tasks(task_ids)
         if len(tasks) != len(set(task_ids)):
@@ -374,12 +375,14 @@ def saved_filter_delete(*, actor: Official, filter_id: int) -> None:
     SavedFilter.objects.filter(pk=filter_id, owner=actor).delete()
 
 
-def workflow_backfill(*, since_state_change: bool = True) -> int:
+def workflow_backfill(*, since_state_change: bool = True, unit: Unit | None = None) -> int:
     """Start a process for every open case that has none (demo data, imports). Due dates count from the day
     the case entered its state, so long-stalled cases show as overdue."""
     started = 0
     running = CaseProcess.objects.filter(finished__isnull=True).values("case_id")
     cases = Case.objects.filter(state__in=Case.OPEN_STATES).exclude(pk__in=running).select_related("enterprise__unit")
+    if unit is not None:
+        cases = cases.filter(enterprise__unit__path__startswith=unit.path)
     for case in cases.iterator(chunk_size=200):
         with transaction.atomic():
             start = timezone.localtime(case.state_changed_at).date() if since_state_change else None

@@ -8,15 +8,13 @@ so the network is not part of it.
 from __future__ import annotations
 
 import statistics
-import time
 
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 
-RUNS = 30
-WARMUP = 3
+from .measure import measure, row
+
 MY_TASKS = 2_000
 OTHER_TASKS = 20_000
 QUEUE_TASKS = 500
@@ -49,42 +47,17 @@ def _setup():
     return me
 
 
-def _measure(client: Client, url: str) -> tuple[list[float], int, int]:
-    for _ in range(WARMUP):
-        client.get(url)
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return times, len(queries), response.status_code
-
-
-def _row(name: str, times: list[float], queries: int, extra: str = "") -> dict:
-    ordered = sorted(times)
-    return {
-        "scenario": name,
-        "median_ms": statistics.median(ordered),
-        "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)],
-        "queries": queries,
-        "extra": extra,
-    }
-
-
 def run() -> list[dict]:
     me = _setup()
     client = Client()
     client.force_login(me)
     with override_settings(ROOT_URLCONF="tests.bench.stock_urls"):
-        ours, our_queries, _ = _measure(client, "/inbox/")
-        stock, stock_queries, _ = _measure(client, "/stock/establishment/inbox/")
-        queue, queue_queries, _ = _measure(client, "/queue/")
+        ours, our_queries = measure(client, "/inbox/")
+        stock, stock_queries = measure(client, "/stock/establishment/inbox/")
+        queue, queue_queries = measure(client, "/queue/")
     ratio = statistics.median(stock) / statistics.median(ours)
     return [
-        _row("inbox (cellflow)", ours, our_queries, f"{MY_TASKS:,} of my tasks among {OTHER_TASKS:,} others"),
-        _row("inbox (viewflow stock)", stock, stock_queries, f"same data; stock/ours median = {ratio:.1f}x"),
-        _row("queue (cellflow)", queue, queue_queries, f"{QUEUE_TASKS:,} unassigned tasks"),
+        row("inbox (cellflow)", ours, our_queries, f"{MY_TASKS:,} of my tasks among {OTHER_TASKS:,} others"),
+        row("inbox (viewflow stock)", stock, stock_queries, f"same data; stock/ours median = {ratio:.1f}x"),
+        row("queue (cellflow)", queue, queue_queries, f"{QUEUE_TASKS:,} unassigned tasks"),
     ]
