@@ -23,7 +23,13 @@ STEP_ROLE = {
 def assignee_pick(*, case: Case, step: str) -> Official | None:
     paths = unit_ancestor_paths(case.enterprise.unit)
     rule = (
-        AssignmentRule.objects.filter(step=step, unit__path__in=paths, official__is_active=True)
+        # A rule whose official has since lost the step's role no longer applies.
+        AssignmentRule.objects.filter(
+            step=step,
+            unit__path__in=paths,
+            official__is_active=True,
+            official__role_assignments__role=STEP_ROLE[Step(step)],
+        )
         .select_related("official")
         .order_by("-unit__depth")
         .first()
@@ -37,11 +43,10 @@ def assignee_pick(*, case: Case, step: str) -> Official | None:
     )
 
 
-def substitute_for(*, official: Official, on: datetime.date) -> Official | None:
-    sub = (
-        Substitute.objects.filter(official=official, starts_on__lte=on, ends_on__gte=on, substitute__is_active=True)
-        .select_related("substitute")
-        .order_by("-starts_on")
-        .first()
-    )
+def substitute_for(*, official: Official, on: datetime.date, step: str | None = None) -> Official | None:
+    """The official's substitute on that day, if any, who may do the step (else the official keeps the task)."""
+    subs = Substitute.objects.filter(official=official, starts_on__lte=on, ends_on__gte=on, substitute__is_active=True)
+    if step is not None:
+        subs = subs.filter(substitute__role_assignments__role=STEP_ROLE[Step(step)])
+    sub = subs.select_related("substitute").order_by("-starts_on").first()
     return sub.substitute if sub else None

@@ -78,7 +78,7 @@ class EstablishmentFlow(flow.Flow):
         official = assignee_pick(case=activation.process.case, step=activation.flow_task.name)
         if official is None:
             return None  # unassigned: the unit's queue
-        substitute = substitute_for(official=official, on=timezone.localdate())
+        substitute = substitute_for(official=official, on=timezone.localdate(), step=activation.flow_task.name)
         activation._substitute_for = official if substitute else None
         return substitute or official
 

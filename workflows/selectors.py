@@ -12,7 +12,7 @@ from viewflow.workflow.status import STATUS
 
 from cases.text import fold
 from org.models import Official, Unit
-from org.selectors import jurisdiction_q
+from org.selectors import jurisdiction_q, unit_ancestor_paths
 
 from .models import ContactLog, SavedFilter, TaskSLA
 
@@ -133,4 +133,16 @@ def open_task_ids_for_cases(*, case_ids: list[int]) -> list[int]:
     """The open tasks of these cases (the services check jurisdiction and status again when acting)."""
     return list(
         TaskSLA.objects.filter(case_id__in=case_ids, task__status__in=OPEN_STATUSES).values_list("pk", flat=True)
+    )
+
+
+def substitute_candidates(*, official: Official) -> QuerySet[Official]:
+    """Colleagues who can open this official's cases: active officials of the unit or of a unit above it."""
+    if official.unit is None:
+        return Official.objects.none()
+    return (
+        Official.objects.filter(is_active=True, unit__path__in=unit_ancestor_paths(official.unit))
+        .exclude(pk=official.pk)
+        .select_related("unit")
+        .order_by("unit__path", "last_name", "first_name")
     )

@@ -327,6 +327,12 @@ def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Offici
         if not ids or len(tasks) != len(ids) or any(not unit_is_within(official=actor, unit=t.sla.unit) for t in tasks):
             raise CaseConflict(_("Some of these tasks are finished or outside your jurisdiction."), code="stale")
         for task in tasks:
+            if not unit_is_within(official=new_owner, unit=task.sla.unit):
+                raise CaseInvalid(
+                    _("%(official)s cannot see the cases of %(unit)s.")
+                    % {"official": new_owner, "unit": task.sla.unit},
+                    code="invalid",
+                )
             if not (new_owner.is_superuser or new_owner.has_role(STEP_ROLE[Step(task.flow_task.name)])):
                 raise CaseInvalid(
                     _("%(official)s does not have the role for the step “%(step)s”.")
@@ -352,7 +358,8 @@ def substitute_set(
         raise CaseInvalid(_("Choose a colleague, not yourself."), code="invalid")
     if ends_on < starts_on:
         raise CaseInvalid(_("The end date is before the start date."), code="invalid")
-    if not substitute.is_active or substitute.unit is None or not unit_is_within(official=actor, unit=substitute.unit):
+    # The substitute must be able to open the official's cases: a colleague of the unit or of a unit above it.
+    if not substitute.is_active or actor.unit is None or not unit_is_within(official=substitute, unit=actor.unit):
         raise CaseInvalid(_("Choose an active official of your unit."), code="invalid")
     return Substitute.objects.create(official=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on)
 

@@ -316,7 +316,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def substitute(request: HttpRequest) -> HttpResponse:
-    officials = selectors.officials_for_assignment(official=request.user).exclude(pk=request.user.pk)
+    officials = selectors.substitute_candidates(official=request.user)
     form = SubstituteForm(request.POST or None, officials=officials)
     status = 200
     if request.method == "POST":
