@@ -229,3 +229,8 @@ LOGGING = {
 
 # Viewflow (used by the workflow issue).
 VIEWFLOW = {}
+
+# Registry import (docs/import.md): upload limits, and the size above which an import runs as a Celery task.
+IMPORT_MAX_UPLOAD_BYTES = env.int("CELLFLOW_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("CELLFLOW_IMPORT_MAX_ROWS", default=200_000)
+IMPORT_SYNC_MAX_ROWS = env.int("CELLFLOW_IMPORT_SYNC_ROWS", default=2_000)

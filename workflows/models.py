@@ -227,7 +227,7 @@ class SavedFilter(models.Model):
     """A named inbox filter; shared ones are offered to everyone in the owner's unit."""
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_filters"
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), on_delete=models.CASCADE, related_name="saved_filters"
     )
     name = models.CharField(_("name"), max_length=100)
     query = models.CharField(_("filter"), max_length=500)

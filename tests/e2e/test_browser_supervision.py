@@ -22,11 +22,15 @@ def test_supervisor_reassigns_a_stalled_case_and_sees_the_dashboard(live_server,
     page = browser.new_page(locale="vi-VN", viewport={"width": 1280, "height": 900})
     login(page, base, "hn.bcd")
 
+    new_owner = Official.objects.get(username="cn.canbo")
+    # Only an official who can open the case may receive it: filter the list to the new owner's ward.
     page.goto(f"{base}/supervision/stalled/")
+    page.select_option("select[name=unit]", str(new_owner.unit_id))
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     first = page.locator("input[name=cases]").first
     case_id = int(first.get_attribute("value"))
     first.check()
-    new_owner = Official.objects.get(username="cn.canbo")
     page.select_option("select[name=new_owner]", str(new_owner.pk))
     with page.expect_navigation():
         page.click("form[action$='reassign/'] button.primary")
