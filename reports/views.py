@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from cases.errors import CaseError
 from cases.models import Case
 from org.models import Role
 from org.selectors import unit_ancestors, unit_list_for_official
-from workflows import services as workflow_services
 from workflows.forms import ReassignForm
 from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
+from workflows.views import reassign_and_redirect
 
 from . import selectors
 from .forms import DashboardForm, StalledFilterForm
@@ -247,16 +246,6 @@ def stalled_reassign(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select the cases and the official to reassign them to."))
         return redirect("reports:stalled")
     task_ids = open_task_ids_for_cases(case_ids=case_ids)
-    try:
-        count = workflow_services.task_reassign(
-            actor=request.user, task_ids=task_ids, new_owner=form.cleaned_data["new_owner"]
-        )
-    except CaseError as exc:
-        messages.error(request, exc.message)
-        return redirect("reports:stalled")
-    messages.success(
-        request,
-        _("%(count)s task(s) reassigned to %(official)s.")
-        % {"count": count, "official": form.cleaned_data["new_owner"]},
+    return reassign_and_redirect(
+        request, task_ids=task_ids, new_owner=form.cleaned_data["new_owner"], back="reports:stalled"
     )
-    return redirect("reports:stalled")

@@ -188,17 +188,20 @@ def team_reassign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not ids:
         messages.error(request, _("Select the tasks and the official to reassign them to."))
         return redirect("workflows:team")
+    return reassign_and_redirect(request, task_ids=ids, new_owner=form.cleaned_data["new_owner"], back="workflows:team")
+
+
+def reassign_and_redirect(request: HttpRequest, *, task_ids: list[int], new_owner, back: str) -> HttpResponse:
+    """Reassign tasks through the service and tell the supervisor how it went (team page, stalled list)."""
     try:
-        count = services.task_reassign(actor=request.user, task_ids=ids, new_owner=form.cleaned_data["new_owner"])
+        count = services.task_reassign(actor=request.user, task_ids=task_ids, new_owner=new_owner)
     except CaseError as exc:
         messages.error(request, exc.message)
-        return redirect("workflows:team")
+        return redirect(back)
     messages.success(
-        request,
-        _("%(count)s task(s) reassigned to %(official)s.")
-        % {"count": count, "official": form.cleaned_data["new_owner"]},
+        request, _("%(count)s task(s) reassigned to %(official)s.") % {"count": count, "official": new_owner}
     )
-    return redirect("workflows:team")
+    return redirect(back)
 
 
 # --- The task page -----------------------------------------------------------------------------------
