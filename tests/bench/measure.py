@@ -37,3 +37,10 @@ def row(name: str, times: list[float], queries: int, extra: str = "") -> dict:
         "queries": queries,
         "extra": extra,
     }
+
+
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a scenario loads its data (as autovacuum would, later)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.test.utils import override_settings
 
-from .measure import measure, row
+from .measure import analyze, measure, row
 
 MY_TASKS = 2_000
 OTHER_TASKS = 20_000
@@ -49,6 +49,7 @@ def _setup():
 
 def run() -> list[dict]:
     me = _setup()
+    analyze()
     client = Client()
     client.force_login(me)
     with override_settings(ROOT_URLCONF="tests.bench.stock_urls"):

@@ -9,7 +9,7 @@ import io
 from django.core.management import call_command
 from django.test import Client
 
-from .measure import measure, row
+from .measure import analyze, measure, row
 
 
 def run() -> list[dict]:
@@ -19,6 +19,7 @@ def run() -> list[dict]:
 
     call_command("seed_demo", stdout=io.StringIO())
     workflow_backfill(unit=Unit.objects.get(code="01"))
+    analyze()
     client = Client()
     client.force_login(Official.objects.get(username="hn.bcd"))
     period = Period.objects.get(code="2024-h1")
