@@ -42,7 +42,7 @@ def _forbidden(request):
     )
 
 
-def _may_supervise(user) -> bool:
+def may_supervise(user) -> bool:
     return user.is_superuser or user.has_role(*SUPERVISION_ROLES)
 
 
@@ -53,7 +53,7 @@ def _bars(rows: list[tuple[str, int]]) -> list[dict]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         return _forbidden(request)
     units = unit_list_for_official(official=request.user).order_by("path")
     periods = Period.objects.all()
@@ -158,7 +158,7 @@ def _stalled_queryset(request):
 
 @login_required
 def stalled(request: HttpRequest) -> HttpResponse:
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases = _stalled_queryset(request)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -181,7 +181,7 @@ def stalled(request: HttpRequest) -> HttpResponse:
 @login_required
 def stalled_export(request: HttpRequest) -> HttpResponse:
     """The whole filtered list as XLSX (every row, not just the page)."""
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         return _forbidden(request)
     _form, paused, cases = _stalled_queryset(request)
     rows = selectors.stalled_rows(list(cases[:20000]))
@@ -238,7 +238,7 @@ def _text(value: str) -> str:
 @require_POST
 def stalled_reassign(request: HttpRequest) -> HttpResponse:
     """Reassign the open tasks of the selected cases (one or many) to another official."""
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         return _forbidden(request)
     form = ReassignForm(request.POST, officials=officials_for_assignment(official=request.user))
     case_ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]

@@ -18,6 +18,7 @@ from cases.models import Case
 
 from .assignment import assignee_pick, substitute_for
 from .models import CaseProcess, Step, TaskSLA
+from .signals import task_assigned
 from .sla import sla_dates, sla_start_date
 
 
@@ -86,7 +87,7 @@ class EstablishmentFlow(flow.Flow):
         case = activation.process.case
         step = activation.flow_task.name
         due_on, warn_on = sla_dates(step=step, start=sla_start_date())
-        TaskSLA.objects.create(
+        sla = TaskSLA.objects.create(
             task=activation.task,
             case=case,
             unit=case.enterprise.unit,
@@ -95,3 +96,5 @@ class EstablishmentFlow(flow.Flow):
             warn_on=warn_on,
             substitute_for=getattr(activation, "_substitute_for", None),
         )
+        if activation.task.owner_id:
+            task_assigned.send(sender=TaskSLA, sla=sla, owner=activation.task.owner, by=None)

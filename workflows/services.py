@@ -24,6 +24,7 @@ from .assignment import STEP_ROLE
 from .calendar import WorkingCalendar
 from .flows import EstablishmentFlow
 from .models import STEP_STATE, CaseProcess, ContactLog, Proposal, SavedFilter, Step, Substitute, TaskSLA
+from .signals import task_assigned
 from .sla import sla_start_override
 
 ACTIVE = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -288,12 +289,14 @@ def _locked_open_tasks(task_ids: Iterable[int]) -> list[Task]:
     )
 
 
-def _give(task: Task, official: Official) -> None:
+def _give(task: Task, official: Official, *, by: Official) -> None:
     # viewflow's assign/reassign transitions only set these fields; done directly so a batch is one transaction.
     task.owner = official
     task.status = STATUS.ASSIGNED
     task.assigned = timezone.now()
     task.save(update_fields=["owner", "status", "assigned"])
+    if official.pk != by.pk:
+        task_assigned.send(sender=TaskSLA, sla=task.sla, owner=official, by=by)
 
 
 def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
@@ -310,7 +313,7 @@ def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
                 raise CaseConflict(_("Some of these tasks were taken meanwhile. Reload the queue."), code="stale")
             if not (actor.is_superuser or actor.has_role(STEP_ROLE[Step(task.flow_task.name)])):
                 raise CasePermissionDenied(_("Your role does not allow this step."), code="role")
-            _give(task, actor)
+            _give(task, actor, by=actor)
     return len(tasks)
 
 
@@ -339,7 +342,7 @@ def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Offici
                     % {"official": new_owner, "step": task.sla.get_step_display()},
                     code="invalid",
                 )
-            _give(task, new_owner)
+            _give(task, new_owner, by=actor)
             TaskSLA.objects.filter(pk=task.pk).update(substitute_for=None, follow_up_on=None)
     return len(tasks)
 

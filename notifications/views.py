@@ -1,0 +1,83 @@
+"""The bell, the list of my notifications, and supervisors' nudges from the stalled list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django.views.decorators.http import require_POST
+
+from reports.views import may_supervise
+from workflows.selectors import open_tasks_for_cases
+
+from . import selectors, services
+from .models import Occasion
+
+
+@login_required
+def bell(request: HttpRequest) -> HttpResponse:
+    """The unread count, fetched by htmx after the page loads (pages keep their own query counts)."""
+    return render(request, "notifications/_bell.html", {"unread": selectors.unread_count(official=request.user)})
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notification_list_for_official(official=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/list.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    services.notification_mark_read(actor=request.user, ids=ids or None)
+    target = request.POST.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications:list")
+
+
+@login_required
+@require_POST
+def nudge(request: HttpRequest) -> HttpResponse:
+    """Remind the assignees of the selected stalled cases (at most once a day per case and assignee)."""
+    if not may_supervise(request.user):
+        return render(
+            request,
+            "error.html",
+            {"status": 403, "title": _("Not allowed"), "message": _("Only supervisors send reminders.")},
+            status=403,
+        )
+    case_ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]
+    today = timezone.localdate().isoformat()
+    sent = 0
+    for sla in open_tasks_for_cases(official=request.user, case_ids=case_ids):
+        if sla.task.owner is None:
+            continue
+        with override("vi"):
+            title = _("Reminder from %(supervisor)s: %(step)s · %(enterprise)s") % {
+                "supervisor": request.user,
+                "step": sla.get_step_display(),
+                "enterprise": sla.case.enterprise.name,
+            }
+        _n, created = services.notification_send(
+            recipient=sla.task.owner,
+            occasion=Occasion.NUDGE,
+            object_key=f"case:{sla.case_id}",
+            offset=today,
+            title=title,
+            url=reverse("workflows:task", args=[sla.pk]),
+            sender=request.user,
+        )
+        sent += created
+    if sent:
+        messages.success(request, _("%(count)s reminder(s) sent.") % {"count": sent})
+    else:
+        messages.info(request, _("No reminder sent: the selected cases have no assignee, or were reminded today."))
+    return redirect("reports:stalled")
