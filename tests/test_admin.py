@@ -22,7 +22,7 @@ def staff(ward, make_official):
 def test_every_project_model_is_in_the_admin():
     from django.apps import apps
 
-    for label in ("org", "cases"):
+    for label in ("org", "cases", "workflows", "reports", "notifications"):
         for model in apps.get_app_config(label).get_models():
             assert admin.site.is_registered(model), model
 
@@ -68,3 +68,21 @@ def test_superuser_sees_everything(client, ward, sibling_ward):
     client.force_login(root)
     html = client.get(reverse("admin:cases_enterprise_changelist")).content.decode()
     assert "DN mine" in html and "DN theirs" in html
+
+
+def test_targets_admin_is_scoped(client, staff, ward, sibling_ward):
+    import datetime
+
+    from reports.models import Indicator, Period, Target
+
+    period = Period.objects.create(
+        code="x", name="X", starts_on=datetime.date(2024, 1, 1), ends_on=datetime.date(2024, 6, 30)
+    )
+    Target.objects.create(unit=ward, period=period, indicator=Indicator.NEW_MEMBERS, value=11)
+    Target.objects.create(unit=sibling_ward, period=period, indicator=Indicator.NEW_MEMBERS, value=22)
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="reports"))
+    client.force_login(staff)
+    rows = client.get(reverse("admin:reports_target_changelist")).context["cl"].result_list
+    assert [t.value for t in rows] == [11]
