@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from .helpers import CHROMIUM
 
@@ -31,5 +32,8 @@ def browser():
             ],
         )
         yield browser
+        # ORM calls made while Playwright's loop runs open connections in its context: close them here, or the
+        # test database cannot be dropped at the end of the run.
+        connections.close_all()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
