@@ -7,6 +7,17 @@ from org.models import Unit
 from .models import Case, Enterprise, PartyMember, Survey
 
 
+def selected_ids(data, name: str) -> list[int]:
+    """The ticked ids of a list form (checkboxes named ``name``); services check each one again."""
+    ids = set()
+    for raw in data.getlist(name):
+        try:
+            ids.add(int(raw))
+        except (TypeError, ValueError):
+            continue
+    return sorted(ids)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
+from cases.forms import selected_ids
 from reports.views import may_supervise
 from workflows.selectors import open_tasks_for_cases
 
@@ -37,7 +38,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    ids = selected_ids(request.POST, "ids")
     services.notification_mark_read(actor=request.user, ids=ids or None)
     target = request.POST.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications:list")
@@ -54,7 +55,7 @@ def nudge(request: HttpRequest) -> HttpResponse:
             {"status": 403, "title": _("Not allowed"), "message": _("Only supervisors send reminders.")},
             status=403,
         )
-    case_ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]
+    case_ids = selected_ids(request.POST, "cases")
     today = timezone.localdate().isoformat()
     sent = 0
     for sla in open_tasks_for_cases(official=request.user, case_ids=case_ids):

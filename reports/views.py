@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from cases.forms import selected_ids
 from cases.models import Case
 from org.models import Role
 from org.selectors import unit_ancestors, unit_list_for_official
@@ -241,7 +242,7 @@ def stalled_reassign(request: HttpRequest) -> HttpResponse:
     if not may_supervise(request.user):
         return _forbidden(request)
     form = ReassignForm(request.POST, officials=officials_for_assignment(official=request.user))
-    case_ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]
+    case_ids = selected_ids(request.POST, "cases")
     if not form.is_valid() or not case_ids:
         messages.error(request, _("Select the cases and the official to reassign them to."))
         return redirect("reports:stalled")

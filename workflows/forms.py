@@ -129,17 +129,6 @@ class FollowUpForm(forms.Form):
     until = _date(_("Hide until"), required=False)
 
 
-def selected_task_ids(data) -> list[int]:
-    """The ticked task ids of a list form; the service checks each one (status, jurisdiction, role)."""
-    ids = []
-    for raw in data.getlist("tasks"):
-        try:
-            ids.append(int(raw))
-        except (TypeError, ValueError):
-            continue
-    return sorted(set(ids))
-
-
 class ReassignForm(forms.Form):
     new_owner = forms.ModelChoiceField(label=_("Reassign to"), queryset=Official.objects.none())
 

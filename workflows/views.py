@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
 from cases.errors import CaseError
+from cases.forms import selected_ids
 from cases.selectors import case_get_for_official
 from org.models import Role
 from org.selectors import unit_list_for_official
@@ -33,7 +34,6 @@ from .forms import (
     SaveFilterForm,
     SubstituteForm,
     SurveyForm,
-    selected_task_ids,
 )
 from .models import Step, Substitute
 
@@ -135,7 +135,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def queue_claim(request: HttpRequest) -> HttpResponse:
-    ids = selected_task_ids(request.POST)
+    ids = selected_ids(request.POST, "tasks")
     if not ids:
         messages.error(request, _("Select at least one task."))
         return redirect("workflows:queue")
@@ -184,7 +184,7 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 def team_reassign(request: HttpRequest) -> HttpResponse:
     form = ReassignForm(request.POST, officials=selectors.officials_for_assignment(official=request.user))
-    ids = selected_task_ids(request.POST)
+    ids = selected_ids(request.POST, "tasks")
     if not form.is_valid() or not ids:
         messages.error(request, _("Select the tasks and the official to reassign them to."))
         return redirect("workflows:team")
