@@ -17,6 +17,25 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 11, 2)
 
 
+def survey(team, case, kind="basic"):
+    """The ward official completes the open survey task."""
+    services.task_complete_survey(
+        actor=team["field"], task_id=open_task(case).pk, kind=kind, surveyed_on=DAY, worker_count=None, note=""
+    )
+
+
+def owner_agrees(team, case):
+    """The ward official logs the owner's agreement on the open outreach task."""
+    services.task_log_contact(
+        actor=team["field"],
+        task_id=open_task(case).pk,
+        contacted_on=DAY,
+        met_whom="B",
+        stance="agrees",
+        next_contact_on=None,
+    )
+
+
 def test_case_from_survey_to_established_through_tasks(team, eligible_enterprise, ward):
     case = case_services.case_open(actor=team["field"], enterprise=eligible_enterprise)
     task = open_task(case)
@@ -83,17 +102,8 @@ def test_guard_failure_keeps_the_task_open_with_the_reason(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     add_full_members(enterprise, 3)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(
-        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
-    )
-    services.task_log_contact(
-        actor=team["field"],
-        task_id=open_task(case).pk,
-        contacted_on=DAY,
-        met_whom="B",
-        stance="agrees",
-        next_contact_on=None,
-    )
+    survey(team, case)
+    owner_agrees(team, case)
     task = open_task(case)
     leaver = enterprise.members.first()
     case_services.member_mark_left(actor=team["field"], member_id=leaver.pk, left_on=DAY)
@@ -119,17 +129,8 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     add_full_members(enterprise, 3)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(
-        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
-    )
-    services.task_log_contact(
-        actor=team["field"],
-        task_id=open_task(case).pk,
-        contacted_on=DAY,
-        met_whom="B",
-        stance="agrees",
-        next_contact_on=None,
-    )
+    survey(team, case)
+    owner_agrees(team, case)
     members = list(enterprise.members.all())
     services.task_submit_proposal(
         actor=team["officer"],
@@ -162,9 +163,7 @@ def test_too_few_members_goes_to_nurturing_then_automatically_to_outreach(team, 
     add_full_members(enterprise, 2)
     probationary = PartyMemberFactory(enterprise=enterprise, admitted_on=datetime.date(2025, 10, 1))
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(
-        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
-    )
+    survey(team, case)
     review = open_task(case)
     assert review.flow_task.name == Step.NURTURING_REVIEW
     assert (review.sla.due_on - review.created.date()).days >= 180  # every 6 months
@@ -179,9 +178,7 @@ def test_too_few_members_goes_to_nurturing_then_automatically_to_outreach(team, 
 def test_nurturing_review_opens_the_next_review(team, ward):
     enterprise = EnterpriseFactory(unit=ward)
     case = case_services.case_open(actor=team["field"], enterprise=enterprise)
-    services.task_complete_survey(
-        actor=team["field"], task_id=open_task(case).pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
-    )
+    survey(team, case)
     first = open_task(case)
     services.task_review_nurturing(actor=team["field"], task_id=first.pk, note="Đã bồi dưỡng 2 quần chúng")
     second = open_task(case)
