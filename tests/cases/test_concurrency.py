@@ -4,17 +4,15 @@ Real threads, each with its own PostgreSQL connection; the row lock (SELECT ... 
 """
 
 import datetime
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from cases import services
-from cases.errors import CaseConflict
 from cases.models import Case, CaseHistory
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, add_full_members
+from tests.race import run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -31,24 +29,7 @@ def race(calls, hold_seconds=0.3, monkeypatch=None):
         return case
 
     monkeypatch.setattr(services, "_lock_case", slow_lock)
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            call()
-            results[i] = "ok"
-        except CaseConflict as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results, _took = run(calls)
     return results, lock_times
 
 
@@ -113,23 +94,9 @@ def test_same_action_twice_at_once_records_it_once(setup, monkeypatch):
 def test_two_officials_opening_a_case_for_one_enterprise(setup, monkeypatch, make_official):
     ward_official = make_official(setup["ward"], Role.WARD_OFFICIAL)
     other = make_official(setup["ward"], Role.WARD_OFFICIAL)
-    barrier = threading.Barrier(2)
-    results = []
-
-    def open_case(actor):
-        try:
-            barrier.wait()
-            services.case_open(actor=actor, enterprise=setup["enterprise"])
-            results.append("ok")
-        except CaseConflict as exc:
-            results.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=open_case, args=(o,)) for o in (ward_official, other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    results, _took = run(
+        [lambda o=o: services.case_open(actor=o, enterprise=setup["enterprise"]) for o in (ward_official, other)]
+    )
+    results = [r if r == "ok" else r.code for r in results]
     assert sorted(results) == ["duplicate_open_case", "ok"]
     assert Case.objects.filter(enterprise=setup["enterprise"]).count() == 1

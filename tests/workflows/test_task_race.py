@@ -10,14 +10,14 @@ import threading
 import time
 
 import pytest
-from django.db import connection
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseConflict, CaseError, CasePermissionDenied
+from cases.errors import CaseConflict, CasePermissionDenied
 from cases.models import Case, Survey
 from org.models import Role
+from tests.race import run
 from workflows import services
 from workflows.models import ContactLog, Step
 
@@ -50,39 +50,6 @@ def hold_first_call(monkeypatch, name: str) -> threading.Event:
 
     monkeypatch.setattr(services, name, wrapper)
     return entered
-
-
-def run(calls, *, after: threading.Event | None = None):
-    """Run calls in threads. With ``after``, every call but the first waits for that event before starting;
-    without it, all start together at a barrier. Returns (results, seconds each call took)."""
-    results, took = [None] * len(calls), [0.0] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            if after is not None and i > 0:
-                assert after.wait(10), "the first call never reached its hold point"
-            started = time.monotonic()
-            try:
-                call()
-                results[i] = "ok"
-            finally:
-                took[i] = time.monotonic() - started
-        except Exception as exc:  # checked below: only CaseError is acceptable
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
-    for r in results:
-        assert r == "ok" or isinstance(r, CaseError), r  # never anything but a clear refusal
-    return results, took
 
 
 @pytest.fixture
