@@ -2,12 +2,18 @@ from django.contrib import admin
 
 from org.admin import JurisdictionAdminMixin
 
-from .models import Period, StateNorm, Target
+from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
+
+
+class PeriodDeadlineInline(admin.TabularInline):
+    model = PeriodDeadline
+    extra = 0
 
 
 @admin.register(Period)
 class PeriodAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "starts_on", "ends_on"]
+    inlines = [PeriodDeadlineInline]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
@@ -26,3 +32,22 @@ class TargetAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 @admin.register(StateNorm)
 class StateNormAdmin(admin.ModelAdmin):
     list_display = ["state", "days"]
+
+
+@admin.register(PeriodReport)
+class PeriodReportAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-mostly: reports are compiled, reviewed and submitted in their own pages."""
+
+    list_display = ["unit", "period", "status", "submitted_at", "submitted_by"]
+    list_filter = ["period", "status"]
+    list_select_related = ["unit", "period", "submitted_by"]
+    raw_id_fields = ["unit"]
+    readonly_fields = ["status", "snapshot", "submitted_at", "submitted_by"]
+    search_fields = ["unit__name", "unit__code"]
+
+
+@admin.register(PeriodDeadline)
+class PeriodDeadlineAdmin(admin.ModelAdmin):
+    list_display = ["period", "level", "due_on"]
+    list_filter = ["period", "level"]
+    list_select_related = ["period"]

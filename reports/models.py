@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -77,3 +78,65 @@ class StateNorm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_state_display()}: {self.days}"
+
+
+class PeriodDeadline(models.Model):
+    """When a unit of a given level must submit its report for a period (e.g. communes by 15/06, provinces by 25/06)."""
+
+    period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.CASCADE, related_name="deadlines")
+    level = models.CharField(_("unit level"), max_length=16, choices=Unit.Level.choices)
+    due_on = models.DateField(_("report due on"))
+
+    class Meta:
+        verbose_name = _("report deadline")
+        verbose_name_plural = _("report deadlines")
+        ordering = ["period", "due_on"]
+        constraints = [models.UniqueConstraint(fields=["period", "level"], name="reports_one_deadline_per_level")]
+
+    def __str__(self) -> str:
+        return f"{self.period} · {self.get_level_display()}: {self.due_on:%d/%m/%Y}"
+
+
+class PeriodReport(models.Model):
+    """One unit's report for one period: a draft until its responsible official submits it.
+
+    A submitted report keeps a frozen snapshot of its figures (what the parent unit sees) and stops that unit's
+    deadline reminders; only the parent unit can reopen it.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="period_reports")
+    period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    results = models.TextField(_("results"), blank=True)
+    difficulties = models.TextField(_("difficulties"), blank=True)
+    proposals = models.TextField(_("proposals"), blank=True)
+    snapshot = models.JSONField(_("figures as submitted"), null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("period report")
+        verbose_name_plural = _("period reports")
+        ordering = ["period", "unit__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period"], name="reports_one_report_per_unit_period"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False, snapshot__isnull=False),
+                name="reports_submitted_has_snapshot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.period}"
