@@ -1,0 +1,130 @@
+"""Smoke run of the national-scale generator on a tiny set: the data it writes is what the real pages read."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from cases.models import Case, CaseHistory, PartyMember
+from org.models import Official, Role
+from reports.models import DecisionNumber, Period, StateNorm, Target
+from reports.scale import SCALE_PASSWORD, ScaleError, scale_generate, scale_username
+from workflows.assignment import STEP_ROLE
+from workflows.models import CaseProcess, Step, TaskSLA
+from workflows.selectors import inbox_for_official, queue_for_official
+
+PROVINCES = ("12", "46")  # Lai Châu, Huế: the provinces with the fewest communes keep the run short
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+@pytest.fixture
+def scale_set(require_postgres):
+    counts = scale_generate(enterprises=300, seed=7, provinces=PROVINCES)
+    return counts
+
+
+def test_refuses_sqlite_with_a_clear_message(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("the SQLite refusal is checked on SQLite runs")
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("generate_scale", "--enterprises", "10", stdout=io.StringIO())
+
+
+def test_refuses_a_database_with_enterprises_unless_reset(scale_set):
+    with pytest.raises(ScaleError, match="--reset"):
+        scale_generate(enterprises=10, seed=7, provinces=PROVINCES)
+
+
+def test_every_state_and_consistent_history(scale_set):
+    assert set(Case.objects.values_list("state", flat=True)) == set(Case.State.values)
+    history: dict[int, list[CaseHistory]] = {}
+    for entry in CaseHistory.objects.order_by("case_id", "at", "pk"):
+        history.setdefault(entry.case_id, []).append(entry)
+    for case in Case.objects.all():
+        entries = history[case.pk]
+        assert entries[0].event == "open" and entries[0].from_state == ""
+        state = ""
+        for entry in entries:
+            assert entry.from_state == state, (case.pk, entry.event)
+            state = entry.to_state
+        assert state == case.state
+        changes = [e for e in entries if e.event != "nurturing_review"]
+        assert changes[-1].at == case.state_changed_at
+        if case.state == Case.State.CLOSED:
+            assert case.closed_reason
+        if case.state == Case.State.ESTABLISHED:
+            assert case.decision_number and case.decision_date
+            assert DecisionNumber.objects.filter(case=case, number=case.decision_number).exists()
+        if case.state in (Case.State.OUTREACH, Case.State.PROPOSAL, Case.State.DECISION, Case.State.ESTABLISHED):
+            assert case.has_enough_full_members()
+        if case.state == Case.State.NURTURING:
+            assert case.lacks_full_members()
+    assert not PartyMember.objects.filter(status="full", recognized_full_on__isnull=True).exists()
+
+
+def test_open_cases_have_one_open_task_owned_by_the_right_role(scale_set):
+    open_cases = Case.objects.filter(state__in=Case.OPEN_STATES)
+    assert open_cases.exists()
+    for case in open_cases.select_related("enterprise__unit"):
+        tasks = list(Task.objects.filter(process__caseprocess__case=case, status__in=OPEN_TASK, flow_task_type="HUMAN"))
+        assert len(tasks) == 1, case.pk
+        task = tasks[0]
+        assert CaseProcess.objects.get(pk=task.process_id).finished is None
+        sla = TaskSLA.objects.get(task=task)
+        assert sla.case_id == case.pk and sla.unit_id == case.enterprise.unit_id
+        assert sla.due_on >= sla.warn_on
+        step = Step(task.flow_task.name)
+        if task.owner_id:
+            owner = Official.objects.select_related("unit").get(pk=task.owner_id)
+            assert owner.has_role(STEP_ROLE[step])
+            assert case.enterprise.unit.path.startswith(owner.unit.path)
+    # Finished processes end with the case's final state; each human task has its deadline row.
+    assert not Task.objects.filter(flow_task_type="HUMAN", sla__isnull=True).exists()
+
+
+def test_pages_show_the_generated_work(scale_set, client):
+    sla = (
+        TaskSLA.objects.filter(task__status=STATUS.ASSIGNED, step=Step.SURVEY)
+        .select_related("task__owner", "case__enterprise")
+        .first()
+    )
+    official = sla.task.owner
+    assert official.username.startswith("sc.") and official.check_password(SCALE_PASSWORD)
+    assert inbox_for_official(official=official).filter(pk=sla.pk).exists()
+    client.force_login(official)
+    response = client.get("/inbox/")
+    assert response.status_code == 200
+    assert sla.case.enterprise.name in response.content.decode()
+    assert client.get(f"/cases/{sla.case_id}/").status_code == 200
+    assert client.get(f"/tasks/{sla.pk}/").status_code == 200
+    established = Case.objects.filter(state=Case.State.ESTABLISHED, enterprise__unit=official.unit).first()
+    if established:
+        assert client.get(f"/cases/{established.pk}/").status_code == 200
+    queued = TaskSLA.objects.filter(task__status=STATUS.NEW).select_related("unit").first()
+    if queued:
+        ward_official = Official.objects.get(username=scale_username(queued.unit.code, "canbo1"))
+        assert queue_for_official(official=ward_official).filter(pk=queued.pk).exists()
+    supervisor = Official.objects.get(username=scale_username(PROVINCES[0], "bcd"))
+    assert supervisor.has_role(Role.SUPERVISOR)
+
+
+def test_periods_targets_norms_and_determinism(scale_set):
+    assert set(Period.objects.values_list("code", flat=True)) >= {"2024-h1", "2024-h2", "2024", "2025", "2026"}
+    assert Target.objects.filter(unit__code=PROVINCES[0], period__code="2025").count() == 5
+    assert StateNorm.objects.count() == len(Case.OPEN_STATES)
+
+    def fingerprint():
+        return list(
+            Case.objects.order_by("enterprise__tax_code").values_list(
+                "enterprise__tax_code", "enterprise__name", "state", "state_changed_at"
+            )
+        )
+
+    first = fingerprint()
+    scale_generate(enterprises=300, seed=7, provinces=PROVINCES, reset=True)
+    assert fingerprint() == first
