@@ -1,5 +1,6 @@
-"""In-page (and later e-mail) notifications. Each has a unique key (recipient, occasion, object, offset) enforced by
-the database, so a retry, a second worker or a second beat never creates it twice."""
+"""In-page and e-mail notifications. Each has a unique key (recipient, occasion, object, offset) enforced by the
+database, so a retry, a second worker or a second beat never creates it twice; its e-mail is claimed with a
+conditional UPDATE on `email_state`, and a daily digest has its own unique key (recipient, day)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ class Occasion(models.TextChoices):
     CASE_STALLED = "case_stalled", _("A case is stalled")
     REPORT_DUE = "report_due", _("A report falls due")
     NUDGE = "nudge", _("A supervisor's reminder")
+
+
+class EmailState(models.TextChoices):
+    NONE = "", _("not e-mailed")
+    PENDING = "pending", _("waiting to be sent")
+    SENDING = "sending", _("being sent")
+    DIGEST = "digest", _("waiting for the daily digest")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("e-mail failed")
 
 
 class Notification(models.Model):
@@ -40,6 +50,21 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # E-mail delivery (notifications.delivery). The state is claimed with a conditional UPDATE, so a redelivered
+    # task or a second worker never sends the same mail twice.
+    email_state = models.CharField(_("e-mail"), max_length=16, choices=EmailState.choices, blank=True, default="")
+    email_claimed_at = models.DateTimeField(_("e-mail claimed"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.TextField(_("e-mail error"), blank=True)
+    digest = models.ForeignKey(
+        "DigestDelivery",
+        verbose_name=_("digest"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -50,7 +75,83 @@ class Notification(models.Model):
                 fields=["recipient", "occasion", "object_key", "offset"], name="notifications_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            # The digest planner and the admin's "e-mail failed" filter look rows up by state.
+            models.Index(fields=["email_state", "recipient"], name="notifications_email_state"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("one e-mail per notification")
+    DIGEST = "digest", _("one daily digest")
+
+
+class NotificationPreference(models.Model):
+    """What an official wants to receive. No row means the defaults below (everything, e-mailed at once).
+
+    Occasions are stored as exclusions, so an occasion added later is on for everyone until they turn it off."""
+
+    official = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("official"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    hidden_occasions = models.JSONField(_("kinds not shown"), default=list, blank=True)
+    email_enabled = models.BooleanField(_("receive e-mail"), default=True)
+    email_mode = models.CharField(_("e-mail"), max_length=16, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
+    email_excluded_occasions = models.JSONField(_("kinds not e-mailed"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.official)
+
+    @classmethod
+    def for_official(cls, official) -> NotificationPreference:
+        """The official's row, or an unsaved one with the defaults. Uses the reverse one-to-one cache, so callers
+        that notify many officials can `select_related("notification_preference")` and pay no query here."""
+        try:
+            return official.notification_preference
+        except cls.DoesNotExist:
+            return cls(official=official)
+
+    def shows(self, occasion: str) -> bool:
+        return occasion not in self.hidden_occasions
+
+    def email_for(self, occasion: str) -> str:
+        """How this occasion is e-mailed: EmailState.PENDING (at once), .DIGEST, or .NONE."""
+        if not (self.email_enabled and self.shows(occasion)) or occasion in self.email_excluded_occasions:
+            return EmailState.NONE
+        return EmailState.DIGEST if self.email_mode == EmailMode.DIGEST else EmailState.PENDING
+
+
+class DigestDelivery(models.Model):
+    """One daily digest mail per official and day: the unique key makes a second run of the day a no-op."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    state = models.CharField(_("e-mail"), max_length=16, choices=EmailState.choices, default=EmailState.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("e-mail claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    error = models.TextField(_("e-mail error"), blank=True)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        ordering = ["-day", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="notifications_digest_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.day}"

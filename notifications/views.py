@@ -18,7 +18,8 @@ from reports.views import may_supervise
 from workflows.selectors import open_tasks_for_cases
 
 from . import selectors, services
-from .models import Occasion
+from .forms import NotificationPreferenceForm
+from .models import NotificationPreference, Occasion
 
 
 @login_required
@@ -33,6 +34,22 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "notifications/list.html", {"page": page, "query": ""})
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Which kinds of notification the official sees and receives by e-mail, at once or in a daily digest."""
+    preference = NotificationPreference.for_official(request.user)
+    form = NotificationPreferenceForm(request.POST or None, initial=NotificationPreferenceForm.initial_for(preference))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.notification_preference_save(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("notifications:preferences")
+        messages.error(request, _("The settings were not saved: please correct the marked fields."))
+        status = 400
+    return render(request, "notifications/preferences.html", {"form": form}, status=status)
 
 
 @login_required

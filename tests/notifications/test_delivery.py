@@ -1,0 +1,291 @@
+"""E-mail delivery: after commit, once, per the recipient's preferences; retries, failures visible in the admin;
+the daily digest once per official and day."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+
+from cases import services as case_services
+from notifications import delivery
+from notifications.models import DigestDelivery, EmailMode, EmailState, Notification, NotificationPreference, Occasion
+from notifications.services import notification_send
+from org.models import Role
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+BASE_URL = "https://cellflow.example.gov.vn"
+FAILING_BACKEND = "tests.notifications.test_delivery.FailingBackend"
+
+
+class FailingBackend(LocmemBackend):
+    """A mail server that is down: `failures` more sends raise, then it works (locmem outbox)."""
+
+    failures = 0
+    error: type[Exception] = smtplib.SMTPServerDisconnected
+
+    def send_messages(self, messages):
+        if FailingBackend.failures:
+            FailingBackend.failures -= 1
+            raise FailingBackend.error("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture(autouse=True)
+def eager(monkeypatch, settings):
+    """The worker runs the task at once (retries included, without the backoff waits)."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    settings.CELLFLOW_BASE_URL = BASE_URL
+    FailingBackend.failures = 0
+
+
+@pytest.fixture
+def official(ward, make_official):
+    return make_official(ward, Role.WARD_OFFICIAL, email="an@example.gov.vn")
+
+
+def send(recipient, key="task:1", occasion=Occasion.TASK_OVERDUE, **kwargs):
+    return notification_send(
+        recipient=recipient, occasion=occasion, object_key=key, title=f"Quá hạn {key}", url="/tasks/7/", **kwargs
+    )
+
+
+def prefer(official, **fields):
+    NotificationPreference.objects.update_or_create(official=official, defaults=fields)
+    official.refresh_from_db()  # drop the cached (absent) preference
+
+
+def test_mail_goes_once_after_commit(official, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note, created = send(official)
+        assert created and mail.outbox == []  # nothing before the commit
+    assert len(callbacks) == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["an@example.gov.vn"] and "Quá hạn task:1" in message.subject
+    with translation.override("vi"):  # written in Vietnamese whatever the worker's language
+        link_label = translation.gettext("Open in cellflow:")
+    assert f"{link_label} {BASE_URL}/tasks/7/" in message.body  # an absolute link
+    note.refresh_from_db()
+    assert note.email_state == EmailState.SENT and note.emailed_at and note.email_attempts == 1
+
+    # A redelivered task, a second worker, a second send of the same key: no second mail.
+    delivery.send_notification_email.delay(note.pk)
+    delivery.send_notification_email.apply(args=[note.pk])
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        assert send(official) == (note, False)
+    assert again == [] and len(mail.outbox) == 1
+
+
+def test_no_mail_when_the_transaction_rolls_back(official, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            send(official)
+            raise RuntimeError("the transition failed")
+    assert callbacks == [] and mail.outbox == [] and not Notification.objects.exists()
+
+
+def test_a_new_task_is_mailed_to_its_assignee(ward, official, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_open(actor=official, enterprise=EnterpriseFactory(unit=ward, name="Công ty Thư"))
+    assert len(mail.outbox) == 1 and "Công ty Thư" in mail.outbox[0].subject
+    assert Notification.objects.get(recipient=official).email_state == EmailState.SENT
+
+
+def test_a_claim_held_by_another_worker_is_left_alone_until_its_lease_ends(official):
+    note, _ = send(official)  # on_commit never runs here: the notification waits to be sent
+    Notification.objects.filter(pk=note.pk).update(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
+    delivery.send_notification_email.apply(args=[note.pk])
+    assert mail.outbox == []
+    stale = timezone.now() - delivery.CLAIM_LEASE - datetime.timedelta(minutes=1)
+    Notification.objects.filter(pk=note.pk).update(email_claimed_at=stale)  # that worker died mid-send
+    delivery.send_notification_email.apply(args=[note.pk])
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "preference,expected",
+    [
+        ({"email_enabled": False}, EmailState.NONE),
+        ({"email_excluded_occasions": [Occasion.TASK_OVERDUE]}, EmailState.NONE),
+        ({"email_mode": EmailMode.DIGEST}, EmailState.DIGEST),
+    ],
+    ids=["e-mail off", "occasion not e-mailed", "digest"],
+)
+def test_preferences_decide_whether_a_mail_goes_now(official, preference, expected, django_capture_on_commit_callbacks):
+    prefer(official, **preference)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note, created = send(official)
+    assert created and note.email_state == expected
+    assert callbacks == [] and mail.outbox == []
+
+
+def test_a_hidden_occasion_is_not_stored_at_all(official, django_capture_on_commit_callbacks):
+    prefer(official, hidden_occasions=[Occasion.TASK_OVERDUE])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(official) == (None, False)
+        other, created = send(official, occasion=Occasion.NUDGE)
+    assert created and list(Notification.objects.all()) == [other] and len(mail.outbox) == 1
+
+
+def test_no_address_no_mail(ward, make_official, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note, _ = send(make_official(ward, Role.WARD_OFFICIAL))
+    assert note.email_state == EmailState.NONE and callbacks == []
+
+
+def test_a_preference_changed_before_the_worker_runs_is_respected(official, django_capture_on_commit_callbacks):
+    note, _ = send(official)
+    prefer(official, email_mode=EmailMode.DIGEST)
+    delivery.send_notification_email.apply(args=[note.pk])
+    note.refresh_from_db()
+    assert mail.outbox == [] and note.email_state == EmailState.DIGEST
+
+
+def test_a_flaky_server_is_retried_until_the_mail_goes(official, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    FailingBackend.failures = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        note, _ = send(official)
+    note.refresh_from_db()
+    assert len(mail.outbox) == 1
+    assert note.email_state == EmailState.SENT and note.email_attempts == 3 and note.email_error == ""
+
+
+def test_after_the_last_retry_the_failure_is_shown_to_administrators(
+    official, settings, client, admin_user, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    FailingBackend.failures = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        note, _ = send(official)
+        fine, _ = send(official, key="task:2")
+    Notification.objects.filter(pk=fine.pk).update(email_state=EmailState.SENT)
+    note.refresh_from_db()
+    assert mail.outbox == []
+    assert note.email_state == EmailState.FAILED and note.email_attempts == delivery.MAX_RETRIES + 1
+    assert "SMTPServerDisconnected" in note.email_error
+
+    client.force_login(admin_user)
+    changelist = reverse("admin:notifications_notification_changelist")
+    page = client.get(changelist, {"email": "failed"})
+    assert page.status_code == 200
+    assert list(page.context["cl"].queryset) == [note]
+    assert "Connection unexpectedly closed" in page.content.decode()
+
+    # The server works again: the administrator sends the failed mails again.
+    FailingBackend.failures = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(changelist, {"action": "retry_email", "_selected_action": [note.pk, fine.pk]})
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.email_state == EmailState.SENT and len(mail.outbox) == 1  # the sent one is not sent again
+
+
+def test_an_error_not_worth_retrying_fails_at_once(official, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    FailingBackend.failures, FailingBackend.error = 1, ValueError
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            note, _ = send(official)
+    finally:
+        FailingBackend.error = smtplib.SMTPServerDisconnected
+    note.refresh_from_db()
+    assert note.email_state == EmailState.FAILED and note.email_attempts == 1
+
+
+# --- Daily digest --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def digest_officials(ward, make_official):
+    officials = [make_official(ward, Role.WARD_OFFICIAL, email=f"o{i}@example.gov.vn") for i in range(2)]
+    for official in officials:
+        prefer(official, email_mode=EmailMode.DIGEST)
+    return officials
+
+
+def test_one_digest_per_official_and_day_even_if_run_twice(digest_officials, django_capture_on_commit_callbacks):
+    first, second = digest_officials
+    for i in range(3):
+        send(first, key=f"task:{i}")
+    send(second, key="task:9")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.send_daily_digests.apply().get() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.send_daily_digests.apply().get() == 0  # a second beat, or a rerun
+        delivery.send_digest.apply(args=[DigestDelivery.objects.first().pk])  # a redelivered task
+    assert sorted(m.to[0] for m in mail.outbox) == ["o0@example.gov.vn", "o1@example.gov.vn"]
+    mine = next(m for m in mail.outbox if m.to == [first.email])
+    assert all(f"Quá hạn task:{i}" in mine.body for i in range(3))
+    with translation.override("vi"):
+        day = formats.date_format(timezone.localdate(), "SHORT_DATE_FORMAT")
+        subject = translation.ngettext(
+            "%(counter)s notification on %(day)s", "%(counter)s notifications on %(day)s", 3
+        ) % {"counter": 3, "day": day}
+    assert mine.subject == f"[cellflow] {subject}"
+    assert f"{BASE_URL}/tasks/7/" in mine.body
+    assert set(Notification.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
+    assert DigestDelivery.objects.filter(day=timezone.localdate(), state=EmailState.SENT).count() == 2
+
+
+def test_what_arrives_after_the_days_digest_waits_for_the_next_one(
+    digest_officials, django_capture_on_commit_callbacks
+):
+    official = digest_officials[0]
+    send(official, key="task:1")
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.digest_plan(day=today)
+    late, _ = send(official, key="task:2")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.digest_plan(day=today) == []
+    late.refresh_from_db()
+    assert len(mail.outbox) == 1 and late.email_state == EmailState.DIGEST
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.digest_plan(day=today + datetime.timedelta(days=1))
+    late.refresh_from_db()
+    assert len(mail.outbox) == 2 and "task:2" in mail.outbox[1].body and late.email_state == EmailState.SENT
+
+
+def test_a_failed_digest_is_shown_and_can_be_retried(
+    digest_officials, settings, client, admin_user, django_capture_on_commit_callbacks
+):
+    official = digest_officials[0]
+    note, _ = send(official)
+    settings.EMAIL_BACKEND = FAILING_BACKEND
+    FailingBackend.failures = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.send_daily_digests.apply()
+    row = DigestDelivery.objects.get()
+    note.refresh_from_db()
+    assert row.state == EmailState.FAILED and row.attempts == delivery.MAX_RETRIES + 1 and "SMTP" in row.error
+    assert note.email_state == EmailState.FAILED
+
+    client.force_login(admin_user)
+    changelist = reverse("admin:notifications_digestdelivery_changelist")
+    assert list(client.get(changelist, {"email": "failed"}).context["cl"].queryset) == [row]
+    FailingBackend.failures = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "retry_digest", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    note.refresh_from_db()
+    assert row.state == EmailState.SENT and note.email_state == EmailState.SENT and len(mail.outbox) == 1
+
+
+def test_the_tasks_are_registered_under_their_names():
+    from config.celery import app
+
+    for name in (
+        "notifications.send_notification_email",
+        "notifications.send_digest",
+        "notifications.send_daily_digests",
+    ):
+        assert name in app.tasks
