@@ -1,0 +1,712 @@
+"""Reminder sweeps: find what is due today and write one notification per (recipient, occasion, object, offset).
+
+One function per event. Each works on a range of primary keys (a chunk), finds the due items with a few set-based
+queries and writes the notifications with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id``
+statement, so the sweep scales with the database, not with Python loops over cases. The unique key of
+``Notification`` makes every sweep idempotent: a retry, a second worker or a second beat writes nothing twice.
+Newly written notifications are handed to the delivery hook (e-mail) after the transaction commits.
+
+Events (``EVENTS``):
+- ``task_warning``: an open task reached its warning date (once per due date), to its assignee;
+- ``task_overdue``: an open task passed its due date (once per due date), to its assignee;
+- ``escalation``: a task overdue by ``CELLFLOW_ESCALATE_AFTER_WORKING_DAYS`` working days (Tết and other holidays
+  do not count), to the supervisors of the task's unit, else of the nearest unit above that has supervisors;
+- ``case_stalled``: an open case stayed in its state longer than the state's norm (once per stint), to the
+  assignee of its open task;
+- ``report_due``: a unit's report for a period, at ``CELLFLOW_REPORT_REMINDER_DAYS`` days before the deadline of
+  the unit's level to the unit's organization officers, then daily after the deadline to them and (one digest a
+  day) to the supervisors, until the unit's report is submitted.
+Paused tasks (``paused_until >= today``) neither warn nor fall overdue. An official on leave (an active
+``workflows.Substitute``) is replaced by the substitute, who is told for whom they receive it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as When_
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim, TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
+
+from cases.models import Case
+from org.models import Official, Role, Unit
+from org.selectors import unit_ancestor_paths
+from reports.models import PeriodDeadline, PeriodReport
+from reports.selectors import state_norms
+from workflows.calendar import WorkingCalendar
+from workflows.models import Step, Substitute, TaskSLA
+from workflows.selectors import OPEN_STATUSES
+
+from .models import Notification, Occasion
+
+TASK_WARNING = "task_warning"
+TASK_OVERDUE = "task_overdue"
+ESCALATION = "escalation"
+CASE_STALLED = "case_stalled"
+REPORT_DUE = "report_due"
+EVENTS = (TASK_WARNING, TASK_OVERDUE, ESCALATION, CASE_STALLED, REPORT_DUE)
+TASK_EVENTS = (TASK_WARNING, TASK_OVERDUE, ESCALATION)
+
+ONE_DAY = datetime.timedelta(days=1)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_ID = 987654321  # stands for a primary key when a URL pattern is turned into SQL
+
+
+# --- Settings ---------------------------------------------------------------------------------------------------
+
+
+def escalate_after_working_days() -> int:
+    return max(1, int(getattr(settings, "CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", 3)))
+
+
+def report_offsets() -> list[int]:
+    """Days before a report deadline on which its reminders go out, largest first ("14,7,3,1")."""
+    raw = getattr(settings, "CELLFLOW_REPORT_REMINDER_DAYS", "14,7,3,1")
+    values = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    return sorted({int(v) for v in values if str(v).strip()}, reverse=True)
+
+
+def chunk_size() -> int:
+    return max(1, int(getattr(settings, "CELLFLOW_REMINDER_CHUNK_SIZE", 50_000)))
+
+
+# --- SQL building blocks ---------------------------------------------------------------------------------------
+
+
+class DayMonthYear(Func):
+    """A date as dd/mm/yyyy, in SQL (PostgreSQL and SQLite)."""
+
+    template = "TO_CHAR(%(expressions)s, 'DD/MM/YYYY')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, conn, **extra):
+        # '%%' survives the template's %-formatting as '%', then the driver's parameter pass needs it doubled.
+        return super().as_sql(compiler, conn, template="STRFTIME('%%%%d/%%%%m/%%%%Y', %(expressions)s)", **extra)
+
+
+def _text(value) -> Cast | Value:
+    return value if isinstance(value, Value) else Cast(value, CharField())
+
+
+def _sql_format(template: str, **parts) -> Concat | Value:
+    """A translated "... %(name)s ..." template as a SQL concatenation of its text and the given expressions."""
+    pieces: list = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        if match.start() > position:
+            pieces.append(Value(template[position : match.start()]))
+        pieces.append(_text(parts[match.group(1)]))
+        position = match.end()
+    if position < len(template):
+        pieces.append(Value(template[position:]))
+    if not pieces:
+        return Value("")
+    if len(pieces) == 1:
+        return pieces[0] if isinstance(pieces[0], Value) else Concat(pieces[0], Value(""), output_field=CharField())
+    return Concat(*pieces, output_field=CharField())
+
+
+def _choice_label(field: str, choices) -> When_:
+    return When_(
+        *[When(**{field: value}, then=Value(str(label))) for value, label in choices],
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
+def _full_name(prefix: str, nobody: str = "") -> Coalesce:
+    """Official.get_full_name() in SQL (family name first), else the username, else ``nobody`` (no official)."""
+    name = Trim(Concat(F(f"{prefix}last_name"), Value(" "), F(f"{prefix}first_name"), output_field=CharField()))
+    return Coalesce(NullIf(name, Value("")), F(f"{prefix}username"), Value(nobody), output_field=CharField())
+
+
+def _url(name: str, pk_expr) -> Concat:
+    head, tail = reverse(name, args=[_ID]).split(str(_ID))
+    return Concat(Value(head), _text(pk_expr), Value(tail), output_field=CharField())
+
+
+def _on_leave(official_ref, today: datetime.date) -> QuerySet[Substitute]:
+    return Substitute.objects.filter(
+        official=official_ref, starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
+    )
+
+
+def _active_substitute(official_ref, today: datetime.date) -> Subquery:
+    return Subquery(_on_leave(official_ref, today).order_by("-starts_on", "-pk").values("substitute_id")[:1])
+
+
+_COLUMNS = ("recipient_id", "occasion", "object_key", "offset", "title", "body", "url", "created_at")
+
+
+def _other_columns() -> list[tuple[str, object]]:
+    """The notification's other columns with their model defaults (raw INSERTs bypass the model's defaults)."""
+    return [
+        (f.column, f.get_default())
+        for f in Notification._meta.concrete_fields
+        if not f.primary_key and f.column not in _COLUMNS
+    ]
+
+
+def _insert_select(select: QuerySet, *, mapping: Sequence[tuple[int, int, str]] | None = None) -> list[int]:
+    """Insert the notifications ``select`` describes; returns the ids of those that did not exist yet.
+
+    ``select`` is a values() queryset with the columns n_recipient (or n_unit with ``mapping``), n_occasion,
+    n_object_key, n_offset, n_title, n_body, n_url. ``mapping`` rows (unit id, recipient id, note) fan each row
+    out to the recipients of its unit and append the note to its body.
+    """
+    sql, params = select.query.get_compiler(connection=connection).as_sql()
+    qn = connection.ops.quote_name
+    others = _other_columns()
+    columns = ", ".join(qn(c) for c in (*_COLUMNS, *(c for c, _v in others)))
+    defaults = "".join(", %s" for _o in others)
+    head, head_params = "", []
+    if mapping is not None:
+        if not mapping:
+            return []
+        head = "WITH m (unit_id, recipient_id, note) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * len(mapping)) + ") "
+        head_params = [value for row in mapping for value in row]
+        recipient, body, join = "m.recipient_id", "d.n_body || m.note", "JOIN m ON m.unit_id = d.n_unit"
+    else:
+        recipient, body, join = "d.n_recipient", "d.n_body", ""
+    statement = (
+        f"{head}INSERT INTO {qn(Notification._meta.db_table)} ({columns}) "
+        f"SELECT {recipient}, d.n_occasion, d.n_object_key, d.n_offset, d.n_title, {body}, d.n_url, %s{defaults} "
+        f"FROM ({sql}) d {join} WHERE {recipient} IS NOT NULL "
+        f"ON CONFLICT DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*head_params, timezone.now(), *(v for _c, v in others), *params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_rows(rows: Iterable[tuple]) -> list[int]:
+    """Insert (recipient, occasion, object_key, offset, title, body, url) rows; returns the new ids."""
+    rows = list(rows)
+    qn = connection.ops.quote_name
+    others = _other_columns()
+    columns = ", ".join(qn(c) for c in (*_COLUMNS, *(c for c, _v in others)))
+    now = timezone.now()
+    row_sql = "(" + ", ".join(["%s"] * (len(_COLUMNS) + len(others))) + ")"
+    created: list[int] = []
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        statement = (
+            f"INSERT INTO {qn(Notification._meta.db_table)} ({columns}) VALUES "
+            + ", ".join([row_sql] * len(batch))
+            + " ON CONFLICT DO NOTHING RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [v for row in batch for v in (*row, now, *(v for _c, v in others))])
+            created.extend(r[0] for r in cursor.fetchall())
+    return created
+
+
+def _deliver_after_commit(ids: list[int]) -> None:
+    """Apply the recipients' preferences to newly written notifications and queue their e-mail after the commit.
+
+    The delivery module's ``notifications_created(ids)`` does this when it exists; otherwise the same rules are
+    applied here with the models' own helpers (hidden occasions are not kept; the e-mail state follows
+    ``NotificationPreference.email_for``; immediate mails are queued one per notification after the commit)."""
+    if not ids:
+        return
+    try:
+        from . import delivery
+    except ImportError:  # in-page only
+        return
+    hook = getattr(delivery, "notifications_created", None)
+    if hook is not None:
+        hook(ids)
+        return
+    from . import models
+
+    preference_model = getattr(models, "NotificationPreference", None)
+    email_state = getattr(models, "EmailState", None)
+    enqueue = getattr(delivery, "enqueue_notification_email", None)
+    if preference_model is None or email_state is None:
+        return
+    pending: list[int] = []
+    for start in range(0, len(ids), 5000):
+        batch = ids[start : start + 5000]
+        rows = list(Notification.objects.filter(pk__in=batch).values_list("pk", "recipient_id", "occasion"))
+        recipients = {r for _pk, r, _o in rows}
+        prefs = {p.official_id: p for p in preference_model.objects.filter(official_id__in=recipients)}
+        emails = dict(Official.objects.filter(pk__in=recipients).values_list("pk", "email"))
+        by_state: dict[str, list[int]] = defaultdict(list)
+        hidden: list[int] = []
+        for pk, recipient, occasion in rows:
+            pref = prefs.get(recipient) or preference_model(official_id=recipient)
+            if not pref.shows(occasion):
+                hidden.append(pk)
+            elif emails.get(recipient):
+                by_state[pref.email_for(occasion)].append(pk)
+        if hidden:
+            Notification.objects.filter(pk__in=hidden).delete()
+        for state, pks in by_state.items():
+            if state:
+                Notification.objects.filter(pk__in=pks).update(email_state=state)
+        pending.extend(by_state.get(email_state.PENDING, []))
+    if pending and enqueue is not None:
+        transaction.on_commit(lambda: [enqueue(pk) for pk in pending])
+
+
+# --- Who stands in for whom -------------------------------------------------------------------------------------
+
+
+def _substitutes(official_ids: Iterable[int], today: datetime.date) -> dict[int, tuple[int, str]]:
+    """official id -> (substitute id, absent official's name) for those on leave today (one query)."""
+    rows = (
+        Substitute.objects.filter(
+            official_id__in=set(official_ids), starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
+        )
+        .select_related("official")
+        .order_by("official_id", "-starts_on", "-pk")
+    )
+    result: dict[int, tuple[int, str]] = {}
+    for sub in rows:
+        result.setdefault(sub.official_id, (sub.substitute_id, str(sub.official)))
+    return result
+
+
+def _substitute_note(name: str) -> str:
+    return " " + _("You receive this as substitute for %(official)s.") % {"official": name}
+
+
+def _with_substitutes(official_ids: Iterable[int], today: datetime.date) -> list[tuple[int, str]]:
+    """(recipient, note) for each official: the substitute (with a note naming the official) when on leave."""
+    ids = list(dict.fromkeys(official_ids))
+    subs = _substitutes(ids, today)
+    out = []
+    for pk in ids:
+        if pk in subs:
+            out.append((subs[pk][0], _substitute_note(subs[pk][1])))
+        else:
+            out.append((pk, ""))
+    return out
+
+
+class _Supervisors:
+    """The supervisors of a unit: the active officials with the supervisor role in the unit, else in the nearest
+    unit above it that has some (two queries for the whole sweep)."""
+
+    def __init__(self):
+        by_path: dict[str, list[int]] = defaultdict(list)
+        for pk, path in (
+            Official.objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR, unit__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "unit__path")
+        ):
+            by_path[path].append(pk)
+        self.by_path = dict(by_path)
+
+    def for_path(self, path: str) -> list[int]:
+        for ancestor in reversed(unit_ancestor_paths(Unit(path=path))):
+            if ancestor in self.by_path:
+                return self.by_path[ancestor]
+        return []
+
+
+# --- Tasks ----------------------------------------------------------------------------------------------------
+
+
+def _open_tasks(today: datetime.date, lo: int | None, hi: int | None) -> QuerySet[TaskSLA]:
+    qs = TaskSLA.objects.filter(task__status__in=OPEN_STATUSES).filter(
+        Q(paused_until__isnull=True) | Q(paused_until__lt=today)
+    )
+    if lo is not None:
+        qs = qs.filter(task_id__gte=lo)
+    if hi is not None:
+        qs = qs.filter(task_id__lt=hi)
+    return qs.order_by()
+
+
+def _task_columns(occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool) -> dict:
+    step = _choice_label("step", Step.choices)
+    enterprise = F("case__enterprise__name")
+    due = DayMonthYear("due_on")
+    columns = {
+        "n_occasion": Value(occasion),
+        "n_object_key": Concat(Value("task:"), _text(F("task_id")), output_field=CharField()),
+        "n_offset": Concat(Value("due:"), _text(F("due_on")), output_field=CharField()),
+        "n_title": _sql_format(title, step=step, enterprise=enterprise, due=due),
+        "n_url": _url("workflows:task", F("task_id")),
+    }
+    owner = _full_name("task__owner__", _("nobody (in the queue)"))
+    body_sql = _sql_format(body, step=step, enterprise=enterprise, due=due, owner=owner)
+    if to_owner:
+        substitute = _active_substitute(OuterRef("task__owner_id"), today)
+        note_template = _substitute_note("%(official)s")
+        columns["n_recipient"] = Coalesce(substitute, F("task__owner_id"), output_field=BigIntegerField())
+        has_substitute = Exists(_on_leave(OuterRef("task__owner_id"), today))
+        columns["n_body"] = When_(
+            When(
+                has_substitute,
+                then=Concat(
+                    body_sql,
+                    _sql_format(note_template, official=_full_name("task__owner__")),
+                    output_field=CharField(),
+                ),
+            ),
+            default=body_sql,
+            output_field=CharField(),
+        )
+    else:
+        columns["n_unit"] = F("unit_id")
+        columns["n_body"] = body_sql
+    return columns
+
+
+def sweep_task_warning(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
+    """Open, unpaused, assigned tasks between their warning date and their due date."""
+    with override("vi"):
+        columns = _task_columns(
+            Occasion.TASK_WARNING,
+            _("Due soon: %(step)s · %(enterprise)s"),
+            _("This task falls due on %(due)s."),
+            today,
+            to_owner=True,
+        )
+    qs = _open_tasks(today, lo, hi).filter(warn_on__lte=today, due_on__gte=today, task__owner__isnull=False)
+    return _insert_select(qs.values(**columns))
+
+
+def sweep_task_overdue(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
+    """Open, unpaused, assigned tasks past their due date."""
+    with override("vi"):
+        columns = _task_columns(
+            Occasion.TASK_OVERDUE,
+            _("Overdue: %(step)s · %(enterprise)s"),
+            _("This task was due on %(due)s."),
+            today,
+            to_owner=True,
+        )
+    qs = _open_tasks(today, lo, hi).filter(due_on__lt=today, task__owner__isnull=False)
+    return _insert_select(qs.values(**columns))
+
+
+def escalation_cutoff(*, today: datetime.date, working_days: int, calendar: WorkingCalendar | None = None):
+    """Tasks due before this date are overdue by at least ``working_days`` working days today.
+
+    It is the ``working_days``-th working day counted back from today (today included when it is one): a task due
+    on D is overdue by the working days in (D, today].
+    """
+    calendar = calendar or WorkingCalendar()
+    day, found = today, 0
+    while True:
+        if calendar.is_working_day(day):
+            found += 1
+            if found == working_days:
+                return day
+        day -= ONE_DAY
+
+
+def sweep_escalation(
+    *,
+    today: datetime.date,
+    lo: int | None = None,
+    hi: int | None = None,
+    supervisors: _Supervisors | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> list[int]:
+    """Open, unpaused tasks (assigned or not) overdue by N working days, to the supervisors of their unit."""
+    days = escalate_after_working_days()
+    cutoff = escalation_cutoff(today=today, working_days=days, calendar=calendar)
+    qs = _open_tasks(today, lo, hi).filter(due_on__lt=cutoff)
+    unit_paths = dict(Unit.objects.filter(pk__in=qs.values("unit_id")).values_list("pk", "path"))
+    if not unit_paths:
+        return []
+    supervisors = supervisors or _Supervisors()
+    with override("vi"):
+        mapping = []
+        for unit_id, path in unit_paths.items():
+            for recipient, note in _with_substitutes(supervisors.for_path(path), today):
+                mapping.append((unit_id, recipient, note))
+        title = ngettext(
+            "Escalated: %(step)s · %(enterprise)s is %(days)s working day overdue",
+            "Escalated: %(step)s · %(enterprise)s is %(days)s working days overdue",
+            days,
+        )
+        columns = _task_columns(
+            Occasion.ESCALATION,
+            title.replace("%(days)s", str(days)),
+            _("Due on %(due)s; assigned to %(owner)s."),
+            today,
+            to_owner=False,
+        )
+    return _insert_select(qs.values(**columns), mapping=mapping)
+
+
+# --- Cases ----------------------------------------------------------------------------------------------------
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
+    """Open cases in their state for longer than its norm (days), not paused, to the assignee of the open task.
+
+    Once per stint in a state (the key's offset is the day the case entered it). A case without an assigned open
+    task has nobody to remind; it shows on the supervisors' stalled list.
+    """
+    norms = state_norms()
+    too_long = Q()
+    for state, days in norms.items():
+        too_long |= Q(state=state, state_changed_at__lt=_start_of(today - datetime.timedelta(days=days)))
+    open_tasks = TaskSLA.objects.filter(case=OuterRef("pk"), task__status__in=OPEN_STATUSES)
+    paused = Exists(open_tasks.filter(paused_until__gte=today))
+    qs = Case.objects.filter(too_long, state__in=Case.OPEN_STATES).filter(~paused).order_by()
+    if lo is not None:
+        qs = qs.filter(pk__gte=lo)
+    if hi is not None:
+        qs = qs.filter(pk__lt=hi)
+    qs = qs.annotate(
+        n_assignee=Subquery(open_tasks.filter(task__owner__isnull=False).order_by("-pk").values("task__owner_id")[:1]),
+        n_task=Subquery(open_tasks.filter(task__owner__isnull=False).order_by("-pk").values("task_id")[:1]),
+    ).filter(n_assignee__isnull=False)
+    since = TruncDate("state_changed_at", tzinfo=timezone.get_current_timezone())
+    state = _choice_label("state", Case.State.choices)
+    norm = When_(
+        *[When(state=s, then=Value(str(d))) for s, d in norms.items()], default=Value(""), output_field=CharField()
+    )
+    with override("vi"):
+        body = _sql_format(
+            _("In the state “%(state)s” since %(since)s, longer than its norm of %(norm)s days."),
+            state=state,
+            since=DayMonthYear(since),
+            norm=norm,
+        )
+        title = _sql_format(
+            _("Stalled case: %(enterprise)s (%(state)s)"), enterprise=F("enterprise__name"), state=state
+        )
+        note = _sql_format(
+            _substitute_note("%(official)s"),
+            official=Subquery(
+                Official.objects.filter(pk=OuterRef("n_assignee")).annotate(full=_full_name("")).values("full")[:1]
+            ),
+        )
+    substitute = _active_substitute(OuterRef("n_assignee"), today)
+    has_substitute = Exists(_on_leave(OuterRef("n_assignee"), today))
+    columns = {
+        "n_recipient": Coalesce(substitute, F("n_assignee"), output_field=BigIntegerField()),
+        "n_occasion": Value(Occasion.CASE_STALLED),
+        "n_object_key": Concat(Value("case:"), _text(F("pk")), output_field=CharField()),
+        "n_offset": Concat(Value("since:"), _text(since), output_field=CharField()),
+        "n_title": title,
+        "n_body": When_(
+            When(has_substitute, then=Concat(body, note, output_field=CharField())),
+            default=body,
+            output_field=CharField(),
+        ),
+        "n_url": _url("workflows:task", F("n_task")),
+    }
+    return _insert_select(qs.values(**columns))
+
+
+# --- Reports --------------------------------------------------------------------------------------------------
+
+
+def report_slot(*, due_on: datetime.date, today: datetime.date, offsets: Sequence[int] | None = None) -> str | None:
+    """Which reminder of a deadline is due today: "d-7" (the latest offset reached, so a missed day catches up),
+    "late:<today>" every day after the deadline, or None before the first offset."""
+    offsets = report_offsets() if offsets is None else offsets
+    days_left = (due_on - today).days
+    if days_left < 0:
+        return f"late:{today.isoformat()}"
+    reached = [o for o in offsets if o >= days_left]
+    return f"d-{min(reached)}" if reached else None
+
+
+def _open_work_by_unit(today: datetime.date) -> tuple[dict[str, int], dict[str, int]]:
+    """Overdue tasks and cases awaiting decision, counted for each unit path including everything below it."""
+    overdue: dict[str, int] = defaultdict(int)
+    awaiting: dict[str, int] = defaultdict(int)
+    rows = (
+        TaskSLA.objects.filter(task__status__in=OPEN_STATUSES, due_on__lt=today)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+        .order_by()
+        .values_list("unit__path")
+        .annotate(n=Count("task_id"))
+    )
+    for path, n in rows:
+        for ancestor in unit_ancestor_paths(Unit(path=path)):
+            overdue[ancestor] += n
+    rows = (
+        Case.objects.filter(state=Case.State.DECISION)
+        .order_by()
+        .values_list("enterprise__unit__path")
+        .annotate(n=Count("pk"))
+    )
+    for path, n in rows:
+        for ancestor in unit_ancestor_paths(Unit(path=path)):
+            awaiting[ancestor] += n
+    return overdue, awaiting
+
+
+def sweep_report_due(
+    *, today: datetime.date, supervisors: _Supervisors | None = None, offsets: Sequence[int] | None = None
+) -> list[int]:
+    """Reminders of each unit's report for each period with a deadline for the unit's level, until submitted."""
+    offsets = report_offsets() if offsets is None else offsets
+    horizon = today + datetime.timedelta(days=max(offsets, default=0))
+    deadlines = list(PeriodDeadline.objects.filter(due_on__lte=horizon).select_related("period"))
+    slots = [(d, report_slot(due_on=d.due_on, today=today, offsets=offsets)) for d in deadlines]
+    slots = [(d, s) for d, s in slots if s]
+    if not slots:
+        return []
+    overdue, awaiting = _open_work_by_unit(today)
+    supervisors = supervisors or _Supervisors()
+    dashboard = reverse("reports:dashboard")
+    rows: list[tuple] = []
+    for deadline, slot in slots:
+        period = deadline.period
+        late = slot.startswith("late:")
+        submitted = PeriodReport.objects.filter(period=period, status=PeriodReport.Status.SUBMITTED).values("unit_id")
+        units = list(
+            Unit.objects.filter(level=deadline.level)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=period.starts_on))
+            .exclude(pk__in=submitted)
+            .order_by("path")
+        )
+        if not units:
+            continue
+        officers: dict[int, list[int]] = defaultdict(list)
+        for pk, unit_id in (
+            Official.objects.filter(
+                is_active=True, role_assignments__role=Role.ORGANIZATION_OFFICER, unit__in=[u.pk for u in units]
+            )
+            .order_by("pk")
+            .values_list("pk", "unit_id")
+        ):
+            officers[unit_id].append(pk)
+        subs = _substitutes([pk for pks in officers.values() for pk in pks], today)
+        url = f"{dashboard}?period={period.pk}"
+        days_left = (deadline.due_on - today).days
+        with override("vi"):
+            if late:
+                title = _("Report for %(period)s overdue since %(due)s: %(unit)s")
+            else:
+                title = ngettext(
+                    "Report for %(period)s due on %(due)s (in %(days)s day): %(unit)s",
+                    "Report for %(period)s due on %(due)s (in %(days)s days): %(unit)s",
+                    days_left,
+                )
+            for unit in units:
+                text = title % {
+                    "period": period.name,
+                    "due": deadline.due_on.strftime("%d/%m/%Y"),
+                    "days": days_left,
+                    "unit": unit.name,
+                }
+                body = _(
+                    "Still open in %(unit)s: %(overdue)s overdue task(s), %(awaiting)s case(s) awaiting decision "
+                    "that could still count this period. The reminders stop when the unit's report is submitted."
+                ) % {"unit": unit.name, "overdue": overdue.get(unit.path, 0), "awaiting": awaiting.get(unit.path, 0)}
+                for pk in officers.get(unit.pk, []):
+                    recipient, note = (subs[pk][0], _substitute_note(subs[pk][1])) if pk in subs else (pk, "")
+                    rows.append(
+                        (recipient, Occasion.REPORT_DUE, f"report:{period.pk}:{unit.pk}", slot, text, body + note, url)
+                    )
+            if late:
+                rows.extend(_late_digests(deadline, units, supervisors, today, url))
+    return _insert_rows(rows)
+
+
+def _late_digests(deadline, units: list[Unit], supervisors: _Supervisors, today: datetime.date, url: str):
+    """One notification a day per supervisor listing the units below them whose report is late."""
+    late_by_supervisor: dict[int, list[Unit]] = defaultdict(list)
+    for unit in units:
+        for pk in supervisors.for_path(unit.path):
+            late_by_supervisor[pk].append(unit)
+    subs = _substitutes(late_by_supervisor, today)
+    for pk, late_units in late_by_supervisor.items():
+        names = ", ".join(u.name for u in late_units[:20])
+        if len(late_units) > 20:
+            names += " " + _("and %(count)s more") % {"count": len(late_units) - 20}
+        title = ngettext(
+            "%(count)s unit has not submitted its report for %(period)s (due %(due)s)",
+            "%(count)s units have not submitted their report for %(period)s (due %(due)s)",
+            len(late_units),
+        ) % {"count": len(late_units), "period": deadline.period.name, "due": deadline.due_on.strftime("%d/%m/%Y")}
+        recipient, note = (subs[pk][0], _substitute_note(subs[pk][1])) if pk in subs else (pk, "")
+        yield (
+            recipient,
+            Occasion.REPORT_DUE,
+            f"deadline:{deadline.pk}",
+            f"late:{today.isoformat()}",
+            title,
+            _("Not submitted yet: %(units)s.") % {"units": names} + note,
+            url,
+        )
+
+
+# --- The sweep ------------------------------------------------------------------------------------------------
+
+_SWEEPS = {
+    TASK_WARNING: sweep_task_warning,
+    TASK_OVERDUE: sweep_task_overdue,
+    ESCALATION: sweep_escalation,
+    CASE_STALLED: sweep_case_stalled,
+    REPORT_DUE: sweep_report_due,
+}
+
+
+def _ranges(lo: int | None, hi: int | None, size: int) -> list[tuple[int, int]]:
+    if lo is None or hi is None:
+        return []
+    return [(start, min(start + size, hi + 1)) for start in range(lo, hi + 1, size)]
+
+
+def sweep_plan(*, today: datetime.date, size: int | None = None) -> list[tuple[str, int | None, int | None]]:
+    """The chunks of a sweep: (event, first pk, pk after the last) per range of ``size`` primary keys."""
+    size = size or chunk_size()
+    tasks = TaskSLA.objects.filter(task__status__in=OPEN_STATUSES).aggregate(lo=Min("task_id"), hi=Max("task_id"))
+    cases = Case.objects.filter(state__in=Case.OPEN_STATES).order_by().aggregate(lo=Min("pk"), hi=Max("pk"))
+    plan: list[tuple[str, int | None, int | None]] = []
+    for event in TASK_EVENTS:
+        plan.extend((event, lo, hi) for lo, hi in _ranges(tasks["lo"], tasks["hi"], size))
+    plan.extend((CASE_STALLED, lo, hi) for lo, hi in _ranges(cases["lo"], cases["hi"], size))
+    plan.append((REPORT_DUE, None, None))
+    return plan
+
+
+def sweep_event(*, event: str, today: datetime.date | None = None, lo: int | None = None, hi: int | None = None):
+    """Run one event's sweep over one chunk in one transaction; returns the ids of the new notifications."""
+    today = today or timezone.localdate()
+    sweep = _SWEEPS[event]
+    with transaction.atomic():
+        ids = sweep(today=today) if event == REPORT_DUE else sweep(today=today, lo=lo, hi=hi)
+        _deliver_after_commit(ids)
+    return ids
+
+
+def sweep_all(*, today: datetime.date | None = None, size: int | None = None) -> dict[str, int]:
+    """The whole sweep in this process (tests, the demo, the benchmark); Celery fans the same chunks out."""
+    today = today or timezone.localdate()
+    counts = dict.fromkeys(EVENTS, 0)
+    for event, lo, hi in sweep_plan(today=today, size=size):
+        counts[event] += len(sweep_event(event=event, today=today, lo=lo, hi=hi))
+    return counts

@@ -1,0 +1,121 @@
+"""Celery tasks of the notifications layer: the reminder sweep (fanned out in chunks) and viewflow's due timers.
+
+Schedules live in django-celery-beat's tables (created by ``ensure_schedules`` after migrate) so administrators
+edit them in the admin. Run exactly one beat.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError, OperationalError
+from django.utils import timezone
+
+from . import reminders
+
+logger = logging.getLogger(__name__)
+
+SWEEP_TASK = "notifications.tasks.sweep_reminders"
+TIMERS_TASK = "notifications.tasks.fire_due_timers"
+
+
+def _day(today: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(today) if today else timezone.localdate()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_reminders(today: str | None = None) -> int:
+    """Plan today's sweep and queue one chunk task per event and range of primary keys.
+
+    Idempotent (every chunk is), so acks_late: a worker lost mid-plan gets the message redelivered, and a second
+    run of the whole sweep writes nothing twice. ``today`` (ISO date) re-runs a missed day.
+    """
+    day = _day(today)
+    plan = reminders.sweep_plan(today=day)
+    for event, lo, hi in plan:
+        sweep_reminders_chunk.delay(event, day.isoformat(), lo, hi)
+    logger.info("reminder sweep for %s: %s chunk(s) queued", day, len(plan))
+    return len(plan)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+)
+def sweep_reminders_chunk(event: str, today: str, lo: int | None = None, hi: int | None = None) -> int:
+    """One event over one range of primary keys, in one transaction (idempotent by the notifications' key)."""
+    return len(reminders.sweep_event(event=event, today=_day(today), lo=lo, hi=hi))
+
+
+@shared_task(ignore_result=True)
+def fire_due_timers() -> dict[str, int]:
+    """Fire viewflow's due ``flow.Timer``/``OnTimeout`` timers and armed conditions (the ``workflow_timers``
+    command, as a task). Not acks_late: beat sends it every minute, so a tick lost with a worker is made up by the
+    next one, and viewflow re-checks every timer under its flow lock."""
+    from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers
+    from viewflow.workflow.timers import fire_due_timers as fire
+
+    counts = {"timers": 0, "starts": 0, "conditions": 0}
+    try:
+        counts["timers"] = fire()
+        counts["starts"] = fire_due_start_timers()
+        counts["conditions"] = fire_due_conditions()
+    except DatabaseError:
+        logger.exception("firing due workflow timers failed; the next tick retries")
+    return counts
+
+
+# --- Schedules (django-celery-beat rows, so administrators edit them in the admin) --------------------------------
+
+SWEEP_SCHEDULE_NAME = "cellflow: reminder sweep"
+TIMERS_SCHEDULE_NAME = "cellflow: fire due workflow timers"
+
+
+def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
+    """Create the beat schedules unless they exist (post_migrate). An administrator's edits are kept; to stop one,
+    untick "enabled" in the admin (a deleted row comes back at the next migrate)."""
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    daily, _created = CrontabSchedule.objects.using(using).get_or_create(
+        minute="0",
+        hour="7",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=SWEEP_SCHEDULE_NAME,
+        defaults={
+            "task": SWEEP_TASK,
+            "crontab": daily,
+            "description": "Reminders: task warnings, overdue tasks, escalations, stalled cases, report deadlines.",
+        },
+    )
+    every_minute, _created = IntervalSchedule.objects.using(using).get_or_create(
+        every=1, period=IntervalSchedule.MINUTES
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=TIMERS_SCHEDULE_NAME,
+        defaults={
+            "task": TIMERS_TASK,
+            "interval": every_minute,
+            "description": "Fires viewflow's due timers (flow.Timer, OnTimeout) and armed conditions.",
+        },
+    )
+
+
+def sweep_on_beat_start(sender=None, **kwargs) -> None:
+    """Catch up when beat starts (a day missed while it was down, the demo right after `make run`)."""
+    try:
+        sweep_reminders.delay()
+    except Exception:  # beat must start even when the broker hiccups; the daily run follows
+        logger.exception("could not queue the start-up reminder sweep")
