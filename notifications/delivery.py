@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 from celery import shared_task
@@ -30,6 +31,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
+
+from org.models import Official
 
 from .models import DigestDelivery, EmailState, Notification, NotificationPreference
 
@@ -126,6 +129,35 @@ def notification_email_deliver(*, notification_id: int, last_attempt: bool) -> b
         raise
     mine.update(email_state=EmailState.SENT, emailed_at=timezone.now(), email_error="", email_claimed_at=None)
     return True
+
+
+def notifications_created(ids: Sequence[int]) -> None:
+    """Bulk writers (the reminder sweep inserts with ON CONFLICT DO NOTHING) call this inside their transaction
+    with the ids they created: the same rules as notification_send, in a few queries per 5,000 rows. Hidden
+    occasions are removed, the e-mail state follows the preferences, immediate mails are queued after commit."""
+    pending: list[int] = []
+    for start in range(0, len(ids), 5000):
+        batch = list(ids[start : start + 5000])
+        rows = list(Notification.objects.filter(pk__in=batch).values_list("pk", "recipient_id", "occasion"))
+        recipients = {recipient for _pk, recipient, _occasion in rows}
+        preferences = {p.official_id: p for p in NotificationPreference.objects.filter(official_id__in=recipients)}
+        emails = dict(Official.objects.filter(pk__in=recipients).values_list("pk", "email"))
+        hidden: list[int] = []
+        by_state: dict[str, list[int]] = defaultdict(list)
+        for pk, recipient, occasion in rows:
+            preference = preferences.get(recipient) or NotificationPreference(official_id=recipient)
+            if not preference.shows(occasion):
+                hidden.append(pk)
+            elif emails.get(recipient):
+                by_state[preference.email_for(occasion)].append(pk)
+        if hidden:
+            Notification.objects.filter(pk__in=hidden).delete()
+        for state, pks in by_state.items():
+            if state != EmailState.NONE:
+                Notification.objects.filter(pk__in=pks).update(email_state=state)
+        pending.extend(by_state.get(EmailState.PENDING, []))
+    if pending:
+        transaction.on_commit(lambda: [enqueue_notification_email(pk) for pk in pending])
 
 
 @shared_task(name="notifications.send_notification_email", **TASK_OPTIONS)

@@ -289,3 +289,22 @@ def test_the_tasks_are_registered_under_their_names():
         "notifications.send_daily_digests",
     ):
         assert name in app.tasks
+
+
+def test_bulk_writers_apply_the_same_rules(ward, make_official, django_capture_on_commit_callbacks):
+    """The reminder sweep inserts rows itself and hands their ids to delivery.notifications_created."""
+    at_once = make_official(ward, Role.WARD_OFFICIAL, email="now@example.gov.vn")
+    digest = make_official(ward, Role.WARD_OFFICIAL, email="daily@example.gov.vn")
+    hides = make_official(ward, Role.WARD_OFFICIAL, email="hides@example.gov.vn")
+    no_address = make_official(ward, Role.WARD_OFFICIAL)
+    prefer(digest, email_mode=EmailMode.DIGEST)
+    prefer(hides, hidden_occasions=[Occasion.TASK_OVERDUE])
+    rows = Notification.objects.bulk_create(
+        Notification(recipient=r, occasion=Occasion.TASK_OVERDUE, object_key="task:1", title="Quá hạn")
+        for r in (at_once, digest, hides, no_address)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery.notifications_created([n.pk for n in rows])
+    states = dict(Notification.objects.values_list("recipient", "email_state"))
+    assert states == {at_once.pk: EmailState.SENT, digest.pk: EmailState.DIGEST, no_address.pk: EmailState.NONE}
+    assert [m.to for m in mail.outbox] == [[at_once.email]]
