@@ -1,8 +1,10 @@
 """``python -m tests.bench [NAME ...]``: run every scenario (or those whose module name contains NAME), print a table.
 
-Uses PostgreSQL: ``BENCH_DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/cellflow_bench, created and
-migrated when missing. Scenarios are the ``tests/bench/scenario_*.py`` modules; each exposes ``run() -> list[dict]``
-(keys: scenario, median_ms, p95_ms, queries, extra). Exit status 1 when a scenario fails.
+Uses PostgreSQL: ``BENCH_DATABASE_URL``; by default the national data set in cellflow_scale when it has been built
+(``manage.py generate_scale``, see docs/performance.md), else postgres://postgres@127.0.0.1:5432/cellflow_bench,
+created and migrated when missing, where the scenarios build small synthetic data instead. Scenarios are the
+``tests/bench/scenario_*.py`` modules; each exposes ``run() -> list[dict]`` (keys: scenario, median_ms, p95_ms,
+queries, extra). Exit status 1 when a scenario fails.
 """
 
 from __future__ import annotations
@@ -16,6 +18,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/cellflow_bench"
+SCALE_URL = "postgres://postgres@127.0.0.1:5432/cellflow_scale"
+SCALE_MIN_ENTERPRISES = 100_000
+BUILD_HINT = (
+    "The national data set is not built: the scenarios use small synthetic data. Build it (about 5 minutes) with\n"
+    "  createdb -h 127.0.0.1 -U postgres cellflow_scale\n"
+    f"  DATABASE_URL={SCALE_URL} .venv/bin/python manage.py migrate\n"
+    f"  DATABASE_URL={SCALE_URL} .venv/bin/python manage.py generate_scale --enterprises 1000000\n"
+    "then run make bench again."
+)
 HERE = Path(__file__).resolve().parent
 
 
@@ -32,6 +43,29 @@ def _ensure_database(url: str) -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
+
+
+def _has_scale_data(url: str) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=5) as conn:
+            found = conn.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = 'cases_enterprise' AND relkind = 'r'"
+            ).fetchone()
+    except psycopg.OperationalError:
+        return False
+    return bool(found and found[0] >= SCALE_MIN_ENTERPRISES)
+
+
+def _database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        return url
+    if _has_scale_data(SCALE_URL):
+        return SCALE_URL
+    print(BUILD_HINT, flush=True)
+    return DEFAULT_URL
 
 
 def _scenarios(filters: list[str]) -> list[str]:
@@ -63,7 +97,8 @@ def _table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    url = _database_url()
+    print(f"database: {urlparse(url).path.lstrip('/')}", flush=True)
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     _ensure_database(url)
