@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 
 from cases.demo import SEED_000_H1_2024
+from cases.models import Case
 from org.models import Unit
 
-from .models import Indicator, Period, Target
+from .models import DecisionNumber, Indicator, Period, Target
 
 PERIODS = [
     ("2024-h1", "6 tháng đầu năm 2024", Period.Kind.HALF_YEAR, datetime.date(2024, 1, 1), datetime.date(2024, 6, 30)),
@@ -46,4 +47,30 @@ def demo_targets_seed(sender=None, stdout=None, **kwargs) -> str:
             defaults={"value": WARD_TARGETS[ward.code]},
         )
         created += was_created
-    return f"Reporting periods: {len(PERIODS)}; targets created: {created}."
+    registered = demo_decision_register()
+    return f"Reporting periods: {len(PERIODS)}; targets created: {created}; decisions registered: {registered}."
+
+
+def demo_decision_register() -> int:
+    """Enter the demo's established cases (written in bulk, without the approval signal) in the decision register."""
+    from .decisions import decision_number_normalize, decision_number_sequence
+
+    cases = (
+        Case.objects.filter(state=Case.State.ESTABLISHED, decision_date__isnull=False, decision_register__isnull=True)
+        .exclude(decision_number="")
+        .select_related("enterprise")
+        .only("pk", "decision_number", "decision_date", "deciding_committee_id", "enterprise__unit_id")
+    )
+    rows = [
+        DecisionNumber(
+            committee_id=c.deciding_committee_id or c.enterprise.unit_id,
+            year=c.decision_date.year,
+            sequence=decision_number_sequence(c.decision_number),
+            number=decision_number_normalize(c.decision_number),
+            case_id=c.pk,
+            decision_date=c.decision_date,
+        )
+        for c in cases
+    ]
+    # A number the register already holds (typed by hand before the seed) is left out rather than failing the seed.
+    return len(DecisionNumber.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True))

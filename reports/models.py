@@ -140,3 +140,47 @@ class PeriodReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.period}"
+
+
+class DecisionNumber(models.Model):
+    """The register of establishment decisions: one number per deciding committee and year, never twice.
+
+    A row is written in the transaction that approves the case (``reports.decisions``), so a number taken by a
+    concurrent approval makes the second one fail instead of producing two decisions with one number.
+    """
+
+    committee = models.ForeignKey(
+        Unit, verbose_name=_("deciding committee"), on_delete=models.PROTECT, related_name="decision_numbers"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
+    number = models.CharField(_("decision number"), max_length=64)
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="decision_register"
+    )
+    decision_date = models.DateField(_("decision date"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("establishment decision")
+        verbose_name_plural = _("register of establishment decisions")
+        ordering = ["committee", "-year", "-sequence", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "year", "number"], name="reports_decision_number_unique"),
+            models.UniqueConstraint(
+                fields=["committee", "year", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="reports_decision_sequence_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.decision_date:%d/%m/%Y})"

@@ -1,0 +1,242 @@
+"""The register of establishment decision numbers and the decision document (DOCX).
+
+Numbers look like "147-QĐ/ĐU": a sequence per deciding committee and calendar year, "QĐ" (quyết định) and the
+committee's abbreviation (TU: Thành ủy/Tỉnh ủy, QU: Quận ủy/Huyện ủy, ĐU: Đảng ủy phường/xã, ĐUK: Đảng ủy Khối).
+The official types the number in the decision form; ``decision_number_next`` proposes the next free one.
+``on_case_changed`` writes the register row inside the approval's transaction: the database's unique keys
+(committee, year, number) and (committee, year, sequence) make a number used twice — even by two approvals at the
+same moment — fail with a clear message, and the whole approval rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from cases.errors import CaseConflict
+from cases.models import Case
+from org.models import Official, Unit
+from workflows.models import Proposal
+
+from .models import DecisionNumber
+
+SUFFIXES = {
+    Unit.Level.PROVINCE: "TU",
+    Unit.Level.DISTRICT: "QU",
+    Unit.Level.COMMUNE: "ĐU",
+    Unit.Level.BLOC: "ĐUK",
+}
+_LEADING_NUMBER = re.compile(r"^\s*0*(\d{1,9})\b")
+
+
+def decision_number_normalize(number: str) -> str:
+    """One spelling per number: trimmed, inner spaces collapsed, no spaces around "-" and "/"."""
+    number = re.sub(r"\s+", " ", (number or "").strip())
+    return re.sub(r"\s*([-/])\s*", r"\1", number)
+
+
+def decision_number_sequence(number: str) -> int | None:
+    """The leading sequence of "147-QĐ/ĐU" (147); None when the number does not start with digits."""
+    m = _LEADING_NUMBER.match(number or "")
+    return int(m.group(1)) if m else None
+
+
+def decision_suffix(committee: Unit) -> str:
+    return f"QĐ/{SUFFIXES.get(committee.level, 'ĐU')}"
+
+
+def decision_number_next(*, committee: Unit, year: int) -> str:
+    """The next free number of the committee's register for the year ("1-QĐ/ĐU" for the first)."""
+    top = DecisionNumber.objects.filter(committee=committee, year=year).aggregate(m=Max("sequence"))["m"] or 0
+    return f"{top + 1}-{decision_suffix(committee)}"
+
+
+def decision_register(
+    *, case: Case, committee: Unit, number: str, decision_date: datetime.date, actor: Official | None
+) -> DecisionNumber:
+    """Record the case's decision in the register (inside the caller's transaction); a taken number refuses."""
+    number = decision_number_normalize(number)
+    sequence = decision_number_sequence(number)
+    try:
+        # A savepoint: the unique violation must not poison the caller's transaction before we raise.
+        with transaction.atomic():
+            return DecisionNumber.objects.create(
+                committee=committee,
+                year=decision_date.year,
+                sequence=sequence,
+                number=number,
+                case=case,
+                decision_date=decision_date,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        taken = (
+            DecisionNumber.objects.filter(committee=committee, year=decision_date.year).filter(number=number).first()
+        )
+        if taken is None and sequence is not None:
+            taken = DecisionNumber.objects.filter(
+                committee=committee, year=decision_date.year, sequence=sequence
+            ).first()
+        raise CaseConflict(
+            _(
+                "Decision number %(number)s is already used by %(committee)s in %(year)s. "
+                "The next free number is %(next)s."
+            )
+            % {
+                "number": taken.number if taken else number,
+                "committee": committee.party_committee_name or committee.name,
+                "year": decision_date.year,
+                "next": decision_number_next(committee=committee, year=decision_date.year),
+            },
+            code="decision_number_taken",
+        ) from None
+
+
+def on_case_changed(sender, *, case: Case, event: str, actor=None, **kwargs) -> None:
+    """``cases.signals.case_changed`` receiver: an approval enters its decision number in the register."""
+    if event != "approve" or not case.decision_number or case.decision_date is None:
+        return
+    committee = case.deciding_committee or case.enterprise.unit
+    decision_register(
+        case=case, committee=committee, number=case.decision_number, decision_date=case.decision_date, actor=actor
+    )
+
+
+# --- The decision document -------------------------------------------------------------------------------
+
+
+def _committee_name(unit: Unit) -> str:
+    return (unit.party_committee_name or unit.name).upper()
+
+
+def unit_place(unit: Unit) -> str:
+    """The place written before the date ("Hà Nội, ngày ..."): the unit's province (one query)."""
+    from org.selectors import unit_ancestors
+
+    province = unit if unit.level == Unit.Level.PROVINCE else None
+    if province is None:
+        province = unit_ancestors(unit=unit).filter(level=Unit.Level.PROVINCE).first() or unit
+    name = province.name
+    for prefix in ("Thành phố ", "Tỉnh ", "TP. "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def vn_date(day: datetime.date) -> str:
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def decision_context(*, case: Case) -> dict[str, Any]:
+    committee = case.deciding_committee or case.enterprise.unit
+    proposal = Proposal.objects.filter(case=case).select_related("secretary").order_by("-submitted_at").first()
+    if proposal is not None:
+        members = list(proposal.members.order_by("full_name"))
+    else:  # no proposal recorded (imported or demo cases): the register on the decision day
+        day = case.decision_date
+        members = list(
+            case.enterprise.members.filter(admitted_on__lte=day).exclude(left_on__lte=day).order_by("full_name")
+        )
+    return {
+        "case": case,
+        "committee": committee,
+        "committee_name": _committee_name(committee),
+        "parent_name": _committee_name(committee.parent) if committee.parent_id else "",
+        "place": unit_place(committee),
+        "number": case.decision_number,
+        "date": case.decision_date,
+        "enterprise": case.enterprise,
+        "secretary": proposal.secretary.full_name if proposal and proposal.secretary_id else "",
+        "members": members,
+        "cell_name": proposal.cell_name if proposal and proposal.cell_name else f"Chi bộ {case.enterprise.name}",
+    }
+
+
+def decision_docx(*, case: Case) -> bytes:
+    """The establishment decision as an official document (Quy định 66-QĐ/TW layout, simplified)."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    ctx = decision_context(case=case)
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(14)
+
+    head = doc.add_table(rows=1, cols=2)
+    left, right = head.rows[0].cells
+    left.text = ""
+    p = left.paragraphs[0]
+    if ctx["parent_name"]:
+        p.add_run(ctx["parent_name"] + "\n")
+    p.add_run(ctx["committee_name"]).bold = True
+    p.add_run("\n*\n" + f"Số {ctx['number']}")
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    rp = right.paragraphs[0]
+    rp.add_run("ĐẢNG CỘNG SẢN VIỆT NAM").bold = True
+    rp.add_run(f"\n\n{ctx['place']}, {vn_date(ctx['date'])}").italic = True
+    rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.add_run("\nQUYẾT ĐỊNH").bold = True
+    sub = doc.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sub.add_run(f"về việc thành lập {ctx['cell_name']}").bold = True
+    sub.add_run("\n-----")
+
+    who = doc.add_paragraph()
+    who.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    who.add_run(f"BAN THƯỜNG VỤ {ctx['committee_name']}").bold = True
+    doc.add_paragraph("- Căn cứ Điều lệ Đảng Cộng sản Việt Nam;")
+    doc.add_paragraph("- Căn cứ Quy chế làm việc của cấp ủy;")
+    doc.add_paragraph(
+        f"- Xét tờ trình đề nghị thành lập chi bộ {ctx['enterprise'].name} (mã số thuế {ctx['enterprise'].tax_code}),"
+    )
+    decides = doc.add_paragraph()
+    decides.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    decides.add_run("QUYẾT ĐỊNH").bold = True
+
+    art1 = doc.add_paragraph()
+    art1.add_run("Điều 1. ").bold = True
+    art1.add_run(
+        f"Thành lập {ctx['cell_name']}, trực thuộc {ctx['committee'].party_committee_name or ctx['committee'].name}, "
+        f"gồm {len(ctx['members'])} đảng viên (danh sách kèm theo)."
+    )
+    if ctx["members"]:
+        table = doc.add_table(rows=1, cols=3)
+        table.style = "Table Grid"
+        hdr = table.rows[0].cells
+        hdr[0].text, hdr[1].text, hdr[2].text = "TT", "Họ và tên", "Đảng viên"
+        for i, m in enumerate(ctx["members"], start=1):
+            row = table.add_row().cells
+            row[0].text = str(i)
+            row[1].text = m.full_name
+            row[2].text = "chính thức" if m.status == "full" else "dự bị"
+    art2 = doc.add_paragraph()
+    art2.add_run("Điều 2. ").bold = True
+    art2.add_run(
+        "Chi bộ có nhiệm vụ lãnh đạo thực hiện nhiệm vụ chính trị, xây dựng quy chế hoạt động và quy chế phối "
+        "hợp với chủ doanh nghiệp theo quy định."
+    )
+    if ctx["secretary"]:
+        doc.add_paragraph(f"Chỉ định đồng chí {ctx['secretary']} giữ chức Bí thư chi bộ (quyết định riêng).")
+    art3 = doc.add_paragraph()
+    art3.add_run("Điều 3. ").bold = True
+    art3.add_run("Ban Tổ chức, các đồng chí có tên tại Điều 1 và chi bộ căn cứ quyết định thi hành.")
+
+    sign = doc.add_table(rows=1, cols=2)
+    sign.rows[0].cells[0].text = "Nơi nhận:\n- Như Điều 3,\n- Lưu văn phòng."
+    sp = sign.rows[0].cells[1].paragraphs[0]
+    sp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    sp.add_run("T/M BAN THƯỜNG VỤ\nBÍ THƯ").bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

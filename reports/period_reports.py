@@ -1,0 +1,242 @@
+"""Compile a unit's period report: every indicator of DOMAIN.md, as of the period's last day, with targets and %.
+
+The figures come from ``selectors.period_figures`` (owned by supervision; one aggregate query per indicator,
+grouped per child unit). What it does not compute is added here in the same style (one grouped query each):
+new party organizations by enterprise type and cases stalled on the period's last day. The result is a plain,
+JSON-serializable dict (the schema is in docs/reports.md): it is what a submitted report freezes as its snapshot,
+what the pages render and what the XLSX/DOCX/JSON exports write.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from cases.models import Case, CaseHistory, Enterprise
+from org.models import Unit
+
+from . import selectors
+from .models import Period, PeriodReport
+
+SCHEMA = "cellflow.period_report/1"
+
+# (key, has a target) in the order the report lists them; the label of each is in ``indicator_labels``.
+INDICATORS: list[tuple[str, bool]] = [
+    ("enterprises", False),
+    ("surveyed", False),
+    ("deep_surveyed", False),
+    ("eligible", False),
+    ("with_1_2_members", False),
+    ("new_party_organizations", True),
+    ("new_members", True),
+    ("new_member_owners", True),
+    ("party_organizations", False),
+    ("party_organizations_with_coordination_rules", False),
+    ("mass_organizations", True),
+    ("mass_organization_members", True),
+    ("cases_closed", False),
+    ("cases_closed_enterprise_dissolved", False),
+    ("cases_stalled", False),
+]
+FUNNEL = [s.value for s in selectors.FUNNEL_STATES]
+
+
+def indicator_labels() -> dict[str, str]:
+    """Translated labels (called at render time so the active language applies)."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "enterprises": _("Enterprises in the area"),
+        "surveyed": _("Enterprises surveyed"),
+        "deep_surveyed": _("Enterprises deep-surveyed"),
+        "eligible": _("Enterprises eligible (≥ 3 full members)"),
+        "with_1_2_members": _("Enterprises with 1–2 members"),
+        "new_party_organizations": _("New party organizations established"),
+        "new_members": _("New members admitted"),
+        "new_member_owners": _("of whom business owners"),
+        "party_organizations": _("Party organizations (total)"),
+        "party_organizations_with_coordination_rules": _("Party organizations with coordination rules"),
+        "mass_organizations": _("New mass organizations (trade union, youth union)"),
+        "mass_organization_members": _("Members of new mass organizations"),
+        "cases_closed": _("Cases closed"),
+        "cases_closed_enterprise_dissolved": _("of which: enterprise dissolved"),
+        "cases_stalled": _("Cases stalled at the end of the period"),
+    }
+
+
+def _pct(value: int, target: int | None, places: int = 1) -> float | None:
+    p: Decimal | None = selectors.percent(value, target, places)
+    return float(p) if p is not None else None
+
+
+def _unit_dict(unit: Unit) -> dict[str, Any]:
+    return {
+        "id": unit.pk,
+        "code": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "committee": unit.party_committee_name or unit.name,
+    }
+
+
+def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) -> tuple[dict, dict]:
+    """Two grouped queries: cells established in the period by enterprise type, and cases stalled on the last day.
+
+    Stalled on the last day: open then (state of the last history entry up to then) and in that state for longer
+    than its norm (``selectors.state_norms``). Task deadlines are not historical, so overdue tasks do not count here.
+    """
+    start, end = period.starts_on, period.ends_on
+    end_at = selectors._end_of(end)
+    bucket = selectors._bucket(children, "enterprise__unit__path")
+    by_type: dict[int | None, dict[str, int]] = {}
+    rows = (
+        Case.objects.filter(
+            enterprise__unit__path__startswith=unit.path,
+            state=Case.State.ESTABLISHED,
+            decision_date__range=(start, end),
+        )
+        .annotate(_bucket=bucket)
+        .values_list("_bucket", "enterprise__enterprise_type")
+        .annotate(n=Count("pk"))
+    )
+    for b, kind, n in rows:
+        by_type.setdefault(b, {})[kind] = by_type.get(b, {}).get(kind, 0) + n
+
+    last = CaseHistory.objects.filter(case=OuterRef("pk"), at__lte=end_at).order_by("-at", "-pk")
+    state_then = Subquery(last.values("to_state")[:1], output_field=CharField())
+    # A note leaves the state as it was: "since" is the last entry that changed it.
+    since_then = Subquery(
+        last.exclude(from_state=F("to_state")).values("at")[:1],
+        output_field=DateTimeField(),
+    )
+    too_long = Q()
+    for state, days in selectors.state_norms().items():
+        too_long |= Q(state_then=state, since_then__lt=end_at - datetime.timedelta(days=days))
+    stalled_rows = (
+        Case.objects.filter(enterprise__unit__path__startswith=unit.path, opened_at__lte=end_at)
+        .annotate(state_then=state_then, since_then=since_then)
+        .filter(state_then__in=Case.OPEN_STATES)
+        .filter(too_long)
+        .annotate(_bucket=bucket)
+        .values("_bucket")
+        .annotate(n=Count("pk"))
+        .values_list("_bucket", "n")
+    )
+    stalled = dict(stalled_rows)
+    return by_type, stalled
+
+
+def _sum(per_bucket: dict, keys: list | None) -> Any:
+    items = [v for b, v in per_bucket.items() if keys is None or b in keys]
+    if items and isinstance(items[0], dict):
+        out: dict[str, int] = {}
+        for d in items:
+            for k, n in d.items():
+                out[k] = out.get(k, 0) + n
+        return out
+    return sum(items)
+
+
+def _block(figures: selectors.Figures, targets: dict[str, int], by_type: dict[str, int], stalled: int) -> dict:
+    """One unit's indicators: {key: {"value": n, "target": t, "percent": p}}."""
+    v = dict(figures.values)
+    v["cases_closed"] = sum(figures.closed_by_reason.values())
+    v["cases_closed_enterprise_dissolved"] = figures.closed_by_reason.get(Case.ClosedReason.DISSOLVED, 0)
+    v["cases_stalled"] = stalled
+    out: dict[str, Any] = {}
+    for key, has_target in INDICATORS:
+        entry: dict[str, Any] = {"value": v.get(key, 0)}
+        if has_target:
+            target = targets.get(key)
+            entry["target"] = target
+            entry["percent"] = _pct(entry["value"], target)
+        out[key] = entry
+    # Coordination rules are measured against all party organizations, not a target (95,23 %: two places).
+    coord = out["party_organizations_with_coordination_rules"]
+    coord["of"] = v.get("party_organizations", 0)
+    coord["percent"] = _pct(coord["value"], coord["of"], places=2)
+    out["new_party_organizations"]["by_enterprise_type"] = {
+        t: by_type.get(t, 0) for t in Enterprise.Type.values if by_type.get(t)
+    }
+    out["cases_closed"]["by_reason"] = dict(sorted(figures.closed_by_reason.items()))
+    out["funnel"] = {s: v.get(s, 0) for s in FUNNEL}
+    return out
+
+
+def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
+    """The report as of the period's last day for ``unit`` (its whole subtree) and for each child unit.
+
+    A constant number of queries whatever the number of child units. Callers check jurisdiction.
+    """
+    total, per_child = selectors.period_figures(unit=unit, period=period)
+    children = [f.unit for f in per_child]
+    targets = selectors.targets_for(units=[unit, *children], period=period)
+    by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period)
+    return {
+        "schema": SCHEMA,
+        "unit": _unit_dict(unit),
+        "period": {
+            "code": period.code,
+            "name": period.name,
+            "kind": period.kind,
+            "starts_on": period.starts_on.isoformat(),
+            "ends_on": period.ends_on.isoformat(),
+        },
+        "as_of": period.ends_on.isoformat(),
+        "compiled_at": timezone.now().isoformat(timespec="seconds"),
+        "indicators": _block(total, targets.get(unit.pk, {}), _sum(by_type, None), _sum(stalled, None)),
+        "children": [
+            {
+                "unit": _unit_dict(child),
+                "indicators": _block(
+                    fig, targets.get(child.pk, {}), by_type.get(child.pk, {}), stalled.get(child.pk, 0)
+                ),
+            }
+            for child, fig in zip(children, per_child, strict=True)
+        ],
+    }
+
+
+def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
+    """Display rows (label, value, target, percent, indent) for the page and the documents."""
+    labels = indicator_labels()
+    rows = []
+    for key, has_target in INDICATORS:
+        e = indicators.get(key, {})
+        if key == "party_organizations_with_coordination_rules":
+            target = e.get("of")
+        else:
+            target = e.get("target") if has_target else None
+        rows.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "value": e.get("value", 0),
+                "target": target,
+                "percent": e.get("percent"),
+                "sub": key in {"new_member_owners", "cases_closed_enterprise_dissolved"},
+            }
+        )
+    return rows
+
+
+# The indicators that carry a target (equal to ``Indicator`` values; tested).
+TARGET_KEYS = [k for k, has_target in INDICATORS if has_target]
+
+
+def period_report_data(*, unit: Unit, period: Period, report: PeriodReport | None) -> dict[str, Any]:
+    """What the page and the exports show: the frozen snapshot of a submitted report, else live figures + draft."""
+    if report is not None and report.status == PeriodReport.Status.SUBMITTED and report.snapshot:
+        return report.snapshot
+    data = period_report_compile(unit=unit, period=period)
+    data["status"] = PeriodReport.Status.DRAFT
+    data["commentary"] = {
+        "results": report.results if report else "",
+        "difficulties": report.difficulties if report else "",
+        "proposals": report.proposals if report else "",
+    }
+    return data

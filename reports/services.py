@@ -1,0 +1,137 @@
+"""Writes on period reports: commentary, submission (freezes a snapshot), reopening by the parent unit.
+
+Who may do what (docs/reports.md):
+* the unit's organization officers (Ban Tổ chức) write the commentary and submit;
+* officials of the parent unit with the organization officer, supervisor or decision maker role see the
+  submitted snapshot and may reopen it (nobody else may: a unit cannot reopen its own submitted report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
+from org.models import Official, Role, Unit
+from org.selectors import unit_is_within
+
+from .models import Period, PeriodReport
+from .period_reports import period_report_compile
+
+VIEW_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER, Role.ADMINISTRATOR)
+PARENT_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER)
+COMMENTARY_MAX = 20_000
+
+
+def official_may_view_report(official: Official, unit: Unit) -> bool:
+    return official.is_superuser or (official.has_role(*VIEW_ROLES) and unit_is_within(official=official, unit=unit))
+
+
+def official_may_submit_report(official: Official, unit: Unit) -> bool:
+    """The unit's own organization officers (superusers too)."""
+    return official.is_superuser or (official.unit_id == unit.pk and official.has_role(Role.ORGANIZATION_OFFICER))
+
+
+def official_may_reopen_report(official: Official, unit: Unit) -> bool:
+    """Only the parent unit's officials (superusers too)."""
+    if official.is_superuser:
+        return True
+    return unit.parent_id is not None and official.unit_id == unit.parent_id and official.has_role(*PARENT_ROLES)
+
+
+def _locked_report(*, unit: Unit, period: Period) -> PeriodReport:
+    PeriodReport.objects.get_or_create(unit=unit, period=period)
+    return PeriodReport.objects.select_for_update().get(unit=unit, period=period)
+
+
+def _check_view(actor: Official, unit: Unit) -> None:
+    if not official_may_view_report(actor, unit):
+        raise CaseNotFound(_("Report not found."), code="not_found")
+
+
+def _clean(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) > COMMENTARY_MAX:
+        raise CaseInvalid(_("The text is too long (at most %(n)s characters).") % {"n": COMMENTARY_MAX})
+    return text
+
+
+def period_report_save_commentary(
+    *, actor: Official, unit: Unit, period: Period, results: str, difficulties: str, proposals: str
+) -> PeriodReport:
+    """Save the unit's commentary on a draft report (results, difficulties, proposals)."""
+    _check_view(actor, unit)
+    if not official_may_submit_report(actor, unit):
+        raise CasePermissionDenied(_("Only the unit's organization department may write its report."), code="role")
+    texts = {"results": _clean(results), "difficulties": _clean(difficulties), "proposals": _clean(proposals)}
+    with transaction.atomic():
+        report = _locked_report(unit=unit, period=period)
+        if report.status == PeriodReport.Status.SUBMITTED:
+            raise CaseConflict(
+                _("This report has been submitted; only the parent unit can reopen it."), code="submitted"
+            )
+        for k, v in texts.items():
+            setattr(report, k, v)
+        report.save()
+    return report
+
+
+def period_report_submit(
+    *,
+    actor: Official,
+    unit: Unit,
+    period: Period,
+    results: str | None = None,
+    difficulties: str | None = None,
+    proposals: str | None = None,
+) -> PeriodReport:
+    """Submit the unit's report: the figures as of the period's end are frozen in the snapshot with the commentary.
+
+    Submitting stops the unit's deadline reminders (they read ``status``).
+    """
+    _check_view(actor, unit)
+    if not official_may_submit_report(actor, unit):
+        raise CasePermissionDenied(_("Only the unit's organization department may submit its report."), code="role")
+    with transaction.atomic():
+        report = _locked_report(unit=unit, period=period)
+        if report.status == PeriodReport.Status.SUBMITTED:
+            raise CaseConflict(_("This report has already been submitted."), code="submitted")
+        for name, value in (("results", results), ("difficulties", difficulties), ("proposals", proposals)):
+            if value is not None:
+                setattr(report, name, _clean(value))
+        snapshot: dict[str, Any] = period_report_compile(unit=unit, period=period)
+        now = timezone.now()
+        snapshot["commentary"] = {
+            "results": report.results,
+            "difficulties": report.difficulties,
+            "proposals": report.proposals,
+        }
+        snapshot["status"] = PeriodReport.Status.SUBMITTED
+        snapshot["submitted_at"] = now.isoformat(timespec="seconds")
+        snapshot["submitted_by"] = actor.get_full_name() or actor.get_username()
+        report.snapshot = snapshot
+        report.status = PeriodReport.Status.SUBMITTED
+        report.submitted_at = now
+        report.submitted_by = actor
+        report.save()
+    return report
+
+
+def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> PeriodReport:
+    """The parent unit sends a submitted report back to draft (the snapshot is dropped, the commentary kept)."""
+    _check_view(actor, unit)
+    if not official_may_reopen_report(actor, unit):
+        raise CasePermissionDenied(_("Only the parent unit can reopen a submitted report."), code="role")
+    with transaction.atomic():
+        report = _locked_report(unit=unit, period=period)
+        if report.status != PeriodReport.Status.SUBMITTED:
+            raise CaseConflict(_("This report is not submitted."), code="not_submitted")
+        report.status = PeriodReport.Status.DRAFT
+        report.snapshot = None
+        report.submitted_at = None
+        report.submitted_by = None
+        report.save()
+    return report

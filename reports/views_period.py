@@ -1,0 +1,241 @@
+"""Period report pages: the unit's report (figures, children, commentary), submission, reopening, exports; the
+register of establishment decisions and the decision document."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.errors import CaseError, CaseInvalid
+from cases.models import Case, Enterprise
+from org.models import Unit
+from org.selectors import jurisdiction_q, unit_list_for_official
+
+from . import decisions, documents, services
+from .forms import DashboardForm
+from .models import DecisionNumber, Period, PeriodReport
+from .period_reports import indicator_rows, period_report_data
+
+
+class CommentaryForm(forms.Form):
+    results = forms.CharField(
+        label=gettext_lazy("Results"), required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+    )
+    difficulties = forms.CharField(
+        label=gettext_lazy("Difficulties and limitations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+    )
+    proposals = forms.CharField(
+        label=gettext_lazy("Proposals and recommendations"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+    )
+
+
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(
+        request, "error.html", {"status": status, "title": _("Not allowed"), "message": message}, status=status
+    )
+
+
+def _unit_period(request: HttpRequest, unit_code: str, period_code: str) -> tuple[Unit, Period]:
+    """The unit and period of the URL, if the official may see the unit's reports (else 404, like a sibling's)."""
+    unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
+    period = Period.objects.filter(code=period_code).first()
+    if unit is None or period is None or not services.official_may_view_report(request.user, unit):
+        raise Http404(_("Report not found."))
+    return unit, period
+
+
+@login_required
+def period_report_index(request: HttpRequest) -> HttpResponse:
+    """Choose a unit and a period; defaults to the official's unit and the latest ended period."""
+    if not (request.user.is_superuser or request.user.has_role(*services.VIEW_ROLES)):
+        return _error(request, 403, _("Period reports are for the organization department and supervisors."))
+    units = unit_list_for_official(official=request.user).order_by("path")
+    periods = Period.objects.all()
+    form = DashboardForm(request.GET or None, units=units, periods=periods)
+    unit = period = None
+    if form.is_valid():
+        unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
+    unit = unit or request.user.unit or units.first()
+    today = timezone.localdate()
+    period = period or periods.filter(ends_on__lt=today).order_by("-ends_on", "kind").first() or periods.first()
+    if unit is None or period is None:
+        return render(request, "reports/period_report.html", {"form": form, "empty": True})
+    return redirect("reports:period_report", unit_code=unit.code, period_code=period.code)
+
+
+@login_required
+def period_report(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+    unit, period = _unit_period(request, unit_code, period_code)
+    return _render_report(request, unit, period)
+
+
+def _render_report(
+    request: HttpRequest, unit: Unit, period: Period, *, status: int = 200, form: CommentaryForm | None = None
+) -> HttpResponse:
+    report = PeriodReport.objects.filter(unit=unit, period=period).select_related("submitted_by").first()
+    data = period_report_data(unit=unit, period=period, report=report)
+    children = data["children"]
+    child_reports = {
+        r.unit_id: r
+        for r in PeriodReport.objects.filter(period=period, unit_id__in=[c["unit"]["id"] for c in children]).only(
+            "pk", "unit_id", "status", "submitted_at"
+        )
+    }
+    child_rows = []
+    for child in children:
+        ind = child["indicators"]
+        child_rows.append(
+            {
+                "unit": child["unit"],
+                "indicators": ind,
+                "report": child_reports.get(child["unit"]["id"]),
+            }
+        )
+    units = unit_list_for_official(official=request.user).order_by("path")
+    submitted = data.get("status") == PeriodReport.Status.SUBMITTED
+    may_submit = services.official_may_submit_report(request.user, unit)
+    commentary = data.get("commentary") or {}
+    types = dict(Enterprise.Type.choices)
+    by_type = data["indicators"]["new_party_organizations"].get("by_enterprise_type", {})
+    return render(
+        request,
+        "reports/period_report.html",
+        {
+            "form": DashboardForm(initial={"unit": unit, "period": period}, units=units, periods=Period.objects.all()),
+            "unit": unit,
+            "period": period,
+            "report": report,
+            "data": data,
+            "rows": indicator_rows(data["indicators"]),
+            "by_type": [(types.get(k, k), n) for k, n in by_type.items()],
+            "children": child_rows,
+            "submitted": submitted,
+            "may_edit": may_submit and not submitted,
+            "may_reopen": submitted and services.official_may_reopen_report(request.user, unit),
+            "commentary_form": form or CommentaryForm(initial=commentary),
+            "commentary": commentary,
+            "parent_code": unit.parent.code if unit.parent_id else None,
+        },
+        status=status,
+    )
+
+
+def _act(request: HttpRequest, unit_code: str, period_code: str, action, form=None) -> HttpResponse:
+    unit, period = _unit_period(request, unit_code, period_code)
+    try:
+        message = action(unit, period)
+    except CaseError as exc:
+        messages.error(request, exc.message)
+        return _render_report(request, unit, period, status=exc.status, form=form)
+    messages.success(request, message)
+    return redirect("reports:period_report", unit_code=unit.code, period_code=period.code)
+
+
+@login_required
+@require_POST
+def period_report_save(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+    form = CommentaryForm(request.POST)
+
+    def action(unit, period):
+        if not form.is_valid():
+            raise CaseInvalid(_("The text is too long (at most %(n)s characters).") % {"n": 20000})
+        kwargs = {k: form.cleaned_data[k] for k in ("results", "difficulties", "proposals")}
+        if "submit" in request.POST:
+            services.period_report_submit(actor=request.user, unit=unit, period=period, **kwargs)
+            return _("The report has been submitted to the parent unit.")
+        services.period_report_save_commentary(actor=request.user, unit=unit, period=period, **kwargs)
+        return _("The commentary has been saved.")
+
+    return _act(request, unit_code, period_code, action, form=form)
+
+
+@login_required
+@require_POST
+def period_report_reopen(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+    def action(unit, period):
+        services.period_report_reopen(actor=request.user, unit=unit, period=period)
+        return _("The report has been reopened; the unit can edit and submit it again.")
+
+    return _act(request, unit_code, period_code, action)
+
+
+@login_required
+def period_report_export(request: HttpRequest, unit_code: str, period_code: str, fmt: str) -> HttpResponse:
+    if fmt not in documents.FORMATS:
+        raise Http404
+    unit, period = _unit_period(request, unit_code, period_code)
+    report = PeriodReport.objects.filter(unit=unit, period=period).first()
+    data = period_report_data(unit=unit, period=period, report=report)
+    kwargs = {"place": decisions.unit_place(unit)} if fmt == "docx" else {}
+    if fmt == "docx" and report is not None and report.submitted_at:
+        kwargs["day"] = timezone.localdate(report.submitted_at)
+    body = documents.report_render(data, fmt, **kwargs)
+    response = HttpResponse(body, content_type=documents.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{documents.filename(data, fmt)}"'
+    return response
+
+
+# --- Decisions ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def decision_register(request: HttpRequest) -> HttpResponse:
+    """The register of establishment decisions of the committees in my jurisdiction, by year."""
+    if not (request.user.is_superuser or request.user.has_role(*services.VIEW_ROLES)):
+        return _error(request, 403, _("The decision register is for the organization department and supervisors."))
+    qs = DecisionNumber.objects.filter(jurisdiction_q(official=request.user, unit_field="committee"))
+    years = list(qs.order_by("-year").values_list("year", flat=True).distinct())
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    rows = list(
+        qs.filter(year=year)
+        .select_related("committee", "case__enterprise")
+        .order_by("committee__path", "sequence", "number")[:1000]
+    )
+    return render(request, "reports/decision_register.html", {"rows": rows, "years": years, "year": year})
+
+
+@login_required
+def decision_document(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The establishment decision of an approved case (DOCX), for officials who can see the case."""
+    case = get_object_or_404(
+        Case.objects.filter(jurisdiction_q(official=request.user, unit_field="enterprise__unit")).select_related(
+            "enterprise__unit", "deciding_committee__parent"
+        ),
+        pk=case_id,
+        state=Case.State.ESTABLISHED,
+    )
+    if not case.decision_number or case.decision_date is None:
+        raise Http404(_("This case has no decision number."))
+    body = decisions.decision_docx(case=case)
+    response = HttpResponse(body, content_type=documents.CONTENT_TYPES["docx"])
+    safe = "".join(ch if ch.isalnum() else "-" for ch in case.decision_number)
+    response["Content-Disposition"] = f'attachment; filename="quyet-dinh-{safe}.docx"'
+    return response
+
+
+def case_decision_panel(request: HttpRequest, case: Case) -> dict | None:
+    """Case page block: the decision document of an established case (no query: the case row has the number)."""
+    if case.state == Case.State.ESTABLISHED and case.decision_number:
+        return {
+            "template": "reports/decision_panel.html",
+            "case": case,
+            "url": reverse("reports:decision_document", kwargs={"case_id": case.pk}),
+        }
+    return None
