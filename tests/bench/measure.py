@@ -106,17 +106,25 @@ def on_scale_data() -> bool:
     return bool(estimate and estimate[0] >= SCALE_MIN_ENTERPRISES)
 
 
-def busiest_owner(*, username_regex: str = r"^sc\.[0-9]+\.canbo[12]$", status: str = "ASSIGNED"):
-    """The scale official (ward officials by default) with the most tasks of ``status``: the heaviest inbox."""
+WARD_OFFICIALS = r"^sc\.[0-9]+\.canbo[12]$"
+
+
+def owner_at(rank: float = 0.0, *, username_regex: str = WARD_OFFICIALS, status: str = "ASSIGNED"):
+    """A scale official (ward officials by default) by how many tasks of ``status`` they hold: rank 0.0 is the
+    busiest in the country, 0.5 the median one. Returns (official, task count)."""
     from viewflow.workflow.models import Task
 
     from org.models import Official
 
-    top = (
+    loads = list(
         Task.objects.filter(status=status, owner__username__regex=username_regex)
-        .values("owner")
+        .values_list("owner")
         .annotate(n=Count("pk"))
         .order_by("-n", "owner")
-        .first()
     )
-    return Official.objects.select_related("unit").get(pk=top["owner"]), top["n"]
+    owner, n = loads[min(len(loads) - 1, int(len(loads) * rank))]
+    return Official.objects.select_related("unit").get(pk=owner), n
+
+
+def busiest_owner(**kwargs):
+    return owner_at(0.0, **kwargs)
