@@ -94,3 +94,15 @@ def test_the_list_links_to_the_settings_and_strangers_are_sent_to_log_in(client,
     logged_in.logout()
     response = client.get(URL)
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_administrators_see_the_preferences_and_notifications_in_the_admin(client, admin_user, official):
+    from notifications.services import notification_send
+
+    NotificationPreference.objects.create(official=official, email_mode=EmailMode.DIGEST)
+    note, _ = notification_send(recipient=official, occasion=Occasion.NUDGE, object_key="case:1", title="Nhắc")
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:notifications_notificationpreference_changelist"))
+    assert page.status_code == 200 and list(page.context["cl"].queryset) == [official.notification_preference]
+    assert client.get(reverse("admin:notifications_notification_change", args=[note.pk])).status_code == 200
+    assert client.get(reverse("admin:notifications_digestdelivery_changelist")).status_code == 200
