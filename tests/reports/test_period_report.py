@@ -180,7 +180,9 @@ def test_last_years_report_does_not_change_when_a_case_moves_this_year(h1, ward)
     assert before["indicators"]["eligible"]["value"] == 1 and before["indicators"]["funnel"]["outreach"] == 1
     # This year the case moves on and is established.
     for event, frm, to in (("start_proposal", "outreach", "proposal"), ("approve", "decision", "established")):
-        CaseHistory.objects.create(case=case, at=at(datetime.date(2026, 2, 1)), event=event, from_state=frm, to_state=to)
+        CaseHistory.objects.create(
+            case=case, at=at(datetime.date(2026, 2, 1)), event=event, from_state=frm, to_state=to
+        )
     Case.objects.filter(pk=case.pk).update(state="established", decision_date=datetime.date(2026, 2, 1))
     after = period_report_compile(unit=ward, period=h1)
     for key in ("eligible", "new_party_organizations", "party_organizations", "surveyed"):
