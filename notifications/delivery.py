@@ -12,6 +12,7 @@ Tasks (registered at startup by NotificationsConfig.ready):
   notifications.send_notification_email(notification_id)   queued after commit by notification_send
   notifications.send_daily_digests()                       periodic (beat, once a day)
   notifications.send_digest(digest_id)                     queued by send_daily_digests, one per official
+  notifications.requeue_unsent_emails()                    periodic safety net (mails never queued)
 """
 
 from __future__ import annotations
@@ -273,6 +274,40 @@ def send_digest(self, digest_id: int) -> bool:
 def send_daily_digests() -> int:
     """Periodic (once a day, scheduled in beat): plan today's digests; each is sent by its own task."""
     return len(digest_plan(day=timezone.localdate()))
+
+
+UNQUEUED_AFTER = datetime.timedelta(minutes=15)
+
+
+def email_requeue_unsent(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the mails that were never tried: the broker was down when their transaction committed (the
+    row says 'waiting', no attempt yet), or a worker died holding the claim. Mails between retries (attempts > 0,
+    no claim) are left to Celery's own retry. A duplicate queue entry is harmless: the claim lets one through."""
+    now = now or timezone.now()
+    stale = now - UNQUEUED_AFTER
+    lost_claim = Q(email_state=EmailState.SENDING, email_claimed_at__lt=now - CLAIM_LEASE)
+    notifications = list(
+        Notification.objects.filter(
+            Q(email_state=EmailState.PENDING, email_attempts=0, created_at__lt=stale) | lost_claim
+        ).values_list("pk", flat=True)[:5000]
+    )
+    digests = list(
+        DigestDelivery.objects.filter(
+            Q(state=EmailState.PENDING, attempts=0, created_at__lt=stale)
+            | Q(state=EmailState.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+        ).values_list("pk", flat=True)[:5000]
+    )
+    for pk in notifications:
+        enqueue_notification_email(pk)
+    for pk in digests:
+        enqueue_digest(pk)
+    return len(notifications) + len(digests)
+
+
+@shared_task(name="notifications.requeue_unsent_emails", acks_late=True, time_limit=300, soft_time_limit=240)
+def requeue_unsent_emails() -> int:
+    """Periodic (e.g. every 15 minutes, in beat): the safety net for mails whose task never reached the broker."""
+    return email_requeue_unsent()
 
 
 def digest_retry(*, digest_ids: Iterable[int]) -> int:

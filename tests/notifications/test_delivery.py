@@ -287,6 +287,7 @@ def test_the_tasks_are_registered_under_their_names():
         "notifications.send_notification_email",
         "notifications.send_digest",
         "notifications.send_daily_digests",
+        "notifications.requeue_unsent_emails",
     ):
         assert name in app.tasks
 
@@ -308,3 +309,16 @@ def test_bulk_writers_apply_the_same_rules(ward, make_official, django_capture_o
     states = dict(Notification.objects.values_list("recipient", "email_state"))
     assert states == {at_once.pk: EmailState.SENT, digest.pk: EmailState.DIGEST, no_address.pk: EmailState.NONE}
     assert [m.to for m in mail.outbox] == [[at_once.email]]
+
+
+def test_mails_never_queued_are_queued_by_the_safety_net(official, django_capture_on_commit_callbacks):
+    """The broker was down at commit time: the row waits with no attempt; the periodic task sends it."""
+    with django_capture_on_commit_callbacks(execute=False):
+        note, _ = send(official)  # its on_commit callback is lost
+        between_retries, _ = send(official, key="task:2")
+    Notification.objects.filter(pk=between_retries.pk).update(email_attempts=1)  # Celery retries this one itself
+    assert delivery.requeue_unsent_emails.apply().get() == 0  # too recent: its task may still be on the way
+    later = timezone.now() + delivery.UNQUEUED_AFTER + datetime.timedelta(minutes=1)
+    assert delivery.email_requeue_unsent(now=later) == 1
+    note.refresh_from_db()
+    assert note.email_state == EmailState.SENT and len(mail.outbox) == 1
