@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from org.admin import JurisdictionAdminMixin
 
-from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
+from .models import DecisionNumber, Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
 
 class PeriodDeadlineInline(admin.TabularInline):
@@ -51,3 +51,24 @@ class PeriodDeadlineAdmin(admin.ModelAdmin):
     list_display = ["period", "level", "due_on"]
     list_filter = ["period", "level"]
     list_select_related = ["period"]
+
+
+@admin.register(DecisionNumber)
+class DecisionNumberAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    """The register is written by approvals only (one number per committee and year); the admin reads it."""
+
+    jurisdiction_field = "committee"
+    list_display = ["number", "committee", "year", "decision_date", "case", "recorded_by"]
+    list_filter = ["year"]
+    list_select_related = ["committee", "case__enterprise", "recorded_by"]
+    search_fields = ["number", "committee__name", "case__enterprise__name"]
+    raw_id_fields = ["committee", "case"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -166,3 +166,14 @@ def test_decision_document_and_register_page(ward, sibling_ward, decision_maker,
     # A case not yet decided has no document.
     client.force_login(org_officer)
     assert client.get(reverse("reports:decision_document", args=[deciding_case(ward).pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_register_in_the_admin_is_read_only(ward, decision_maker, admin_client):
+    from django.contrib import admin
+
+    approve(decision_maker, deciding_case(ward), "3-QĐ/ĐU")
+    assert admin.site.is_registered(DecisionNumber)
+    page = admin_client.get(reverse("admin:reports_decisionnumber_changelist"))
+    assert page.status_code == 200 and "3-QĐ/ĐU" in page.content.decode()
+    assert admin_client.get(reverse("admin:reports_decisionnumber_add")).status_code == 403
