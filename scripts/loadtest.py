@@ -50,11 +50,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _pick_users(n: int) -> list[User]:
-    """Ward officials of the communes with the most open tasks, and one in ten a province organization officer
-    (whose queue and enterprise list span a province); each with case pages of their own jurisdiction."""
-    import django
-
-    django.setup()
+    """Ward officials spread evenly over the national ranking of open tasks (from the busiest to the quietest), and
+    one in ten a province organization officer (whose queue and enterprise list span a province); each with the
+    case pages of their own work."""
     from django.db.models import Count
     from viewflow.workflow.models import Task
 
@@ -63,12 +61,14 @@ def _pick_users(n: int) -> list[User]:
     from workflows.models import TaskSLA
 
     officers = max(1, n // 10)
-    wards = list(
+    ranked = list(
         Task.objects.filter(status="ASSIGNED", owner__username__regex=r"^sc\.[0-9]+\.canbo[12]$")
         .values_list("owner", "owner__username")
         .annotate(n=Count("pk"))
-        .order_by("-n", "owner")[: n - officers]
+        .order_by("-n", "owner")
     )
+    k = n - officers
+    wards = [ranked[int(i * len(ranked) / k)] for i in range(k)] if len(ranked) >= k else ranked
     provinces = list(
         Official.objects.filter(username__regex=r"^sc\.[0-9]{2}\.bantochuc$")
         .order_by("username")
@@ -174,7 +174,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load after everyone logged in")
-    parser.add_argument("--think", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 5.0), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1)
@@ -197,6 +197,9 @@ def main(argv: list[str]) -> int:
     }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
     from reports.scale import SCALE_PASSWORD
 
     users = _pick_users(args.users)
