@@ -13,6 +13,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import DatabaseError, transaction
 from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -169,12 +170,19 @@ def _block(figures: selectors.Figures, targets: dict[str, int], by_type: dict[st
 def _figures(*, unit: Unit, period: Period) -> tuple[selectors.Figures, list[selectors.Figures]]:
     """``selectors.period_figures``, also for a unit without child units.
 
-    Workaround: with no child the selector groups on a constant and PostgreSQL refuses the model's default ORDER BY
-    ("must appear in the GROUP BY clause"). A leaf unit's figures are then read as its parent's child row (same
-    definitions, same numbers). Remove once the selector handles leaves (reported to its owner).
+    Bridge: the selector as first written groups on a constant for a unit without children, and PostgreSQL then
+    refuses the model's default ORDER BY ("must appear in the GROUP BY clause"); its rework (grouping per unit id)
+    does not. Try it in a savepoint; if the database refuses, read the unit's figures as its parent's child row
+    (same definitions, same numbers, a larger scan). Remove once the reworked selector has landed.
     """
-    if unit.parent_id is None or unit.children.exists():
+    if unit.parent_id is None:
         return selectors.period_figures(unit=unit, period=period)
+    try:
+        with transaction.atomic():
+            return selectors.period_figures(unit=unit, period=period)
+    except DatabaseError:
+        if unit.children.exists():
+            raise
     _parent_total, siblings = selectors.period_figures(unit=unit.parent, period=period)
     own = next(f for f in siblings if f.unit.pk == unit.pk)
     own.unit = unit
