@@ -252,7 +252,7 @@ def test_page_queries_do_not_grow_with_child_units(h1, client, make_official, dj
         province = _province_with_wards(n)
         client.force_login(make_official(province, Role.ORGANIZATION_OFFICER))
         url = reverse("reports:period_report", args=[province.code, h1.code])
-        with django_assert_max_num_queries(45), CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(30), CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
@@ -275,3 +275,12 @@ def test_documents_carry_the_commentary(h1, ward):
     assert "Kết quả tốt" in text and "Chủ doanh nghiệp ở nước ngoài" in text
     wb = load_workbook(io.BytesIO(report_xlsx(report)))
     assert wb.worksheets[-1]["B1"].value == "Kết quả tốt"
+
+
+def test_demo_decisions_are_in_the_register(seeded):
+    from reports.models import DecisionNumber
+
+    numbered = Case.objects.filter(state="established").exclude(decision_number="")
+    assert numbered.count() > 2000
+    assert DecisionNumber.objects.count() == numbered.count()
+    assert not DecisionNumber.objects.filter(sequence__isnull=True).exists()
