@@ -61,6 +61,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.models import Step, Substitute, TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
+from .delivery import notifications_created
 from .models import Notification, Occasion
 
 TASK_WARNING = "task_warning"
@@ -226,51 +227,10 @@ def _insert_rows(rows: Iterable[tuple]) -> list[int]:
 
 
 def _deliver_after_commit(ids: list[int]) -> None:
-    """Apply the recipients' preferences to newly written notifications and queue their e-mail after the commit.
-
-    The delivery module's ``notifications_created(ids)`` does this when it exists; otherwise the same rules are
-    applied here with the models' own helpers (hidden occasions are not kept; the e-mail state follows
-    ``NotificationPreference.email_for``; immediate mails are queued one per notification after the commit)."""
-    if not ids:
-        return
-    try:
-        from . import delivery
-    except ImportError:  # in-page only
-        return
-    hook = getattr(delivery, "notifications_created", None)
-    if hook is not None:
-        hook(ids)
-        return
-    from . import models
-
-    preference_model = getattr(models, "NotificationPreference", None)
-    email_state = getattr(models, "EmailState", None)
-    enqueue = getattr(delivery, "enqueue_notification_email", None)
-    if preference_model is None or email_state is None:
-        return
-    pending: list[int] = []
-    for start in range(0, len(ids), 5000):
-        batch = ids[start : start + 5000]
-        rows = list(Notification.objects.filter(pk__in=batch).values_list("pk", "recipient_id", "occasion"))
-        recipients = {r for _pk, r, _o in rows}
-        prefs = {p.official_id: p for p in preference_model.objects.filter(official_id__in=recipients)}
-        emails = dict(Official.objects.filter(pk__in=recipients).values_list("pk", "email"))
-        by_state: dict[str, list[int]] = defaultdict(list)
-        hidden: list[int] = []
-        for pk, recipient, occasion in rows:
-            pref = prefs.get(recipient) or preference_model(official_id=recipient)
-            if not pref.shows(occasion):
-                hidden.append(pk)
-            elif emails.get(recipient):
-                by_state[pref.email_for(occasion)].append(pk)
-        if hidden:
-            Notification.objects.filter(pk__in=hidden).delete()
-        for state, pks in by_state.items():
-            if state:
-                Notification.objects.filter(pk__in=pks).update(email_state=state)
-        pending.extend(by_state.get(email_state.PENDING, []))
-    if pending and enqueue is not None:
-        transaction.on_commit(lambda: [enqueue(pk) for pk in pending])
+    """Hand newly written notifications to delivery inside the transaction: it applies the recipients' preferences
+    and queues their e-mail after the commit (so a rolled-back chunk mails nothing)."""
+    if ids:
+        notifications_created(ids)
 
 
 # --- Who stands in for whom -------------------------------------------------------------------------------------

@@ -332,3 +332,18 @@ def test_the_celery_tasks_run_the_sweep(monkeypatch, ward, make_official):
     assert tasks.sweep_reminders.run("2026-12-11") == len(reminders.sweep_plan(today=D(2026, 12, 11)))
     assert _notes(Occasion.TASK_OVERDUE, recipient=owner)
     assert tasks.sweep_reminders_chunk.run("task_overdue", "2026-12-11", None, None) == 0
+
+
+def test_new_reminders_are_handed_to_email_delivery_once(
+    ward, make_official, django_capture_on_commit_callbacks, monkeypatch
+):
+    owner = make_official(ward, Role.WARD_OFFICIAL, email="giao@example.org")
+    _task(ward, owner)
+    queued = []
+    monkeypatch.setattr("notifications.delivery.enqueue_notification_email", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = _sweep("task_overdue", D(2026, 12, 11))
+    assert len(ids) == 1 and queued == ids
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _sweep("task_overdue", D(2026, 12, 12)) == []
+    assert queued == ids
