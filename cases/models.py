@@ -73,7 +73,22 @@ class Enterprise(models.Model):
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["unit", "name"])]
+        indexes = [
+            models.Index(fields=["unit", "name"]),
+            # Supervision: mass organizations set up in a period, per unit (few rows: partial).
+            models.Index(
+                fields=["unit", "trade_union_established_on"],
+                include=["trade_union_member_count"],
+                condition=Q(trade_union_established_on__isnull=False),
+                name="cases_ent_unit_union_on",
+            ),
+            models.Index(
+                fields=["unit", "youth_union_established_on"],
+                include=["youth_union_member_count"],
+                condition=Q(youth_union_established_on__isnull=False),
+                name="cases_ent_unit_youth_on",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -111,6 +126,18 @@ class PartyMember(models.Model):
     is_owner = models.BooleanField(_("business owner"), default=False)
     left_on = models.DateField(_("left the enterprise on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
+    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
+    enterprise_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     objects = PartyMemberQuerySet.as_manager()
 
@@ -118,7 +145,13 @@ class PartyMember(models.Model):
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
         ordering = ["full_name", "pk"]
-        indexes = [models.Index(fields=["enterprise", "status"]), models.Index(fields=["admitted_on"])]
+        indexes = [
+            models.Index(fields=["enterprise", "status"]),
+            models.Index(fields=["admitted_on"]),
+            models.Index(
+                fields=["enterprise_unit", "admitted_on"], include=["is_owner"], name="cases_member_unit_admitted"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="probationary") | Q(recognized_full_on__isnull=False),
@@ -180,6 +213,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
     working_rules_adopted_on = models.DateField(_("working rules adopted on"), null=True, blank=True)
+    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
+    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
+    enterprise_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -195,7 +240,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state="closed") | ~Q(closed_reason=""), name="cases_closed_case_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["state", "state_changed_at"]), models.Index(fields=["decision_date"])]
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"]),
+            models.Index(fields=["decision_date"]),
+            # Stalled list: open cases of a unit by state and time in state.
+            models.Index(
+                fields=["enterprise_unit", "state", "state_changed_at"],
+                condition=Q(state__in=["surveying", "nurturing", "outreach", "proposal", "decision"]),
+                name="cases_case_unit_open_since",
+            ),
+            # Dashboard: party organizations of a unit by decision date.
+            models.Index(
+                fields=["enterprise_unit", "decision_date"],
+                include=["coordination_rules_adopted_on"],
+                condition=Q(state="established"),
+                name="cases_case_unit_established",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.enterprise}"
@@ -271,12 +332,29 @@ class Survey(models.Model):
     )
     worker_count = models.PositiveIntegerField(_("number of workers"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
+    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
+    enterprise_unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         ordering = ["-surveyed_on", "-pk"]
-        indexes = [models.Index(fields=["surveyed_on", "kind"])]
+        indexes = [
+            models.Index(fields=["surveyed_on", "kind"]),
+            models.Index(
+                fields=["enterprise_unit", "surveyed_on"], include=["kind", "case"], name="cases_survey_unit_on"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.surveyed_on:%d/%m/%Y}"
@@ -321,6 +399,46 @@ class CaseHistory(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("case history is append-only")
+
+
+class CaseStateSpan(models.Model):
+    """How long a case stayed in a state: one row per history entry that changed the state, ended by the next one.
+
+    Written only by database triggers on ``CaseHistory`` inserts (migration cases 0005), so every writer (the case
+    services, seed_demo, generate_scale's COPY) keeps it in step in the same transaction. "The state on a day" is
+    then one indexed range test (``started_at <= t < ended_at``) instead of a latest-entry subquery per case.
+    """
+
+    REPORTED_STATES = ["nurturing", "outreach", "proposal", "decision", "closed"]
+
+    # A real foreign key so that emptying the history (TRUNCATE ... CASCADE, as generate_scale's reset does) empties
+    # the spans too.
+    history = models.OneToOneField(CaseHistory, primary_key=True, on_delete=models.DO_NOTHING, related_name="+")
+    case = models.ForeignKey(
+        Case, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="state_spans"
+    )
+    enterprise_unit = models.ForeignKey(
+        Unit, null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=Case.State.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("time in a state")
+        verbose_name_plural = _("times in a state")
+        indexes = [
+            models.Index(fields=["case", "started_at"], name="cases_span_case_started"),
+            models.Index(
+                fields=["enterprise_unit", "state", "started_at"],
+                include=["ended_at"],
+                condition=Q(state__in=["nurturing", "outreach", "proposal", "decision", "closed"]),
+                name="cases_span_unit_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.state} {self.started_at} – {self.ended_at or ''}"
 
 
 # --- Registry import (cases.imports) -----------------------------------------------------------------

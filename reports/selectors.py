@@ -10,28 +10,26 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
     Case as When_,
 )
 from django.db.models import (
     CharField,
     Count,
-    Exists,
     IntegerField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
 from django.utils import timezone
 
-from cases.models import MIN_FULL_MEMBERS, Case, CaseHistory, Enterprise, PartyMember, Survey
-from cases.selectors import case_list_for_official
+from cases.models import MIN_FULL_MEMBERS, Case, CaseHistory, CaseStateSpan, Enterprise, PartyMember, Survey
 from org.models import Official, Unit
+from org.selectors import jurisdiction_q
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
@@ -47,6 +45,23 @@ DEFAULT_STATE_NORMS = {
 }
 
 FUNNEL_STATES = [Case.State.NURTURING, Case.State.OUTREACH, Case.State.PROPOSAL, Case.State.DECISION]
+
+# Every figure ``period_figures`` returns for a unit (``Figures.values`` keys).
+FIGURES = [
+    "enterprises",
+    "surveyed",
+    "deep_surveyed",
+    "eligible",
+    "with_1_2_members",
+    *FUNNEL_STATES,
+    "new_party_organizations",
+    "party_organizations",
+    "party_organizations_with_coordination_rules",
+    "new_members",
+    "new_member_owners",
+    "mass_organizations",
+    "mass_organization_members",
+]
 
 
 def _end_of(day: datetime.date) -> datetime.datetime:
@@ -89,135 +104,183 @@ def _grouped(qs: QuerySet, bucket, aggregate) -> dict[int | None, int]:
     return {b: n or 0 for b, n in rows}
 
 
+def _child_of_unit(*, unit: Unit, children: list[Unit]) -> dict[int, int | None]:
+    """Every unit under ``unit`` (itself included) mapped to the child unit it lies under (None: ``unit`` itself).
+
+    One query on the unit table; the figures are then grouped per unit id in the database and added up per child
+    here, over units (a few thousand at most), never over cases.
+    """
+    by_path = {c.path: c.pk for c in children}
+    depth = len(unit.path)
+    mapping: dict[int, int | None] = {}
+    for pk, path in Unit.objects.filter(path__startswith=unit.path).values_list("pk", "path"):
+        head = path[depth:].split("/", 1)[0]
+        mapping[pk] = by_path.get(f"{unit.path}{head}/") if head else None
+    return mapping
+
+
+# Enterprises surveyed in the period and their member registers on its last day: one grouped pass over the
+# surveyed enterprises only (not over every enterprise of the unit).
+_REGISTER_SQL = """
+SELECT x.unit_id,
+       SUM(CASE WHEN x.full_n >= %s AND NOT EXISTS (
+             SELECT 1 FROM cases_case c WHERE c.enterprise_id = x.id AND c.state = 'established'
+                AND c.decision_date <= %s) THEN 1 ELSE 0 END),
+       SUM(CASE WHEN x.members_n BETWEEN 1 AND 2 THEN 1 ELSE 0 END)
+FROM (
+  SELECT e.id, e.unit_id, COUNT(m.id) AS members_n,
+         SUM(CASE WHEN m.recognized_full_on <= %s THEN 1 ELSE 0 END) AS full_n
+  FROM cases_enterprise e
+  LEFT JOIN cases_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
+       AND (m.left_on IS NULL OR m.left_on > %s)
+  WHERE e.id IN (
+    SELECT c.enterprise_id FROM cases_survey s JOIN cases_case c ON c.id = s.case_id
+    WHERE s.enterprise_unit_id IN ({units}) AND s.surveyed_on BETWEEN %s AND %s)
+  GROUP BY e.id, e.unit_id
+) x
+GROUP BY x.unit_id
+"""
+
+
 def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures]]:
     """The unit's indicators for the period, as of its last day, and the same for each child unit.
 
     Definitions (docs/reports.md): "surveyed" counts enterprises with a survey dated in the period; "eligible" and
     "with 1–2 members" look at those enterprises' registers on the last day; "established" counts decisions dated
-    in the period; states are those of the last history entry on or before the last day.
+    in the period; states are those a case was in at the end of the last day (``CaseStateSpan``).
+
+    Each figure is one query grouped by unit id on the copy of the enterprise's unit that cases, surveys, members
+    and state spans carry (``enterprise_unit``), so it reads the unit's rows from an index and never joins every
+    case to its enterprise: ten queries, whatever the number of units or cases (docs/performance.md).
     """
     start, end = period.starts_on, period.ends_on
-    end_at = _end_of(end)
+    start_at, end_at = _start_of(start), _end_of(end)
     children = list(unit.children.order_by("name"))
+    child_of = _child_of_unit(unit=unit, children=children)
     under = unit.path
+    results: dict[str, dict[int, int]] = {}
 
-    def bucket(path_field):
-        return _bucket(children, path_field)
+    def add(name: str, unit_id: int, n: int | None) -> None:
+        per_unit = results.setdefault(name, {})
+        per_unit[unit_id] = per_unit.get(unit_id, 0) + (n or 0)
 
-    results: dict[str, dict[int | None, int]] = {}
-    enterprises = Enterprise.objects.filter(unit__path__startswith=under)
-    results["enterprises"] = _grouped(enterprises, bucket("unit__path"), Count("pk"))
+    for name in FIGURES:
+        results[name] = {}
 
-    surveys = Survey.objects.filter(case__enterprise__unit__path__startswith=under, surveyed_on__range=(start, end))
-    results["surveyed"] = _grouped(
-        surveys, bucket("case__enterprise__unit__path"), Count("case__enterprise", distinct=True)
-    )
-    results["deep_surveyed"] = _grouped(
-        surveys.filter(kind=Survey.Kind.DEEP),
-        bucket("case__enterprise__unit__path"),
-        Count("case__enterprise", distinct=True),
-    )
+    rows = Enterprise.objects.filter(unit__path__startswith=under).values("unit").annotate(n=Count("*")).order_by()
+    for r in rows.values_list("unit", "n"):
+        add("enterprises", *r)
 
-    # Registers as of the last day, for the enterprises surveyed in the period.
-    on_register = Q(members__admitted_on__lte=end) & (Q(members__left_on__isnull=True) | Q(members__left_on__gt=end))
-    full_then = on_register & Q(members__recognized_full_on__lte=end)
-    established_then = Case.objects.filter(
-        enterprise=OuterRef("pk"), state=Case.State.ESTABLISHED, decision_date__lte=end
-    )
-    surveyed_enterprises = (
-        enterprises.filter(cases__surveys__surveyed_on__range=(start, end))
-        .distinct()
-        .annotate(
-            full_then=Count("members", filter=full_then, distinct=True),
-            members_then=Count("members", filter=on_register, distinct=True),
-        )
-    )
-    eligible = Enterprise.objects.filter(
-        pk__in=surveyed_enterprises.filter(full_then__gte=MIN_FULL_MEMBERS)
-        .exclude(Exists(established_then))
-        .values("pk")
-    )
-    few = Enterprise.objects.filter(pk__in=surveyed_enterprises.filter(members_then__range=(1, 2)).values("pk"))
-    results["eligible"] = _grouped(eligible, bucket("unit__path"), Count("pk"))
-    results["with_1_2_members"] = _grouped(few, bucket("unit__path"), Count("pk"))
-
-    # Case states on the last day: the to_state of each case's last history entry up to then.
-    last_state = Subquery(
-        CaseHistory.objects.filter(case=OuterRef("pk"), at__lte=end_at).order_by("-at", "-pk").values("to_state")[:1],
-        output_field=CharField(),
-    )
-    cases = Case.objects.filter(enterprise__unit__path__startswith=under).annotate(state_then=last_state)
-    by_state = (
-        cases.filter(state_then__in=FUNNEL_STATES)
-        .annotate(_bucket=bucket("enterprise__unit__path"))
-        .values_list("_bucket", "state_then")
-        .annotate(n=Count("pk"))
-    )
-    for state in FUNNEL_STATES:
-        results[state] = {}
-    for b, state, n in by_state:
-        results[state][b] = n
-
-    established = Case.objects.filter(
-        enterprise__unit__path__startswith=under, state=Case.State.ESTABLISHED, decision_date__lte=end
-    )
-    results["new_party_organizations"] = _grouped(
-        established.filter(decision_date__gte=start), bucket("enterprise__unit__path"), Count("pk")
-    )
-    results["party_organizations"] = _grouped(established, bucket("enterprise__unit__path"), Count("pk"))
-    results["party_organizations_with_coordination_rules"] = _grouped(
-        established.filter(coordination_rules_adopted_on__lte=end), bucket("enterprise__unit__path"), Count("pk")
-    )
-
-    admitted = PartyMember.objects.filter(enterprise__unit__path__startswith=under, admitted_on__range=(start, end))
-    results["new_members"] = _grouped(admitted, bucket("enterprise__unit__path"), Count("pk"))
-    results["new_member_owners"] = _grouped(
-        admitted.filter(is_owner=True), bucket("enterprise__unit__path"), Count("pk")
-    )
-
-    # Mass organizations established in the period: trade unions and youth unions, with their members.
     union_new = Q(trade_union_established_on__range=(start, end))
     youth_new = Q(youth_union_established_on__range=(start, end))
     mass = (
-        enterprises.filter(union_new | youth_new)
-        .annotate(_bucket=bucket("unit__path"))
-        .values("_bucket")
+        Enterprise.objects.filter(union_new | youth_new, unit__path__startswith=under)
+        .values("unit")
         .annotate(
-            unions=Count("pk", filter=union_new),
-            youths=Count("pk", filter=youth_new),
+            unions=Count("trade_union_established_on", filter=union_new),
+            youths=Count("youth_union_established_on", filter=youth_new),
             union_members=Sum("trade_union_member_count", filter=union_new),
             youth_members=Sum("youth_union_member_count", filter=youth_new),
         )
+        .order_by()
     )
-    results["mass_organizations"], results["mass_organization_members"] = {}, {}
-    for row in mass:
-        results["mass_organizations"][row["_bucket"]] = row["unions"] + row["youths"]
-        results["mass_organization_members"][row["_bucket"]] = (row["union_members"] or 0) + (row["youth_members"] or 0)
+    for r in mass:
+        add("mass_organizations", r["unit"], r["unions"] + r["youths"])
+        add("mass_organization_members", r["unit"], (r["union_members"] or 0) + (r["youth_members"] or 0))
 
-    closed_events = CaseHistory.objects.filter(
-        case__enterprise__unit__path__startswith=under, to_state=Case.State.CLOSED, at__range=(_start_of(start), end_at)
+    surveys = (
+        Survey.objects.filter(enterprise_unit__path__startswith=under, surveyed_on__range=(start, end))
+        .values("enterprise_unit")
+        .annotate(
+            surveyed=Count("case__enterprise", distinct=True),
+            deep=Count("case__enterprise", distinct=True, filter=Q(kind=Survey.Kind.DEEP)),
+        )
+        .order_by()
     )
+    for r in surveys:
+        add("surveyed", r["enterprise_unit"], r["surveyed"])
+        add("deep_surveyed", r["enterprise_unit"], r["deep"])
+
+    units_sql, units_params = Unit.objects.filter(path__startswith=under).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REGISTER_SQL.format(units=units_sql),
+            [MIN_FULL_MEMBERS, end, end, end, end, *units_params, start, end],
+        )
+        for unit_id, eligible, few in cursor.fetchall():
+            add("eligible", unit_id, eligible)
+            add("with_1_2_members", unit_id, few)
+
+    # Case states at the end of the last day: the spans that cover that instant.
+    funnel = (
+        CaseStateSpan.objects.filter(
+            enterprise_unit__path__startswith=under, state__in=FUNNEL_STATES, started_at__lte=end_at
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
+        .values_list("enterprise_unit", "state")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for unit_id, state, n in funnel:
+        add(state, unit_id, n)
+
+    established = (
+        Case.objects.filter(
+            enterprise_unit__path__startswith=under, state=Case.State.ESTABLISHED, decision_date__lte=end
+        )
+        .values("enterprise_unit")
+        .annotate(
+            total=Count("*"),
+            new=Count("decision_date", filter=Q(decision_date__gte=start)),
+            coordinated=Count("coordination_rules_adopted_on", filter=Q(coordination_rules_adopted_on__lte=end)),
+        )
+        .order_by()
+    )
+    for r in established:
+        add("new_party_organizations", r["enterprise_unit"], r["new"])
+        add("party_organizations", r["enterprise_unit"], r["total"])
+        add("party_organizations_with_coordination_rules", r["enterprise_unit"], r["coordinated"])
+
+    admitted = (
+        PartyMember.objects.filter(enterprise_unit__path__startswith=under, admitted_on__range=(start, end))
+        .values("enterprise_unit")
+        .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
+        .order_by()
+    )
+    for r in admitted:
+        add("new_members", r["enterprise_unit"], r["n"])
+        add("new_member_owners", r["enterprise_unit"], r["owners"])
+
+    # Cases closed in the period (a case closed twice counts once), by the reason it carries now.
     closed_rows = (
-        closed_events.annotate(_bucket=bucket("case__enterprise__unit__path"))
-        .values_list("_bucket", "case__closed_reason")
+        CaseStateSpan.objects.filter(
+            enterprise_unit__path__startswith=under,
+            state=Case.State.CLOSED,
+            started_at__range=(start_at, end_at),
+        )
+        .values_list("enterprise_unit", "case__closed_reason")
         .annotate(n=Count("case", distinct=True))
+        .order_by()
     )
 
-    def figures_for(target_unit: Unit, key: int | None) -> Figures:
-        keys = [key] if key is not None else None
-        fig = Figures(unit=target_unit)
-        for name, per_bucket in results.items():
-            fig.values[name] = sum(n for b, n in per_bucket.items() if keys is None or b in keys)
-        return fig
-
-    total = figures_for(unit, None)
-    per_child = [figures_for(child, child.pk) for child in children]
-    by_child = {c.pk: f for c, f in zip(children, per_child, strict=True)}
-    for b, reason, n in closed_rows:
+    total = Figures(unit=unit)
+    per_child = {c.pk: Figures(unit=c) for c in children}
+    for name, per_unit in results.items():
+        total.values[name] = 0
+        for fig in per_child.values():
+            fig.values[name] = 0
+        for unit_id, n in per_unit.items():
+            total.values[name] += n
+            child = child_of.get(unit_id)
+            if child is not None:
+                per_child[child].values[name] += n
+    for unit_id, reason, n in closed_rows:
         total.closed_by_reason[reason] = total.closed_by_reason.get(reason, 0) + n
-        if b in by_child:
-            by_child[b].closed_by_reason[reason] = by_child[b].closed_by_reason.get(reason, 0) + n
-    return total, per_child
+        child = child_of.get(unit_id)
+        if child is not None:
+            fig = per_child[child]
+            fig.closed_by_reason[reason] = fig.closed_by_reason.get(reason, 0) + n
+    return total, [per_child[c.pk] for c in children]
 
 
 # --- Targets ------------------------------------------------------------------------------------------
@@ -258,67 +321,112 @@ def state_norms() -> dict[str, int]:
     return norms
 
 
-def stalled_cases_for_official(
-    *, official: Official, unit: Unit | None = None, state: str = "", paused: bool = False, order: str = "days"
+def _stalled(
+    *,
+    official: Official,
+    unit: Unit | None = None,
+    state: str = "",
+    paused: bool = False,
+    norms: dict[str, int] | None = None,
 ) -> QuerySet[Case]:
-    """Open cases in my jurisdiction that stayed in their state longer than its norm or have an overdue task.
+    """The stalled (or paused) open cases, filtered only: no per-row annotation, so counting and grouping stay cheap.
 
-    Cases whose outreach is paused (the owner is abroad until a date) are listed apart (``paused=True``).
+    Scoped on the case's copy of its enterprise's unit (``enterprise_unit``): the partial index on (unit, state,
+    time in state) gives each state's over-the-norm cases as one range per unit, and the task conditions are two
+    hashed sets of case ids from the open tasks of the same units.
     """
     today = timezone.localdate()
     now = timezone.now()
-    norms = state_norms()
-    open_tasks = TaskSLA.objects.filter(case=OuterRef("pk"), task__status__in=OPEN_STATUSES)
-    is_paused = Exists(open_tasks.filter(paused_until__gte=today))
-    overdue = Exists(
-        open_tasks.filter(due_on__lt=today).filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+    open_tasks = TaskSLA.objects.filter(jurisdiction_q(official=official), task__status__in=OPEN_STATUSES)
+    if unit is not None:
+        open_tasks = open_tasks.filter(unit__path__startswith=unit.path)
+    paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
+    overdue_cases = (
+        open_tasks.filter(due_on__lt=today)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+        .values("case_id")
     )
     too_long = Q()
-    for s, days in norms.items():
+    for s, days in (norms or state_norms()).items():
         too_long |= Q(state=s, state_changed_at__lt=now - datetime.timedelta(days=days))
-    qs = (
-        case_list_for_official(official=official)
-        .filter(state__in=Case.OPEN_STATES)
-        .annotate(
-            is_paused=is_paused,
-            has_overdue_task=overdue,
-            last_activity=Max("history__at"),
-            open_task_id=Subquery(open_tasks.order_by("-pk").values("pk")[:1]),
-            open_task_due=Subquery(open_tasks.order_by("-pk").values("due_on")[:1]),
-            open_task_paused_until=Subquery(open_tasks.order_by("-pk").values("paused_until")[:1]),
-            assignee_id=Subquery(open_tasks.order_by("-pk").values("task__owner")[:1]),
-        )
+    qs = Case.objects.filter(
+        jurisdiction_q(official=official, unit_field="enterprise_unit"), state__in=Case.OPEN_STATES
     )
-    qs = qs.filter(is_paused=True) if paused else qs.filter(is_paused=False).filter(too_long | Q(has_overdue_task=True))
     if unit is not None:
-        qs = qs.filter(enterprise__unit__path__startswith=unit.path)
+        qs = qs.filter(enterprise_unit__path__startswith=unit.path)
     if state:
         qs = qs.filter(state=state)
+    if paused:
+        return qs.filter(pk__in=paused_cases)
+    return qs.filter(too_long | Q(pk__in=overdue_cases)).exclude(pk__in=paused_cases)
+
+
+def stalled_cases_for_official(
+    *,
+    official: Official,
+    unit: Unit | None = None,
+    state: str = "",
+    paused: bool = False,
+    order: str = "days",
+    norms: dict[str, int] | None = None,
+) -> QuerySet[Case]:
+    """Open cases in my jurisdiction that stayed in their state longer than its norm or have an overdue task.
+
+    Cases whose outreach is paused (the owner is abroad until a date) are listed apart (``paused=True``). Rows come
+    bare: ``stalled_rows`` adds the task, assignee and last activity for the page it is given (two queries).
+    """
+    qs = _stalled(official=official, unit=unit, state=state, paused=paused, norms=norms).select_related(
+        "enterprise", "enterprise__unit"
+    )
     ordering = {
         "days": ["state_changed_at", "pk"],
-        "unit": ["enterprise__unit__name", "state_changed_at"],
-        "state": ["state", "state_changed_at"],
+        "unit": ["enterprise__unit__name", "state_changed_at", "pk"],
+        "state": ["state", "state_changed_at", "pk"],
         "activity": ["last_activity", "pk"],
     }
+    if order == "activity":
+        # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request.
+        qs = qs.annotate(last_activity=Max("history__at"))
     return qs.order_by(*ordering.get(order, ordering["days"]))
 
 
-def stalled_rows(cases: list[Case]) -> list[dict]:
-    """Display rows for a page of stalled cases: assignee names in one query, days and the reason."""
+def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> list[dict]:
+    """Display rows for a page of stalled cases: their open task with its assignee, and the last activity (two
+    queries)."""
     today = timezone.localdate()
-    norms = state_norms()
-    owners = {o.pk: o for o in Official.objects.filter(pk__in={c.assignee_id for c in cases if c.assignee_id})}
+    norms = norms or state_norms()
+    ids = [c.pk for c in cases]
+    tasks: dict[int, TaskSLA] = {}
+    open_tasks = list(
+        TaskSLA.objects.filter(case_id__in=ids, task__status__in=OPEN_STATUSES)
+        .select_related("task__owner")
+        .order_by("-pk")
+    )
+    for sla in open_tasks:
+        tasks.setdefault(sla.case_id, sla)  # the newest open task of each case
+    overdue = {t.case_id for t in open_tasks if t.due_on < today and (t.paused_until is None or t.paused_until < today)}
+    paused = {t.case_id for t in open_tasks if t.paused_until is not None and t.paused_until >= today}
+    if cases and not hasattr(cases[0], "last_activity"):
+        latest = dict(
+            CaseHistory.objects.filter(case_id__in=ids).values("case").annotate(at=Max("at")).values_list("case", "at")
+        )
+        for c in cases:
+            c.last_activity = latest.get(c.pk)
     rows = []
     for c in cases:
+        sla = tasks.get(c.pk)
+        owner = sla.task.owner if sla else None
+        c.open_task_id, c.assignee_id = (sla.pk if sla else None), (owner.pk if owner else None)
+        c.is_paused, c.has_overdue_task = c.pk in paused, c.pk in overdue
         days = (today - timezone.localtime(c.state_changed_at).date()).days
         rows.append(
             {
                 "case": c,
                 "days": days,
                 "norm": norms.get(c.state),
-                "assignee": owners.get(c.assignee_id),
-                "overdue_since": c.open_task_due if c.has_overdue_task else None,
-                "paused_until": c.open_task_paused_until if c.is_paused else None,
+                "assignee": owner,
+                "overdue_since": sla.due_on if c.has_overdue_task else None,
+                "paused_until": sla.paused_until if c.is_paused else None,
                 "over_norm": days > norms.get(c.state, 10**6),
             }
         )
@@ -326,16 +434,16 @@ def stalled_rows(cases: list[Case]) -> list[dict]:
 
 
 def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
-    """Stalled cases by time in state (for the chart): one query."""
+    """Stalled cases by time in state (for the chart): one grouped query, also the count of the whole list."""
     now = timezone.now()
-    qs = stalled_cases_for_official(official=official)
     edges = [(30, "≤ 30"), (90, "31–90"), (180, "91–180"), (365, "181–365")]
     whens = [When(state_changed_at__gte=now - datetime.timedelta(days=d), then=Value(label)) for d, label in edges]
     counts = dict(
-        qs.order_by()
+        _stalled(official=official)
+        .order_by()
         .annotate(bucket=When_(*whens, default=Value("> 365"), output_field=CharField()))
         .values_list("bucket")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("bucket", "n")
     )
     return [(label, counts.get(label, 0)) for _, label in edges] + [("> 365", counts.get("> 365", 0))]

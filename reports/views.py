@@ -154,14 +154,16 @@ def _stalled_queryset(request):
             "order": form.cleaned_data["order"] or "days",
         }
     paused = request.GET.get("tab") == "paused"
-    return form, paused, selectors.stalled_cases_for_official(official=request.user, paused=paused, **filters)
+    norms = selectors.state_norms()
+    cases = selectors.stalled_cases_for_official(official=request.user, paused=paused, norms=norms, **filters)
+    return form, paused, cases, norms
 
 
 @login_required
 def stalled(request: HttpRequest) -> HttpResponse:
     if not may_supervise(request.user):
         return _forbidden(request)
-    form, paused, cases = _stalled_queryset(request)
+    form, paused, cases, norms = _stalled_queryset(request)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -172,7 +174,7 @@ def stalled(request: HttpRequest) -> HttpResponse:
             "form": form,
             "paused": paused,
             "page": page,
-            "rows": selectors.stalled_rows(list(page.object_list)),
+            "rows": selectors.stalled_rows(list(page.object_list), norms=norms),
             "query": query.urlencode(),
             "reassign_form": ReassignForm(officials=officials_for_assignment(official=request.user)),
         },
@@ -184,8 +186,8 @@ def stalled_export(request: HttpRequest) -> HttpResponse:
     """The whole filtered list as XLSX (every row, not just the page)."""
     if not may_supervise(request.user):
         return _forbidden(request)
-    _form, paused, cases = _stalled_queryset(request)
-    rows = selectors.stalled_rows(list(cases[:20000]))
+    _form, _paused, cases, norms = _stalled_queryset(request)
+    rows = selectors.stalled_rows(list(cases[:20000]), norms=norms)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Stalled cases")[:31]
