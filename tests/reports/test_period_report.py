@@ -295,14 +295,3 @@ def test_docs_describe_every_indicator_key():
     for key, _has_target in INDICATORS:
         assert f"| `{key}` |" in text, key  # the definitions table
         assert f'"{key}": {{' in text, key  # the JSON example
-
-
-def test_index_opens_my_units_latest_ended_report(h1, ward, org_officer, client):
-    Period.objects.create(
-        code="t-2099", name="2099", starts_on=datetime.date(2099, 1, 1), ends_on=datetime.date(2099, 12, 31)
-    )
-    client.force_login(org_officer)
-    response = client.get(reverse("reports:period_report_index"))
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "reports:period_report", args=["W01", h1.code]
-    )

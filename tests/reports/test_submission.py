@@ -144,3 +144,14 @@ def test_submission_stops_reminders_by_status(h1, ward, org_officer):
     assert PeriodReport.objects.filter(unit=ward, period=h1, status="draft").exists()
     services.period_report_submit(actor=org_officer, unit=ward, period=h1)
     assert not PeriodReport.objects.filter(unit=ward, period=h1).exclude(status="submitted").exists()
+
+
+def test_index_opens_my_units_latest_ended_report(h1, ward, org_officer, client):
+    Period.objects.create(
+        code="t-2099", name="2099", starts_on=datetime.date(2099, 1, 1), ends_on=datetime.date(2099, 12, 31)
+    )
+    client.force_login(org_officer)
+    response = client.get(reverse("reports:period_report_index"))
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "reports:period_report", args=[ward.code, h1.code]
+    )
