@@ -49,7 +49,7 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, int(len(ordered) * fraction + 0.5) - 1)]
 
 
-def _pick_users(n: int) -> list[User]:
+def _pick_users(n: int, officers: int) -> list[User]:
     """Ward officials spread evenly over the national ranking of open tasks (from the busiest to the quietest), and
     one in ten a province organization officer (whose queue and enterprise list span a province); each with the
     case pages of their own work."""
@@ -60,7 +60,6 @@ def _pick_users(n: int) -> list[User]:
     from reports.scale import USERNAME_PREFIX
     from workflows.models import TaskSLA
 
-    officers = max(1, n // 10)
     ranked = list(
         Task.objects.filter(status="ASSIGNED", owner__username__regex=r"^sc\.[0-9]+\.canbo[12]$")
         .values_list("owner", "owner__username")
@@ -69,10 +68,14 @@ def _pick_users(n: int) -> list[User]:
     )
     k = n - officers
     wards = [ranked[int(i * len(ranked) / k)] for i in range(k)] if len(ranked) >= k else ranked
-    provinces = list(
-        Official.objects.filter(username__regex=r"^sc\.[0-9]{2}\.bantochuc$")
-        .order_by("username")
-        .values_list("pk", "username")[:officers]
+    provinces = (
+        list(
+            Official.objects.filter(username__regex=r"^sc\.[0-9]{2}\.bantochuc$")
+            .order_by("username")
+            .values_list("pk", "username")[:officers]
+        )
+        if officers
+        else []
     )
     if len(wards) + len(provinces) < n:
         sys.exit(f"only {len(wards) + len(provinces)} scale officials found ({USERNAME_PREFIX}*): build the set first")
@@ -143,7 +146,7 @@ class Session:
             self.conn.close()
 
 
-def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+def _start_server(port: int, workers: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "config.wsgi",
@@ -151,6 +154,8 @@ def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Po
         str(workers),
         "--bind",
         f"{HOST}:{port}",
+        "--threads",
+        str(threads),
         "--timeout",
         "60",
         "--log-level",
@@ -176,6 +181,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load after everyone logged in")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 5.0), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (gthread): a worker waiting on the database serves"
+    )
+    parser.add_argument(
+        "--province-officers",
+        type=int,
+        default=-1,
+        help="how many of the users are province officers (default 1 in 10)",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
@@ -202,14 +216,14 @@ def main(argv: list[str]) -> int:
     django.setup()
     from reports.scale import SCALE_PASSWORD
 
-    users = _pick_users(args.users)
+    users = _pick_users(args.users, args.province_officers if args.province_officers >= 0 else args.users // 10)
     subprocess.run(
         [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
         env=env,
         check=True,
     )
-    server = _start_server(args.port, args.workers, env)
+    server = _start_server(args.port, args.workers, args.threads, env)
     results: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
@@ -265,7 +279,8 @@ def main(argv: list[str]) -> int:
 
     everything = [t for times in results.values() for t in times]
     print(
-        f"\nload test: {len(users)} officials, gunicorn {args.workers} workers, {args.duration:.0f} s, "
+        f"\nload test: {len(users)} officials, gunicorn {args.workers} workers x {args.threads} threads, "
+        f"{args.duration:.0f} s, "
         f"think time {args.think[0]}-{args.think[1]} s, database {urllib.parse.urlparse(url).path.lstrip('/')}"
     )
     print(f"{'page':<12} {'requests':>8} {'p50_ms':>8} {'p95_ms':>8} {'max_ms':>8}")
