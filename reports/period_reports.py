@@ -13,11 +13,11 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, transaction
-from django.db.models import CharField, Count, DateTimeField, F, OuterRef, Q, Subquery
+from django.db.models import Case as When_
+from django.db.models import Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from cases.models import Case, CaseHistory, Enterprise
+from cases.models import Case, CaseStateSpan, Enterprise
 from org.models import Unit
 
 from . import selectors
@@ -84,49 +84,57 @@ def _unit_dict(unit: Unit) -> dict[str, Any]:
     }
 
 
+def _end_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def _bucket(children: list[Unit], path_field: str) -> When_ | Value:
+    """The child unit (pk) a row lies under, or NULL for rows of the unit itself."""
+    if not children:
+        return Value(None, output_field=IntegerField())
+    return When_(
+        *[When(**{f"{path_field}__startswith": c.path}, then=Value(c.pk)) for c in children],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
 def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) -> tuple[dict, dict]:
     """Two grouped queries: cells established in the period by enterprise type, and cases stalled on the last day.
 
-    Stalled on the last day: open then (state of the last history entry up to then) and in that state for longer
-    than its norm (``selectors.state_norms``). Task deadlines are not historical, so overdue tasks do not count here.
+    Stalled on the last day: in an open state at the end of that day (the ``CaseStateSpan`` covering it) since longer
+    than the state's norm (``selectors.state_norms``). Task deadlines are not historical: overdue tasks do not count.
+    Both read the enterprise's unit copied onto cases and spans (``enterprise_unit``), as ``period_figures`` does.
     """
     start, end = period.starts_on, period.ends_on
-    end_at = selectors._end_of(end)
-    bucket = selectors._bucket(children, "enterprise__unit__path")
+    end_at = _end_of(end)
     by_type: dict[int | None, dict[str, int]] = {}
     rows = (
         Case.objects.filter(
-            enterprise__unit__path__startswith=unit.path,
+            enterprise_unit__path__startswith=unit.path,
             state=Case.State.ESTABLISHED,
             decision_date__range=(start, end),
         )
         .order_by()  # no default ordering in a grouped query (PostgreSQL refuses it when the bucket is constant)
-        .annotate(_bucket=bucket)
+        .annotate(_bucket=_bucket(children, "enterprise_unit__path"))
         .values_list("_bucket", "enterprise__enterprise_type")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     )
     for b, kind, n in rows:
         by_type.setdefault(b, {})[kind] = by_type.get(b, {}).get(kind, 0) + n
 
-    last = CaseHistory.objects.filter(case=OuterRef("pk"), at__lte=end_at).order_by("-at", "-pk")
-    state_then = Subquery(last.values("to_state")[:1], output_field=CharField())
-    # A note leaves the state as it was: "since" is the last entry that changed it.
-    since_then = Subquery(
-        last.exclude(from_state=F("to_state")).values("at")[:1],
-        output_field=DateTimeField(),
-    )
     too_long = Q()
     for state, days in selectors.state_norms().items():
-        too_long |= Q(state_then=state, since_then__lt=end_at - datetime.timedelta(days=days))
+        if state in Case.OPEN_STATES:
+            too_long |= Q(state=state, started_at__lt=end_at - datetime.timedelta(days=days))
     stalled_rows = (
-        Case.objects.filter(enterprise__unit__path__startswith=unit.path)
-        .annotate(state_then=state_then, since_then=since_then)
-        .filter(state_then__in=Case.OPEN_STATES)
+        CaseStateSpan.objects.filter(enterprise_unit__path__startswith=unit.path, started_at__lte=end_at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
         .filter(too_long)
         .order_by()
-        .annotate(_bucket=bucket)
+        .annotate(_bucket=_bucket(children, "enterprise_unit__path"))
         .values("_bucket")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values_list("_bucket", "n")
     )
     stalled = dict(stalled_rows)
@@ -167,34 +175,12 @@ def _block(figures: selectors.Figures, targets: dict[str, int], by_type: dict[st
     return out
 
 
-def _figures(*, unit: Unit, period: Period) -> tuple[selectors.Figures, list[selectors.Figures]]:
-    """``selectors.period_figures``, also for a unit without child units.
-
-    Bridge: the selector as first written groups on a constant for a unit without children, and PostgreSQL then
-    refuses the model's default ORDER BY ("must appear in the GROUP BY clause"); its rework (grouping per unit id)
-    does not. Try it in a savepoint; if the database refuses, read the unit's figures as its parent's child row
-    (same definitions, same numbers, a larger scan). Remove once the reworked selector has landed.
-    """
-    if unit.parent_id is None:
-        return selectors.period_figures(unit=unit, period=period)
-    try:
-        with transaction.atomic():
-            return selectors.period_figures(unit=unit, period=period)
-    except DatabaseError:
-        if unit.children.exists():
-            raise
-    _parent_total, siblings = selectors.period_figures(unit=unit.parent, period=period)
-    own = next(f for f in siblings if f.unit.pk == unit.pk)
-    own.unit = unit
-    return own, []
-
-
 def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
     """The report as of the period's last day for ``unit`` (its whole subtree) and for each child unit.
 
     A constant number of queries whatever the number of child units. Callers check jurisdiction.
     """
-    total, per_child = _figures(unit=unit, period=period)
+    total, per_child = selectors.period_figures(unit=unit, period=period)
     children = [f.unit for f in per_child]
     targets = selectors.targets_for(units=[unit, *children], period=period)
     by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period)
