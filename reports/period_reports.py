@@ -13,8 +13,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case as When_
-from django.db.models import Count, IntegerField, Q, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import Case, CaseStateSpan, Enterprise
@@ -88,17 +87,6 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
 
 
-def _bucket(children: list[Unit], path_field: str) -> When_ | Value:
-    """The child unit (pk) a row lies under, or NULL for rows of the unit itself."""
-    if not children:
-        return Value(None, output_field=IntegerField())
-    return When_(
-        *[When(**{f"{path_field}__startswith": c.path}, then=Value(c.pk)) for c in children],
-        default=Value(None),
-        output_field=IntegerField(),
-    )
-
-
 def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) -> tuple[dict, dict]:
     """Two grouped queries: cells established in the period by enterprise type, and cases stalled on the last day.
 
@@ -108,6 +96,8 @@ def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) ->
     """
     start, end = period.starts_on, period.ends_on
     end_at = _end_of(end)
+    # Grouped per unit id in the database (no CASE over child paths), added up per child here, over units only.
+    child_of = selectors._child_of_unit(unit=unit, children=children)
     by_type: dict[int | None, dict[str, int]] = {}
     rows = (
         Case.objects.filter(
@@ -115,13 +105,13 @@ def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) ->
             state=Case.State.ESTABLISHED,
             decision_date__range=(start, end),
         )
-        .order_by()  # no default ordering in a grouped query (PostgreSQL refuses it when the bucket is constant)
-        .annotate(_bucket=_bucket(children, "enterprise_unit__path"))
-        .values_list("_bucket", "enterprise__enterprise_type")
+        .values_list("enterprise_unit", "enterprise__enterprise_type")
         .annotate(n=Count("*"))
+        .order_by()
     )
-    for b, kind, n in rows:
-        by_type.setdefault(b, {})[kind] = by_type.get(b, {}).get(kind, 0) + n
+    for unit_id, kind, n in rows:
+        counts = by_type.setdefault(child_of.get(unit_id), {})
+        counts[kind] = counts.get(kind, 0) + n
 
     too_long = Q()
     for state, days in selectors.state_norms().items():
@@ -131,13 +121,14 @@ def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) ->
         CaseStateSpan.objects.filter(enterprise_unit__path__startswith=unit.path, started_at__lte=end_at)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
         .filter(too_long)
-        .order_by()
-        .annotate(_bucket=_bucket(children, "enterprise_unit__path"))
-        .values("_bucket")
+        .values_list("enterprise_unit")
         .annotate(n=Count("*"))
-        .values_list("_bucket", "n")
+        .order_by()
     )
-    stalled = dict(stalled_rows)
+    stalled: dict[int | None, int] = {}
+    for unit_id, n in stalled_rows:
+        key = child_of.get(unit_id)
+        stalled[key] = stalled.get(key, 0) + n
     return by_type, stalled
 
 
