@@ -27,18 +27,21 @@ from .period_reports import indicator_rows, period_report_data
 
 class CommentaryForm(forms.Form):
     results = forms.CharField(
-        label=gettext_lazy("Results"), required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+        label=gettext_lazy("Results"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
+        max_length=20000,
     )
     difficulties = forms.CharField(
         label=gettext_lazy("Difficulties and limitations"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
         max_length=20000,
     )
     proposals = forms.CharField(
         label=gettext_lazy("Proposals and recommendations"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
         max_length=20000,
     )
 
@@ -128,7 +131,9 @@ def _render_report(
             "may_reopen": submitted and services.official_may_reopen_report(request.user, unit),
             "commentary_form": form or CommentaryForm(initial=commentary),
             "commentary": commentary,
-            "parent_code": unit.parent.code if unit.parent_id else None,
+            "parent_code": unit.parent.code
+            if unit.parent_id and services.official_may_view_report(request.user, unit.parent)
+            else None,
         },
         status=status,
     )
