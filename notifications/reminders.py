@@ -255,19 +255,6 @@ def _substitute_note(name: str) -> str:
     return " " + _("You receive this as substitute for %(official)s.") % {"official": name}
 
 
-def _with_substitutes(official_ids: Iterable[int], today: datetime.date) -> list[tuple[int, str]]:
-    """(recipient, note) for each official: the substitute (with a note naming the official) when on leave."""
-    ids = list(dict.fromkeys(official_ids))
-    subs = _substitutes(ids, today)
-    out = []
-    for pk in ids:
-        if pk in subs:
-            out.append((subs[pk][0], _substitute_note(subs[pk][1])))
-        else:
-            out.append((pk, ""))
-    return out
-
-
 class _Supervisors:
     """The supervisors of a unit: the active officials with the supervisor role in the unit, else in the nearest
     unit above it that has some (two queries for the whole sweep)."""
@@ -399,14 +386,18 @@ def sweep_escalation(
     if not unit_paths:
         return []
     supervisors = supervisors or _Supervisors()
+    recipients = {unit_id: supervisors.for_path(path) for unit_id, path in unit_paths.items()}
     with override("vi"):
-        mapping = []
-        for unit_id, path in unit_paths.items():
-            for recipient, note in _with_substitutes(supervisors.for_path(path), today):
-                mapping.append((unit_id, recipient, note))
+        # One query for the substitutes of every supervisor concerned, then (unit, recipient, note) rows.
+        stand_ins = _substitutes({pk for pks in recipients.values() for pk in pks}, today)
+        mapping = [
+            (unit_id, *((stand_ins[pk][0], _substitute_note(stand_ins[pk][1])) if pk in stand_ins else (pk, "")))
+            for unit_id, pks in recipients.items()
+            for pk in pks
+        ]
         title = ngettext(
-            "Escalated: %(step)s · %(enterprise)s is %(days)s working day overdue",
-            "Escalated: %(step)s · %(enterprise)s is %(days)s working days overdue",
+            "Escalated: %(step)s · %(enterprise)s overdue by %(days)s working day or more",
+            "Escalated: %(step)s · %(enterprise)s overdue by %(days)s working days or more",
             days,
         )
         columns = _task_columns(
