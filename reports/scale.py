@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import importlib
 import io
 import random
 import time
@@ -980,6 +981,46 @@ def _check(options: ScaleOptions) -> None:
         )
 
 
+# The state spans (cases.CaseStateSpan) are kept by a row trigger on the history, which costs an insert, an update
+# and two lookups per history row: for a bulk load the migration's own set-based backfill (one INSERT ... SELECT with
+# LEAD()) writes the same rows far faster. The trigger is switched off only inside this transaction.
+_SPAN_TRIGGER = "cases_history_span"
+_SPAN_MIGRATION = "cases.migrations.0005_report_unit_and_state_spans"
+
+
+def _bulk_spans_begin() -> str | None:
+    """Switch the span trigger off for the load; the statement that writes the spans afterwards (None: no trigger,
+    or no backfill statement found, and the trigger stays on)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s AND NOT tgisinternal", [_SPAN_TRIGGER])
+        if cursor.fetchone() is None:
+            return None
+        try:
+            backfill = importlib.import_module(_SPAN_MIGRATION).BACKFILL
+        except (ImportError, AttributeError):
+            return None
+        statement = next((sql for sql in backfill if "INSERT INTO cases_casestatespan" in sql), None)
+        if statement is None or not statement.rstrip().endswith("h.from_state <> h.to_state"):
+            return None
+        # ALTER TABLE refuses while deferred foreign-key checks are pending on the table.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {CaseHistory._meta.db_table} DISABLE TRIGGER {_SPAN_TRIGGER}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return statement
+
+
+def _bulk_spans_end(statement: str | None, *, first_case: int) -> None:
+    if statement is None:
+        return
+    with connection.cursor() as cursor:
+        # Only the cases written by this run: their history is all new.
+        cursor.execute(f"{statement} AND h.case_id >= %s", [first_case])
+        # The foreign-key checks of the rows just copied run here instead of at commit (ALTER TABLE needs them done).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {CaseHistory._meta.db_table} ENABLE TRIGGER {_SPAN_TRIGGER}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def scale_reset() -> None:
     """Empty the case data, the viewflow tables and the targets. Units and officials stay: a new run reuses the
     scale officials by username (and so keeps their sessions and settings)."""
@@ -1010,7 +1051,10 @@ def scale_generate(
         if reset:
             scale_reset()
             out("reset: case data, processes and targets deleted")
+        span_sql = _bulk_spans_begin()
+        first_case = _next_id(Case)
         counts = _Generator(options, out).run()
+        _bulk_spans_end(span_sql, first_case=first_case)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     counts["seconds"] = round(time.perf_counter() - started, 1)

@@ -67,6 +67,20 @@ def test_every_state_and_consistent_history(scale_set):
     assert not PartyMember.objects.filter(status="full", recognized_full_on__isnull=True).exists()
 
 
+def test_state_spans_follow_the_history(scale_set):
+    """The spans written in bulk match what the history trigger writes: one per state change, the last one open and
+    in the case's state."""
+    from django.db.models import F
+
+    from cases.models import CaseStateSpan
+
+    changes = CaseHistory.objects.exclude(from_state=F("to_state"))
+    assert CaseStateSpan.objects.count() == changes.count()
+    open_spans = dict(CaseStateSpan.objects.filter(ended_at__isnull=True).values_list("case_id", "state"))
+    assert open_spans == dict(Case.objects.values_list("pk", "state"))
+    assert not CaseStateSpan.objects.filter(ended_at__lt=F("started_at")).exists()
+
+
 def test_open_cases_have_one_open_task_owned_by_the_right_role(scale_set):
     open_cases = Case.objects.filter(state__in=Case.OPEN_STATES)
     assert open_cases.exists()
