@@ -246,8 +246,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # Stalled list: open cases of a unit by state and time in state.
             models.Index(
                 fields=["enterprise_unit", "state", "state_changed_at"],
+                include=["id"],  # counting and paging the stalled list read the index only
                 condition=Q(state__in=["surveying", "nurturing", "outreach", "proposal", "decision"]),
-                name="cases_case_unit_open_since",
+                name="cases_case_unit_open_cover",
             ),
             # Dashboard: party organizations of a unit by decision date.
             models.Index(

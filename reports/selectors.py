@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case as When_,
@@ -19,8 +20,10 @@ from django.db.models import (
     Count,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -29,7 +32,7 @@ from django.utils import timezone
 
 from cases.models import MIN_FULL_MEMBERS, Case, CaseHistory, CaseStateSpan, Enterprise, PartyMember, Survey
 from org.models import Official, Unit
-from org.selectors import jurisdiction_q
+from org.selectors import unit_list_for_official
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
@@ -130,12 +133,13 @@ SELECT x.unit_id,
 FROM (
   SELECT e.id, e.unit_id, COUNT(m.id) AS members_n,
          SUM(CASE WHEN m.recognized_full_on <= %s THEN 1 ELSE 0 END) AS full_n
-  FROM cases_enterprise e
+  FROM (
+    SELECT DISTINCT c.enterprise_id AS id, s.enterprise_unit_id AS unit_id
+    FROM cases_survey s JOIN cases_case c ON c.id = s.case_id
+    WHERE s.enterprise_unit_id IN ({units}) AND s.surveyed_on BETWEEN %s AND %s
+  ) e
   LEFT JOIN cases_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
        AND (m.left_on IS NULL OR m.left_on > %s)
-  WHERE e.id IN (
-    SELECT c.enterprise_id FROM cases_survey s JOIN cases_case c ON c.id = s.case_id
-    WHERE s.enterprise_unit_id IN ({units}) AND s.surveyed_on BETWEEN %s AND %s)
   GROUP BY e.id, e.unit_id
 ) x
 GROUP BY x.unit_id
@@ -157,7 +161,8 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     start_at, end_at = _start_of(start), _end_of(end)
     children = list(unit.children.order_by("name"))
     child_of = _child_of_unit(unit=unit, children=children)
-    under = unit.path
+    # A literal list of unit ids (the planner then reads each unit's range of the per-unit indexes).
+    ids = list(child_of)
     results: dict[str, dict[int, int]] = {}
 
     def add(name: str, unit_id: int, n: int | None) -> None:
@@ -167,14 +172,14 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     for name in FIGURES:
         results[name] = {}
 
-    rows = Enterprise.objects.filter(unit__path__startswith=under).values("unit").annotate(n=Count("*")).order_by()
+    rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
     for r in rows.values_list("unit", "n"):
         add("enterprises", *r)
 
     union_new = Q(trade_union_established_on__range=(start, end))
     youth_new = Q(youth_union_established_on__range=(start, end))
     mass = (
-        Enterprise.objects.filter(union_new | youth_new, unit__path__startswith=under)
+        Enterprise.objects.filter(union_new | youth_new, unit_id__in=ids)
         .values("unit")
         .annotate(
             unions=Count("trade_union_established_on", filter=union_new),
@@ -189,7 +194,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add("mass_organization_members", r["unit"], (r["union_members"] or 0) + (r["youth_members"] or 0))
 
     surveys = (
-        Survey.objects.filter(enterprise_unit__path__startswith=under, surveyed_on__range=(start, end))
+        Survey.objects.filter(enterprise_unit_id__in=ids, surveyed_on__range=(start, end))
         .values("enterprise_unit")
         .annotate(
             surveyed=Count("case__enterprise", distinct=True),
@@ -201,11 +206,12 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add("surveyed", r["enterprise_unit"], r["surveyed"])
         add("deep_surveyed", r["enterprise_unit"], r["deep"])
 
-    units_sql, units_params = Unit.objects.filter(path__startswith=under).values("pk").query.sql_with_params()
+    units_sql = ", ".join(["%s"] * len(ids)) or "NULL"
+    units_params = ids
     with connection.cursor() as cursor:
         cursor.execute(
             _REGISTER_SQL.format(units=units_sql),
-            [MIN_FULL_MEMBERS, end, end, end, end, *units_params, start, end],
+            [MIN_FULL_MEMBERS, end, end, *units_params, start, end, end, end],
         )
         for unit_id, eligible, few in cursor.fetchall():
             add("eligible", unit_id, eligible)
@@ -213,9 +219,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     # Case states at the end of the last day: the spans that cover that instant.
     funnel = (
-        CaseStateSpan.objects.filter(
-            enterprise_unit__path__startswith=under, state__in=FUNNEL_STATES, started_at__lte=end_at
-        )
+        CaseStateSpan.objects.filter(enterprise_unit_id__in=ids, state__in=FUNNEL_STATES, started_at__lte=end_at)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
         .values_list("enterprise_unit", "state")
         .annotate(n=Count("*"))
@@ -225,9 +229,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add(state, unit_id, n)
 
     established = (
-        Case.objects.filter(
-            enterprise_unit__path__startswith=under, state=Case.State.ESTABLISHED, decision_date__lte=end
-        )
+        Case.objects.filter(enterprise_unit_id__in=ids, state=Case.State.ESTABLISHED, decision_date__lte=end)
         .values("enterprise_unit")
         .annotate(
             total=Count("*"),
@@ -242,7 +244,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add("party_organizations_with_coordination_rules", r["enterprise_unit"], r["coordinated"])
 
     admitted = (
-        PartyMember.objects.filter(enterprise_unit__path__startswith=under, admitted_on__range=(start, end))
+        PartyMember.objects.filter(enterprise_unit_id__in=ids, admitted_on__range=(start, end))
         .values("enterprise_unit")
         .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
         .order_by()
@@ -254,7 +256,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     # Cases closed in the period (a case closed twice counts once), by the reason it carries now.
     closed_rows = (
         CaseStateSpan.objects.filter(
-            enterprise_unit__path__startswith=under,
+            enterprise_unit_id__in=ids,
             state=Case.State.CLOSED,
             started_at__range=(start_at, end_at),
         )
@@ -321,6 +323,16 @@ def state_norms() -> dict[str, int]:
     return norms
 
 
+def _unit_ids_for(*, official: Official, unit: Unit | None) -> list[int] | None:
+    """Ids of the units the official sees (under ``unit`` when given); None: every unit (a superuser, no filter)."""
+    qs = unit_list_for_official(official=official)
+    if unit is not None:
+        qs = qs.filter(path__startswith=unit.path)
+    elif official.is_superuser:
+        return None
+    return list(qs.values_list("pk", flat=True))
+
+
 def _stalled(
     *,
     official: Official,
@@ -337,9 +349,12 @@ def _stalled(
     """
     today = timezone.localdate()
     now = timezone.now()
-    open_tasks = TaskSLA.objects.filter(jurisdiction_q(official=official), task__status__in=OPEN_STATUSES)
-    if unit is not None:
-        open_tasks = open_tasks.filter(unit__path__startswith=unit.path)
+    # The units as a literal list of ids: the planner then reads each unit's range of the partial indexes below
+    # instead of scanning every open case or task in the country and joining the unit table.
+    units = _unit_ids_for(official=official, unit=unit)
+    in_units = Q() if units is None else Q(unit_id__in=units)
+    # task_status is the trigger-kept copy of the task's status: open tasks come from one partial index.
+    open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES)
     paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
     overdue_cases = (
         open_tasks.filter(due_on__lt=today)
@@ -349,11 +364,9 @@ def _stalled(
     too_long = Q()
     for s, days in (norms or state_norms()).items():
         too_long |= Q(state=s, state_changed_at__lt=now - datetime.timedelta(days=days))
-    qs = Case.objects.filter(
-        jurisdiction_q(official=official, unit_field="enterprise_unit"), state__in=Case.OPEN_STATES
-    )
-    if unit is not None:
-        qs = qs.filter(enterprise_unit__path__startswith=unit.path)
+    qs = Case.objects.filter(state__in=Case.OPEN_STATES)
+    if units is not None:
+        qs = qs.filter(enterprise_unit_id__in=units)
     if state:
         qs = qs.filter(state=state)
     if paused:
@@ -388,6 +401,21 @@ def stalled_cases_for_official(
         # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request.
         qs = qs.annotate(last_activity=Max("history__at"))
     return qs.order_by(*ordering.get(order, ordering["days"]))
+
+
+def stalled_page(cases: QuerySet[Case], *, number: str | int | None, per_page: int) -> Page:
+    """One page of a stalled list: the count and the page's ids from the narrow index (ids only, sorted there),
+    then the page's full rows with their enterprise, unit and last activity by primary key. Two queries, neither
+    reading the rows of the cases that are not on the page."""
+    page = Paginator(cases.values("pk"), per_page).get_page(number)
+    latest = CaseHistory.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]
+    rows = (
+        Case.objects.filter(pk__in=page.object_list)
+        .select_related("enterprise", "enterprise__unit")
+        .annotate(last_activity=Subquery(latest))  # 50 probes of the (case, at) index
+    )
+    page.object_list = list(rows.order_by(*cases.query.order_by))
+    return page
 
 
 def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> list[dict]:

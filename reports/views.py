@@ -6,7 +6,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -164,7 +163,7 @@ def stalled(request: HttpRequest) -> HttpResponse:
     if not may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.stalled_page(cases, number=request.GET.get("page"), per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
