@@ -151,6 +151,12 @@ class PartyMember(models.Model):
             models.Index(
                 fields=["enterprise_unit", "admitted_on"], include=["is_owner"], name="cases_member_unit_admitted"
             ),
+            # Dashboard: the register of a surveyed enterprise on a given day, read from the index alone.
+            models.Index(
+                fields=["enterprise"],
+                include=["admitted_on", "left_on", "recognized_full_on"],
+                name="cases_member_register",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -256,6 +262,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 include=["coordination_rules_adopted_on"],
                 condition=Q(state="established"),
                 name="cases_case_unit_established",
+            ),
+            # Dashboard: from a surveyed case to its enterprise, and whether that enterprise already has a cell,
+            # without visiting the case rows.
+            models.Index(fields=["id"], include=["enterprise"], name="cases_case_id_enterprise"),
+            models.Index(
+                fields=["enterprise"],
+                include=["decision_date"],
+                condition=Q(state="established"),
+                name="cases_case_ent_established",
             ),
         ]
 

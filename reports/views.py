@@ -58,13 +58,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     units = unit_list_for_official(official=request.user).order_by("path")
     periods = Period.objects.all()
     form = DashboardForm(request.GET or None, units=units, periods=periods)
+    unit_options = list(units.only("pk", "name", "path"))
+    period_options = list(periods)
     unit = period = None
     if form.is_valid():
         unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
-    unit = unit or request.user.unit or units.first()
-    period = period or _current_period(periods)
+    unit = unit or request.user.unit or (unit_options[0] if unit_options else None)
+    period = period or _current_period(period_options)
     if unit is None or period is None:
-        return render(request, "reports/dashboard.html", {"form": form, "empty": True})
+        return render(
+            request,
+            "reports/dashboard.html",
+            {"form": form, "empty": True, "unit_options": unit_options, "period_options": period_options},
+        )
     total, children = selectors.period_figures(unit=unit, period=period)
     targets = selectors.targets_for(units=[unit, *[c.unit for c in children]], period=period)
     indicators = [
@@ -109,6 +115,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reports/dashboard.html",
         {
             "form": form,
+            "unit_options": unit_options,
+            "period_options": period_options,
             "unit": unit,
             "period": period,
             "total": total,
