@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from cases.forms import selected_ids
 from cases.models import Case
-from org.models import Role
+from org.models import Official, Role
 from org.selectors import unit_ancestors, unit_list_for_official
 from workflows.forms import ReassignForm
 from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
@@ -153,6 +153,7 @@ def _current_period(periods):
 def _stalled_queryset(request):
     units = unit_list_for_official(official=request.user).order_by("path")
     form = StalledFilterForm(request.GET or None, units=units)
+    form.unit_options = units
     filters = {}
     if form.is_valid():
         filters = {
@@ -183,7 +184,10 @@ def stalled(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": selectors.stalled_rows(list(page.object_list), norms=norms),
             "query": query.urlencode(),
-            "reassign_form": ReassignForm(officials=officials_for_assignment(official=request.user)),
+            "unit_options": list(form.unit_options.only("pk", "name", "path")),
+            "reassign_form": ReassignForm(officials=Official.objects.none()),
+            # Only the names are shown: no role prefetch.
+            "officials": list(officials_for_assignment(official=request.user).prefetch_related(None)),
         },
     )
 
