@@ -92,7 +92,7 @@ def report_offsets() -> list[int]:
 
 
 def chunk_size() -> int:
-    return max(1, int(getattr(settings, "CELLFLOW_REMINDER_CHUNK_SIZE", 50_000)))
+    return max(1, int(getattr(settings, "CELLFLOW_REMINDER_CHUNK_SIZE", 200_000)))
 
 
 # --- SQL building blocks ---------------------------------------------------------------------------------------
@@ -160,6 +160,8 @@ def _active_substitute(official_ref, today: datetime.date) -> Subquery:
     return Subquery(_on_leave(official_ref, today).order_by("-starts_on", "-pk").values("substitute_id")[:1])
 
 
+Created = tuple[int, int]  # (notification id, recipient id) of a notification the sweep wrote
+
 _COLUMNS = ("recipient_id", "occasion", "object_key", "offset", "title", "body", "url", "created_at")
 
 
@@ -172,8 +174,8 @@ def _other_columns() -> list[tuple[str, object]]:
     ]
 
 
-def _insert_select(select: QuerySet, *, mapping: Sequence[tuple[int, int, str]] | None = None) -> list[int]:
-    """Insert the notifications ``select`` describes; returns the ids of those that did not exist yet.
+def _insert_select(select: QuerySet, *, mapping: Sequence[tuple[int, int, str]] | None = None) -> list[Created]:
+    """Insert the notifications ``select`` describes; returns (id, recipient) of those that did not exist yet.
 
     ``select`` is a values() queryset with the columns n_recipient (or n_unit with ``mapping``), n_occasion,
     n_object_key, n_offset, n_title, n_body, n_url. ``mapping`` rows (unit id, recipient id, note) fan each row
@@ -197,38 +199,51 @@ def _insert_select(select: QuerySet, *, mapping: Sequence[tuple[int, int, str]] 
         f"{head}INSERT INTO {qn(Notification._meta.db_table)} ({columns}) "
         f"SELECT {recipient}, d.n_occasion, d.n_object_key, d.n_offset, d.n_title, {body}, d.n_url, %s{defaults} "
         f"FROM ({sql}) d {join} WHERE {recipient} IS NOT NULL "
-        f"ON CONFLICT DO NOTHING RETURNING id"
+        f"ON CONFLICT DO NOTHING RETURNING id, recipient_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, [*head_params, timezone.now(), *(v for _c, v in others), *params])
-        return [row[0] for row in cursor.fetchall()]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
-def _insert_rows(rows: Iterable[tuple]) -> list[int]:
-    """Insert (recipient, occasion, object_key, offset, title, body, url) rows; returns the new ids."""
+def _insert_rows(rows: Iterable[tuple]) -> list[Created]:
+    """Insert (recipient, occasion, object_key, offset, title, body, url) rows; returns the new (id, recipient)."""
     rows = list(rows)
     qn = connection.ops.quote_name
     others = _other_columns()
     columns = ", ".join(qn(c) for c in (*_COLUMNS, *(c for c, _v in others)))
     now = timezone.now()
     row_sql = "(" + ", ".join(["%s"] * (len(_COLUMNS) + len(others))) + ")"
-    created: list[int] = []
+    created: list[Created] = []
     for start in range(0, len(rows), 500):
         batch = rows[start : start + 500]
         statement = (
             f"INSERT INTO {qn(Notification._meta.db_table)} ({columns}) VALUES "
             + ", ".join([row_sql] * len(batch))
-            + " ON CONFLICT DO NOTHING RETURNING id"
+            + " ON CONFLICT DO NOTHING RETURNING id, recipient_id"
         )
         with connection.cursor() as cursor:
             cursor.execute(statement, [v for row in batch for v in (*row, now, *(v for _c, v in others))])
-            created.extend(r[0] for r in cursor.fetchall())
+            created.extend(tuple(r) for r in cursor.fetchall())
     return created
 
 
-def _deliver_after_commit(ids: list[int]) -> None:
+def _deliver_after_commit(created: list[Created]) -> None:
     """Hand newly written notifications to delivery inside the transaction: it applies the recipients' preferences
-    and queues their e-mail after the commit (so a rolled-back chunk mails nothing)."""
+    and queues their e-mail after the commit (so a rolled-back chunk mails nothing).
+
+    Only those whose recipient has an e-mail address or saved preferences: for anyone else delivery has nothing to
+    do (every kind is shown by default, and there is nowhere to mail), and skipping them saves reading back every
+    row of a large first sweep."""
+    if not created:
+        return
+    recipients = {recipient for _pk, recipient in created}
+    concerned = set(
+        Official.objects.filter(pk__in=recipients)
+        .filter(~Q(email="") | Q(notification_preference__isnull=False))
+        .values_list("pk", flat=True)
+    )
+    ids = [pk for pk, recipient in created if recipient in concerned]
     if ids:
         notifications_created(ids)
 
@@ -280,7 +295,8 @@ class _Supervisors:
 
 
 def _open_tasks(today: datetime.date, lo: int | None, hi: int | None) -> QuerySet[TaskSLA]:
-    qs = TaskSLA.objects.filter(task__status__in=OPEN_STATUSES).filter(
+    # task_status: the trigger-kept copy of the task's status (no join to every task to find the open ones).
+    qs = TaskSLA.objects.filter(task_status__in=OPEN_STATUSES).filter(
         Q(paused_until__isnull=True) | Q(paused_until__lt=today)
     )
     if lo is not None:
@@ -326,7 +342,7 @@ def _task_columns(occasion: str, title: str, body: str, today: datetime.date, *,
     return columns
 
 
-def sweep_task_warning(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
+def sweep_task_warning(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[Created]:
     """Open, unpaused, assigned tasks between their warning date and their due date."""
     with override("vi"):
         columns = _task_columns(
@@ -340,7 +356,7 @@ def sweep_task_warning(*, today: datetime.date, lo: int | None = None, hi: int |
     return _insert_select(qs.values(**columns))
 
 
-def sweep_task_overdue(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
+def sweep_task_overdue(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[Created]:
     """Open, unpaused, assigned tasks past their due date."""
     with override("vi"):
         columns = _task_columns(
@@ -377,7 +393,7 @@ def sweep_escalation(
     hi: int | None = None,
     supervisors: _Supervisors | None = None,
     calendar: WorkingCalendar | None = None,
-) -> list[int]:
+) -> list[Created]:
     """Open, unpaused tasks (assigned or not) overdue by N working days, to the supervisors of their unit."""
     days = escalate_after_working_days()
     cutoff = escalation_cutoff(today=today, working_days=days, calendar=calendar)
@@ -417,31 +433,24 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[int]:
-    """Open cases in their state for longer than its norm (days), not paused, to the assignee of the open task.
+def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[Created]:
+    """Open cases in their state for longer than its norm (days), to the assignee of the case's open task.
 
-    Once per stint in a state (the key's offset is the day the case entered it). A case without an assigned open
-    task has nobody to remind; it shows on the supervisors' stalled list.
+    Driven from the open, unpaused, assigned tasks (a chunk of task ids, like the task events): a case whose open
+    task is paused is not stalled, and a case without an assigned open task has nobody to remind (it shows on the
+    supervisors' stalled list). Once per stint in a state (the key's offset is the day the case entered it).
     """
     norms = state_norms()
     too_long = Q()
     for state, days in norms.items():
-        too_long |= Q(state=state, state_changed_at__lt=_start_of(today - datetime.timedelta(days=days)))
-    open_tasks = TaskSLA.objects.filter(case=OuterRef("pk"), task__status__in=OPEN_STATUSES)
-    paused = Exists(open_tasks.filter(paused_until__gte=today))
-    qs = Case.objects.filter(too_long, state__in=Case.OPEN_STATES).filter(~paused).order_by()
-    if lo is not None:
-        qs = qs.filter(pk__gte=lo)
-    if hi is not None:
-        qs = qs.filter(pk__lt=hi)
-    qs = qs.annotate(
-        n_assignee=Subquery(open_tasks.filter(task__owner__isnull=False).order_by("-pk").values("task__owner_id")[:1]),
-        n_task=Subquery(open_tasks.filter(task__owner__isnull=False).order_by("-pk").values("task_id")[:1]),
-    ).filter(n_assignee__isnull=False)
-    since = TruncDate("state_changed_at", tzinfo=timezone.get_current_timezone())
-    state = _choice_label("state", Case.State.choices)
+        too_long |= Q(case__state=state, case__state_changed_at__lt=_start_of(today - datetime.timedelta(days=days)))
+    qs = _open_tasks(today, lo, hi).filter(too_long, task__owner__isnull=False)
+    since = TruncDate("case__state_changed_at", tzinfo=timezone.get_current_timezone())
+    state = _choice_label("case__state", Case.State.choices)
     norm = When_(
-        *[When(state=s, then=Value(str(d))) for s, d in norms.items()], default=Value(""), output_field=CharField()
+        *[When(case__state=s, then=Value(str(d))) for s, d in norms.items()],
+        default=Value(""),
+        output_field=CharField(),
     )
     with override("vi"):
         body = _sql_format(
@@ -451,28 +460,25 @@ def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int |
             norm=norm,
         )
         title = _sql_format(
-            _("Stalled case: %(enterprise)s (%(state)s)"), enterprise=F("enterprise__name"), state=state
+            _("Stalled case: %(enterprise)s (%(state)s)"), enterprise=F("case__enterprise__name"), state=state
         )
-        note = _sql_format(
-            _substitute_note("%(official)s"),
-            official=Subquery(
-                Official.objects.filter(pk=OuterRef("n_assignee")).annotate(full=_full_name("")).values("full")[:1]
-            ),
-        )
-    substitute = _active_substitute(OuterRef("n_assignee"), today)
-    has_substitute = Exists(_on_leave(OuterRef("n_assignee"), today))
+        note = _sql_format(_substitute_note("%(official)s"), official=_full_name("task__owner__"))
     columns = {
-        "n_recipient": Coalesce(substitute, F("n_assignee"), output_field=BigIntegerField()),
+        "n_recipient": Coalesce(
+            _active_substitute(OuterRef("task__owner_id"), today), F("task__owner_id"), output_field=BigIntegerField()
+        ),
         "n_occasion": Value(Occasion.CASE_STALLED),
-        "n_object_key": Concat(Value("case:"), _text(F("pk")), output_field=CharField()),
+        "n_object_key": Concat(Value("case:"), _text(F("case_id")), output_field=CharField()),
         "n_offset": Concat(Value("since:"), _text(since), output_field=CharField()),
         "n_title": title,
         "n_body": When_(
-            When(has_substitute, then=Concat(body, note, output_field=CharField())),
+            When(
+                Exists(_on_leave(OuterRef("task__owner_id"), today)), then=Concat(body, note, output_field=CharField())
+            ),
             default=body,
             output_field=CharField(),
         ),
-        "n_url": _url("workflows:task", F("n_task")),
+        "n_url": _url("workflows:task", F("task_id")),
     }
     return _insert_select(qs.values(**columns))
 
@@ -496,7 +502,7 @@ def _open_work_by_unit(today: datetime.date) -> tuple[dict[str, int], dict[str, 
     overdue: dict[str, int] = defaultdict(int)
     awaiting: dict[str, int] = defaultdict(int)
     rows = (
-        TaskSLA.objects.filter(task__status__in=OPEN_STATUSES, due_on__lt=today)
+        TaskSLA.objects.filter(task_status__in=OPEN_STATUSES, due_on__lt=today)
         .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
         .order_by()
         .values_list("unit__path")
@@ -519,7 +525,7 @@ def _open_work_by_unit(today: datetime.date) -> tuple[dict[str, int], dict[str, 
 
 def sweep_report_due(
     *, today: datetime.date, supervisors: _Supervisors | None = None, offsets: Sequence[int] | None = None
-) -> list[int]:
+) -> list[Created]:
     """Reminders of each unit's report for each period with a deadline for the unit's level, until submitted."""
     offsets = report_offsets() if offsets is None else offsets
     horizon = today + datetime.timedelta(days=max(offsets, default=0))
@@ -634,30 +640,50 @@ def _ranges(lo: int | None, hi: int | None, size: int) -> list[tuple[int, int]]:
 def sweep_plan(*, today: datetime.date, size: int | None = None) -> list[tuple[str, int | None, int | None]]:
     """The chunks of a sweep: (event, first pk, pk after the last) per range of ``size`` primary keys."""
     size = size or chunk_size()
-    tasks = TaskSLA.objects.filter(task__status__in=OPEN_STATUSES).aggregate(lo=Min("task_id"), hi=Max("task_id"))
-    cases = Case.objects.filter(state__in=Case.OPEN_STATES).order_by().aggregate(lo=Min("pk"), hi=Max("pk"))
+    tasks = TaskSLA.objects.filter(task_status__in=OPEN_STATUSES).aggregate(lo=Min("task_id"), hi=Max("task_id"))
     plan: list[tuple[str, int | None, int | None]] = []
-    for event in TASK_EVENTS:
+    for event in (*TASK_EVENTS, CASE_STALLED):
         plan.extend((event, lo, hi) for lo, hi in _ranges(tasks["lo"], tasks["hi"], size))
-    plan.extend((CASE_STALLED, lo, hi) for lo, hi in _ranges(cases["lo"], cases["hi"], size))
     plan.append((REPORT_DUE, None, None))
     return plan
 
 
-def sweep_event(*, event: str, today: datetime.date | None = None, lo: int | None = None, hi: int | None = None):
-    """Run one event's sweep over one chunk in one transaction; returns the ids of the new notifications."""
+def sweep_event(
+    *,
+    event: str,
+    today: datetime.date | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+    shared: dict | None = None,
+) -> list[int]:
+    """Run one event's sweep over one chunk in one transaction; returns the ids of the new notifications.
+
+    ``shared`` keeps what every chunk of one sweep reads alike (the supervisors, the calendar) between chunks run
+    in the same process."""
     today = today or timezone.localdate()
-    sweep = _SWEEPS[event]
+    shared = {} if shared is None else shared
     with transaction.atomic():
-        ids = sweep(today=today) if event == REPORT_DUE else sweep(today=today, lo=lo, hi=hi)
+        if event == REPORT_DUE:
+            ids = sweep_report_due(today=today, supervisors=shared.setdefault("supervisors", _Supervisors()))
+        elif event == ESCALATION:
+            ids = sweep_escalation(
+                today=today,
+                lo=lo,
+                hi=hi,
+                supervisors=shared.setdefault("supervisors", _Supervisors()),
+                calendar=shared.setdefault("calendar", WorkingCalendar()),
+            )
+        else:
+            ids = _SWEEPS[event](today=today, lo=lo, hi=hi)
         _deliver_after_commit(ids)
-    return ids
+    return [pk for pk, _recipient in ids]
 
 
 def sweep_all(*, today: datetime.date | None = None, size: int | None = None) -> dict[str, int]:
     """The whole sweep in this process (tests, the demo, the benchmark); Celery fans the same chunks out."""
     today = today or timezone.localdate()
     counts = dict.fromkeys(EVENTS, 0)
+    shared: dict = {}
     for event, lo, hi in sweep_plan(today=today, size=size):
-        counts[event] += len(sweep_event(event=event, today=today, lo=lo, hi=hi))
+        counts[event] += len(sweep_event(event=event, today=today, lo=lo, hi=hi, shared=shared))
     return counts

@@ -347,3 +347,14 @@ def test_new_reminders_are_handed_to_email_delivery_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert _sweep("task_overdue", D(2026, 12, 12)) == []
     assert queued == ids
+
+
+def test_a_kind_the_recipient_turned_off_is_not_kept(ward, make_official):
+    from notifications.models import NotificationPreference
+
+    owner = make_official(ward, Role.WARD_OFFICIAL)  # no e-mail address: only the preference matters
+    NotificationPreference.objects.create(official=owner, hidden_occasions=[Occasion.TASK_OVERDUE])
+    _task(ward, owner, warn_on=D(2026, 12, 1))
+    _sweep("task_warning", D(2026, 12, 2))
+    _sweep("task_overdue", D(2026, 12, 11))
+    assert [n.occasion for n in Notification.objects.filter(recipient=owner)] == [Occasion.TASK_WARNING]
