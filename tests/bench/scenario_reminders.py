@@ -76,6 +76,9 @@ def run() -> list[dict]:
     results: list[dict] = []
     # Each chunk commits on its own, as on the workers (no long transaction holding locks on a shared database).
     Notification.objects.filter(occasion__in=SWEEP_OCCASIONS).delete()
+    if connection.vendor == "postgresql":  # the deleted rows of earlier runs would otherwise slow the unique checks
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {Notification._meta.db_table}")
     period = _add_deadlines(today)
     queued: list[int] = []
     real_enqueue, delivery.enqueue_notification_email = delivery.enqueue_notification_email, queued.append
