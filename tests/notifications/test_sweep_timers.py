@@ -102,3 +102,22 @@ def test_beat_schedules_exist_after_migrate_and_keep_an_administrators_edits():
     tasks.ensure_schedules()
     assert PeriodicTask.objects.filter(name=tasks.SWEEP_SCHEDULE_NAME).count() == 1
     assert not PeriodicTask.objects.get(name=tasks.SWEEP_SCHEDULE_NAME).enabled
+
+
+def test_beat_start_queues_a_catch_up_sweep(monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.sweep_reminders, "delay", lambda *args: queued.append(args))
+    tasks.sweep_on_beat_start()
+    assert queued == [()]
+
+
+def test_demo_report_deadlines_are_added_once(db):
+    from notifications.demo import DEADLINES, demo_deadlines_seed
+    from reports.demo import demo_targets_seed
+    from reports.models import PeriodDeadline
+
+    demo_targets_seed()  # the demo's reporting periods
+    demo_deadlines_seed()
+    demo_deadlines_seed()
+    assert PeriodDeadline.objects.count() == sum(len(levels) for levels in DEADLINES.values())
+    assert PeriodDeadline.objects.get(period__code="2026-h2", level="commune").due_on == datetime.date(2026, 12, 1)
