@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_report_unit_and_state_spans'),
-        ('org', '0001_initial'),
+        ("cases", "0005_report_unit_and_state_spans"),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='cases_case_unit_open_since',
+            model_name="case",
+            name="cases_case_unit_open_since",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('state__in', ['surveying', 'nurturing', 'outreach', 'proposal', 'decision'])), fields=['enterprise_unit', 'state', 'state_changed_at'], include=('id',), name='cases_case_unit_open_cover'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("state__in", ["surveying", "nurturing", "outreach", "proposal", "decision"])),
+                fields=["enterprise_unit", "state", "state_changed_at"],
+                include=("id",),
+                name="cases_case_unit_open_cover",
+            ),
         ),
     ]

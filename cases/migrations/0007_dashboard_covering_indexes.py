@@ -4,23 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_stalled_index_covers_id'),
-        ('org', '0001_initial'),
+        ("cases", "0006_stalled_index_covers_id"),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['id'], include=('enterprise',), name='cases_case_id_enterprise'),
+            model_name="case",
+            index=models.Index(fields=["id"], include=("enterprise",), name="cases_case_id_enterprise"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('state', 'established')), fields=['enterprise'], include=('decision_date',), name='cases_case_ent_established'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("state", "established")),
+                fields=["enterprise"],
+                include=("decision_date",),
+                name="cases_case_ent_established",
+            ),
         ),
         migrations.AddIndex(
-            model_name='partymember',
-            index=models.Index(fields=['enterprise'], include=('admitted_on', 'left_on', 'recognized_full_on'), name='cases_member_register'),
+            model_name="partymember",
+            index=models.Index(
+                fields=["enterprise"],
+                include=("admitted_on", "left_on", "recognized_full_on"),
+                name="cases_member_register",
+            ),
         ),
     ]
