@@ -76,6 +76,8 @@ def fire_due_timers() -> dict[str, int]:
 
 SWEEP_SCHEDULE_NAME = "cellflow: reminder sweep"
 TIMERS_SCHEDULE_NAME = "cellflow: fire due workflow timers"
+DIGEST_SCHEDULE_NAME = "cellflow: daily e-mail digests"
+REQUEUE_SCHEDULE_NAME = "cellflow: queue unsent e-mails again"
 
 
 def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
@@ -109,6 +111,31 @@ def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
             "task": TIMERS_TASK,
             "interval": every_minute,
             "description": "Fires viewflow's due timers (flow.Timer, OnTimeout) and armed conditions.",
+        },
+    )
+    # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the safety net for mails
+    # that were never queued.
+    evening, _created = CrontabSchedule.objects.using(using).get_or_create(
+        minute="0",
+        hour="17",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=DIGEST_SCHEDULE_NAME,
+        defaults={"task": "notifications.send_daily_digests", "crontab": evening, "description": "Daily digests."},
+    )
+    every_quarter, _created = IntervalSchedule.objects.using(using).get_or_create(
+        every=15, period=IntervalSchedule.MINUTES
+    )
+    PeriodicTask.objects.using(using).get_or_create(
+        name=REQUEUE_SCHEDULE_NAME,
+        defaults={
+            "task": "notifications.requeue_unsent_emails",
+            "interval": every_quarter,
+            "description": "Queues again the e-mails never queued or left by a dead worker.",
         },
     )
 

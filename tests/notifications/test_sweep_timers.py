@@ -96,6 +96,11 @@ def test_beat_schedules_exist_after_migrate_and_keep_an_administrators_edits():
     timers = PeriodicTask.objects.get(name=tasks.TIMERS_SCHEDULE_NAME)
     assert sweep.task == tasks.SWEEP_TASK and sweep.crontab.hour == "7" and sweep.enabled
     assert timers.task == tasks.TIMERS_TASK and timers.interval.every == 1
+    digests = PeriodicTask.objects.get(name=tasks.DIGEST_SCHEDULE_NAME)
+    requeue = PeriodicTask.objects.get(name=tasks.REQUEUE_SCHEDULE_NAME)
+    from config.celery import app
+
+    assert digests.task in app.tasks and requeue.task in app.tasks and requeue.interval.every == 15
     sweep.enabled = False
     sweep.save()
     tasks.ensure_schedules()
