@@ -4,7 +4,8 @@ One function per event. Each works on a range of primary keys (a chunk), finds t
 queries and writes the notifications with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id``
 statement, so the sweep scales with the database, not with Python loops over cases. The unique key of
 ``Notification`` makes every sweep idempotent: a retry, a second worker or a second beat writes nothing twice.
-Newly written notifications are handed to the delivery hook (e-mail) after the transaction commits.
+Newly written notifications go to delivery's ``notifications_created`` in the same transaction; their
+e-mails are queued after it commits.
 
 Events (``EVENTS``):
 - ``task_warning``: an open task reached its warning date (once per due date), to its assignee;
@@ -12,7 +13,7 @@ Events (``EVENTS``):
 - ``escalation``: a task overdue by ``CELLFLOW_ESCALATE_AFTER_WORKING_DAYS`` working days (Tết and other holidays
   do not count), to the supervisors of the task's unit, else of the nearest unit above that has supervisors;
 - ``case_stalled``: an open case stayed in its state longer than the state's norm (once per stint), to the
-  assignee of its open task;
+  assignee of its open (unpaused) task;
 - ``report_due``: a unit's report for a period, at ``CELLFLOW_REPORT_REMINDER_DAYS`` days before the deadline of
   the unit's level to the unit's organization officers, then daily after the deadline to them and (one digest a
   day) to the supervisors, until the unit's report is submitted.
