@@ -537,7 +537,6 @@ def sweep_report_due(
         return []
     overdue, awaiting = _open_work_by_unit(today)
     supervisors = supervisors or _Supervisors()
-    dashboard = reverse("reports:dashboard")
     rows: list[tuple] = []
     for deadline, slot in slots:
         period = deadline.period
@@ -561,7 +560,8 @@ def sweep_report_due(
         ):
             officers[unit_id].append(pk)
         subs = _substitutes([pk for pks in officers.values() for pk in pks], today)
-        url = f"{dashboard}?period={period.pk}"
+        # The unit's report page (where its officer submits); the supervisors' digest opens the reports index.
+        digest_url = reverse("reports:period_report_index")
         days_left = (deadline.due_on - today).days
         with override("vi"):
             if late:
@@ -585,11 +585,12 @@ def sweep_report_due(
                 ) % {"unit": unit.name, "overdue": overdue.get(unit.path, 0), "awaiting": awaiting.get(unit.path, 0)}
                 for pk in officers.get(unit.pk, []):
                     recipient, note = (subs[pk][0], _substitute_note(subs[pk][1])) if pk in subs else (pk, "")
+                    url = reverse("reports:period_report", args=[unit.code, period.code])
                     rows.append(
                         (recipient, Occasion.REPORT_DUE, f"report:{period.pk}:{unit.pk}", slot, text, body + note, url)
                     )
             if late:
-                rows.extend(_late_digests(deadline, units, supervisors, today, url))
+                rows.extend(_late_digests(deadline, units, supervisors, today, digest_url))
     return _insert_rows(rows)
 
 

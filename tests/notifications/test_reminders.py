@@ -249,7 +249,7 @@ def test_after_the_deadline_daily_to_the_officer_and_a_digest_to_the_supervisor(
     assert [n.offset for n in officer_notes] == ["late:2026-12-16", "late:2026-12-17", "late:2026-12-18"]
     digests = _notes(Occasion.REPORT_DUE, recipient=supervisor)
     assert len(digests) == 3 and ward.name in digests[0].body and sibling_ward.name in digests[0].body
-    assert digests[0].title.startswith("2")
+    assert digests[0].title.startswith("2") and digests[0].url == reverse("reports:period_report_index")
 
 
 def test_a_submitted_report_stops_its_reminders(deadline, province, ward, sibling_ward, make_official):
@@ -280,7 +280,7 @@ def test_report_reminder_says_what_is_still_open(deadline, ward, make_official):
     _sweep("report_due", REPORT_DUE - datetime.timedelta(days=7))
     (note,) = _notes(Occasion.REPORT_DUE, recipient=officer)
     assert "3" in note.body and "2" in note.body
-    assert note.url == f"{reverse('reports:dashboard')}?period={deadline.period_id}"
+    assert note.url == reverse("reports:period_report", args=[ward.code, deadline.period.code])
 
 
 def test_the_officers_substitute_gets_the_report_reminder(deadline, ward, make_official):
