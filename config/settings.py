@@ -185,6 +185,13 @@ EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cellflow <no-reply@localhost>")
+EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
+# Without a timeout a hung SMTP server would hold a worker until the task's time limit.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Used when DJANGO_EMAIL_BACKEND is django.core.mail.backends.filebased.EmailBackend (one file per mail).
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+# The site's public address: links in notification e-mails are built from it (workers have no request).
+CELLFLOW_BASE_URL = env.str("CELLFLOW_BASE_URL", default="http://127.0.0.1:8000")
 
 # Content-Security-Policy (django-csp 4): every asset comes from this origin.
 CONTENT_SECURITY_POLICY = {
@@ -234,3 +241,8 @@ VIEWFLOW = {}
 IMPORT_MAX_UPLOAD_BYTES = env.int("CELLFLOW_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("CELLFLOW_IMPORT_MAX_ROWS", default=200_000)
 IMPORT_SYNC_MAX_ROWS = env.int("CELLFLOW_IMPORT_SYNC_ROWS", default=2_000)
+
+# Reminders (notifications.reminders; schedules are edited in the admin under "Periodic tasks").
+CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
+CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
+CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)

@@ -12,8 +12,10 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-# One worker process: SQLite allows one writer at a time. -B runs beat inside the worker.
-.venv/bin/celery -A config worker -B --concurrency 1 --loglevel INFO &
+# One worker process: SQLite allows one writer at a time. -B runs beat inside the worker (the only beat), with
+# the schedules administrators edit in the admin (django-celery-beat); beat's start also queues a reminder sweep.
+.venv/bin/celery -A config worker -B --scheduler django_celery_beat.schedulers:DatabaseScheduler \
+  --concurrency 1 --loglevel INFO &
 pids+=($!)
 "$PY" manage.py runserver "${CELLFLOW_ADDR:-127.0.0.1:8000}" &
 pids+=($!)
