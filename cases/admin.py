@@ -1,8 +1,18 @@
 from django.contrib import admin
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 
-from .models import Case, CaseHistory, Enterprise, ImportJob, ImportRowChange, ImportRowError, PartyMember, Survey
+from .models import (
+    Case,
+    CaseHistory,
+    CaseStateSpan,
+    Enterprise,
+    ImportJob,
+    ImportRowChange,
+    ImportRowError,
+    PartyMember,
+    Survey,
+)
 
 
 class PartyMemberInline(admin.TabularInline):
@@ -81,7 +91,7 @@ class SurveyAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseHistory)
-class CaseHistoryAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+class CaseHistoryAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
     """Append-only: viewable, never editable."""
 
     jurisdiction_field = "case__enterprise__unit"
@@ -89,14 +99,16 @@ class CaseHistoryAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     list_filter = ["event", "to_state"]
     list_select_related = ["case__enterprise", "actor"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(CaseStateSpan)
+class CaseStateSpanAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Derived from the history by database triggers: shown for checking, never edited."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    jurisdiction_field = "enterprise_unit"
+    list_display = ["case", "state", "started_at", "ended_at"]
+    list_filter = ["state"]
+    list_select_related = ["case__enterprise"]
+    raw_id_fields = ["case"]
 
 
 class ImportRowErrorInline(admin.TabularInline):

@@ -21,6 +21,19 @@ class JurisdictionAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """View only: rows written by services, triggers or the flow, never by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Unit)
 class UnitAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "level", "parent", "party_committee_name", "valid_until"]

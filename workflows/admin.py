@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 from org.models import Official
 from org.selectors import official_list_for_official, unit_is_within
 
@@ -251,17 +251,8 @@ class SavedFilterAdmin(ScopedAdmin):
 # --- What the flow recorded: read-mostly ---------------------------------------------------------------
 
 
-class ReadOnlyAdmin(ScopedAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """View only: these rows are written by the workflow services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _task_status(task: Task) -> str:
