@@ -54,7 +54,7 @@ from org.models import Official, Role, RoleAssignment, Unit
 from org.services_units import units_load_from_package
 from workflows.calendar import WorkingCalendar
 from workflows.flows import EstablishmentFlow
-from workflows.models import STEP_STATE, CaseProcess, Step, StepNorm, TaskSLA
+from workflows.models import STEP_STATE, CaseProcess, ContactLog, Proposal, Step, StepNorm, TaskSLA
 from workflows.sla import DEFAULT_NORMS, sla_dates
 
 from .demo import PERIODS
@@ -409,7 +409,18 @@ class _Generator:
         cumulative = self.commune_weights(communes)
         ids = {
             model: _next_id(model)
-            for model in (Enterprise, PartyMember, Case, Survey, CaseHistory, Process, Task, DecisionNumber)
+            for model in (
+                Enterprise,
+                PartyMember,
+                Case,
+                Survey,
+                CaseHistory,
+                Process,
+                Task,
+                DecisionNumber,
+                ContactLog,
+                Proposal,
+            )
         }
         self.ids = ids
         self.staff = staff
@@ -515,6 +526,9 @@ class _Generator:
                 "task",
                 "sla",
                 "dn",
+                "contact",
+                "proposal",
+                "proposal_member",
             )
         }
         rows = self.rows
@@ -541,6 +555,7 @@ class _Generator:
             tu_on = clock.day(registered + rng.randint(30, max(31, age - 1))) if tu else N
             yu_on = clock.day(registered + rng.randint(30, max(31, age - 1))) if yu else N
             full_count = 0
+            self.submissions = []
             members: list[tuple[int, int | None]] = []  # (admitted day, left day)
             if case_state is None:
                 if rng.random() < 0.1:
@@ -553,18 +568,24 @@ class _Generator:
                     registered,
                     reasons[bisect.bisect_left(reason_cum, rng.random() * reason_cum[-1])],
                     workers,
+                    owner,
                 )
+            full_members: list[tuple[int, int]] = []  # (member id, recognised day)
             for admitted, _left in members:
                 mid = ids[PartyMember]
                 ids[PartyMember] += 1
                 recognized = admitted + 365
                 is_full = recognized <= today
                 full_count += is_full
+                if is_full:
+                    full_members.append((mid, recognized))
                 rows["member"].append(
                     f"{mid}\t{eid}\t{rng.choice(names.people)}\t{'full' if is_full else 'probationary'}\t"
                     f"{clock.day(admitted)}\t{clock.day(recognized) if is_full else N}\t"
                     f"{'t' if rng.random() < 0.02 else 'f'}\t{N}\t"
                 )
+            for cid, t, officer, committee in self.submissions:
+                self.proposal(cid, name, t, officer, committee, full_members)
             created_ts = clock.ts(registered * 1440 + 9 * 60)
             rows["enterprise"].append(
                 "\t".join(
@@ -596,7 +617,7 @@ class _Generator:
         self.flush()
 
     def case(
-        self, eid: int, commune: Unit, final: str, registered: int, reason: str, workers: int
+        self, eid: int, commune: Unit, final: str, registered: int, reason: str, workers: int, owner: str
     ) -> tuple[str, list[tuple[int, int | None]]]:
         """Draw one case's life, write its rows; return the enterprise's operating status and its members."""
         rng = self.rng
@@ -763,8 +784,52 @@ class _Generator:
                 )
                 if admitted:
                     members.append((admitted, None))
+        self.contacts(cid, changes, ward, owner)
+        self.submissions = [(cid, t, officer, commune.parent_id) for t, e, _s, _tg in changes if e == "submit_proposal"]
         self.process(cid, eid, commune, timeline, ward, officer, decider)
         return status, members
+
+    def contacts(self, cid: int, changes: list[tuple[int, str, str, str]], ward: int, owner: str) -> None:
+        """Meetings with the owner while the case was in outreach: the last one before a proposal is where the
+        owner agreed (or applied); the others left them undecided, abroad or refusing."""
+        rng = self.rng
+        clock = self.clock
+        rows = self.rows
+        for i, (t, _event, _source, target) in enumerate(changes):
+            if target != S.OUTREACH:
+                continue
+            start = t // 1440
+            following = changes[i + 1] if i + 1 < len(changes) else None
+            end = following[0] // 1440 if following else clock.today - 1
+            n = min(4, 1 + max(0, end - start) // 45)
+            days = sorted({rng.randint(start + 1, end) for _ in range(n)}) if end > start else [start]
+            agreed = following is not None and following[1] == "start_proposal"
+            for j, day in enumerate(days):
+                last = j == len(days) - 1
+                if last and agreed:
+                    stance = "applied" if rng.random() < 0.1 else "agrees"
+                else:
+                    stance = rng.choices(("undecided", "absent_abroad", "refuses"), (60, 25, 15))[0]
+                next_on = clock.day(day + rng.randint(14, 45)) if not (last and agreed) else N
+                contact = self.ids[ContactLog]
+                self.ids[ContactLog] += 1
+                rows["contact"].append(
+                    f"{contact}\t{cid}\t{clock.day(clock.workday(day))}\t{ward}\t{owner}\t{stance}\t{next_on}\t"
+                )
+
+    def proposal(
+        self, cid: int, name: str, t: int, officer: int, committee: int, full_members: list[tuple[int, int]]
+    ) -> None:
+        """The submission to the committee: the members already full on that day, the first as secretary."""
+        members = [mid for mid, recognized in full_members if recognized <= t // 1440]
+        if len(members) < 3:
+            return
+        pid = self.ids[Proposal]
+        self.ids[Proposal] += 1
+        self.rows["proposal"].append(
+            f"{pid}\t{cid}\tChi bộ {name}\t{members[0]}\t{members[1]}\t{committee}\t{officer}\t{self.clock.ts(t)}"
+        )
+        self.rows["proposal_member"].extend(f"{pid}\t{mid}" for mid in members)
 
     def process(
         self,
@@ -936,7 +1001,21 @@ class _Generator:
              "substitute_for_id", "created_at"),
             rows["sla"],
         )  # fmt: skip
+        _copy(
+            ContactLog._meta.db_table,
+            ("id", "case_id", "contacted_on", "official_id", "met_whom", "stance", "next_contact_on", "note"),
+            rows["contact"],
+        )
+        _copy(
+            Proposal._meta.db_table,
+            ("id", "case_id", "cell_name", "secretary_id", "deputy_id", "reports_to_id", "submitted_by_id",
+             "submitted_at"),
+            rows["proposal"],
+        )  # fmt: skip
+        _copy(Proposal.members.through._meta.db_table, ("proposal_id", "partymember_id"), rows["proposal_member"])
         for key, model in (
+            ("contact", "contacts"),
+            ("proposal", "proposals"),
             ("enterprise", "enterprises"),
             ("member", "members"),
             ("case", "cases"),

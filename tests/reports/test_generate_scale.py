@@ -67,6 +67,22 @@ def test_every_state_and_consistent_history(scale_set):
     assert not PartyMember.objects.filter(status="full", recognized_full_on__isnull=True).exists()
 
 
+def test_contacts_and_proposals_agree_with_the_history(scale_set):
+    from workflows.models import ContactLog, Proposal
+
+    proposed = Case.objects.filter(history__event="start_proposal").distinct()
+    assert proposed.exists()
+    for case in proposed:
+        # The owner agreed (or applied) at the last meeting before the proposal.
+        assert ContactLog.objects.filter(case=case, stance__in=["agrees", "applied"]).exists(), case.pk
+    for case in Case.objects.filter(state__in=[Case.State.DECISION, Case.State.ESTABLISHED]):
+        proposal = Proposal.objects.filter(case=case).order_by("-submitted_at").first()
+        assert proposal is not None, case.pk
+        members = list(proposal.members.all())
+        assert len(members) >= 3 and all(m.status == "full" and m.enterprise_id == case.enterprise_id for m in members)
+        assert proposal.secretary in members
+
+
 def test_state_spans_follow_the_history(scale_set):
     """The spans written in bulk match what the history trigger writes: one per state change, the last one open and
     in the case's state."""
