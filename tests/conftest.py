@@ -17,6 +17,16 @@ register(PartyMemberFactory)
 register(CaseFactory, "case")
 
 
+@pytest.fixture(autouse=True)
+def celery_runs_in_process(request, monkeypatch):
+    """Tasks queued by the code under test run in this process, never on the real broker, where nothing would
+    consume them (and a later worker test would find a backlog). Tests of real workers opt out: real_broker."""
+    if request.node.get_closest_marker("real_broker") is None:
+        from config.celery import app
+
+        monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":

@@ -129,6 +129,7 @@ def _lock_waiters() -> int:
 
 
 @pytest.mark.postgres
+@pytest.mark.real_broker
 def test_two_workers_deliver_each_reminder_exactly_once_despite_a_sigkill(
     transactional_db, redis_db, tmp_path, province, ward, make_official
 ):
