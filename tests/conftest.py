@@ -27,6 +27,26 @@ def celery_runs_in_process(request, monkeypatch):
         monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """seed_demo once for the test module (yields what it printed); everything is rolled back afterwards."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            out = StringIO()
+            call_command("seed_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
 def require_postgres(db):
     if connection.vendor != "postgresql":

@@ -26,20 +26,6 @@ pytestmark = pytest.mark.django_db
 H1 = (datetime.date(2024, 1, 1), datetime.date(2024, 6, 30))
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """seed_demo once for the module, rolled back at the end."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-
-
 @pytest.fixture
 def h1(db):
     return Period.objects.create(code="t-2024-h1", name="6 tháng đầu năm 2024", starts_on=H1[0], ends_on=H1[1])

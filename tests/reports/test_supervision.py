@@ -4,7 +4,6 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -19,20 +18,6 @@ from tests.workflows.builders import bulk_tasks
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """seed_demo once for the module, rolled back at the end."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 def test_hanoi_dashboard_h1_2024_shows_seed_000_in_vietnamese_format(seeded, client):
