@@ -24,6 +24,7 @@ from cases.models import Case
 from org.models import Official, Unit
 from workflows.models import Proposal
 
+from .documents import official_document
 from .models import DecisionNumber
 
 SUFFIXES = {
@@ -129,10 +130,6 @@ def unit_place(unit: Unit) -> str:
     return name
 
 
-def vn_date(day: datetime.date) -> str:
-    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
-
-
 def decision_context(*, case: Case) -> dict[str, Any]:
     committee = case.deciding_committee or case.enterprise.unit
     proposal = Proposal.objects.filter(case=case).select_related("secretary").order_by("-submitted_at").first()
@@ -160,29 +157,16 @@ def decision_context(*, case: Case) -> dict[str, Any]:
 
 def decision_docx(*, case: Case) -> bytes:
     """The establishment decision as an official document (Quy định 66-QĐ/TW layout, simplified)."""
-    from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
 
     ctx = decision_context(case=case)
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Times New Roman"
-    style.font.size = Pt(14)
-
-    head = doc.add_table(rows=1, cols=2)
-    left, right = head.rows[0].cells
-    left.text = ""
-    p = left.paragraphs[0]
-    if ctx["parent_name"]:
-        p.add_run(ctx["parent_name"] + "\n")
-    p.add_run(ctx["committee_name"]).bold = True
-    p.add_run("\n*\n" + f"Số {ctx['number']}")
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    rp = right.paragraphs[0]
-    rp.add_run("ĐẢNG CỘNG SẢN VIỆT NAM").bold = True
-    rp.add_run(f"\n\n{ctx['place']}, {vn_date(ctx['date'])}").italic = True
-    rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc = official_document(
+        committee=ctx["committee_name"],
+        number=f"Số {ctx['number']}",
+        place=ctx["place"],
+        day=ctx["date"],
+        parent=ctx["parent_name"] or "",
+    )
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER

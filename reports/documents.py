@@ -134,29 +134,52 @@ def _place(report: dict[str, Any]) -> str:
     return report.get("place") or report["unit"]["name"]
 
 
-def report_docx(report: dict[str, Any], *, place: str = "", day: datetime.date | None = None) -> bytes:
-    """The report laid out as an official report: committee, number line, place and date, numbered sections."""
-    from django.utils.translation import gettext as _
+def vn_date(day: datetime.date) -> str:
+    """The date line of a party document: "ngày 05 tháng 07 năm 2024"."""
+    return f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+
+
+def official_document(
+    *, committee: str, number: str, place: str, day: datetime.date, parent: str = "", font_size: int = 14
+) -> Any:
+    """A python-docx Document opened with the party's document header: the issuing committee (under its parent) and
+    the number on the left, "ĐẢNG CỘNG SẢN VIỆT NAM" with place and date on the right (Times New Roman)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    day = day or datetime.date.today()
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
-    normal.font.size = Pt(13)
+    normal.font.size = Pt(font_size)
 
-    head = doc.add_table(rows=1, cols=2)
-    left, right = head.rows[0].cells
+    left, right = doc.add_table(rows=1, cols=2).rows[0].cells
     lp = left.paragraphs[0]
     lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    lp.add_run(report["unit"]["committee"].upper()).bold = True
-    lp.add_run("\n*\n" + _("No. …-BC"))
+    if parent:
+        lp.add_run(parent + "\n")
+    lp.add_run(committee).bold = True
+    lp.add_run("\n*\n" + number)
     rp = right.paragraphs[0]
     rp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rp.add_run("ĐẢNG CỘNG SẢN VIỆT NAM").bold = True
-    rp.add_run(f"\n\n{place or _place(report)}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}").italic = True
+    rp.add_run(f"\n\n{place}, {vn_date(day)}").italic = True
+    return doc
+
+
+def report_docx(report: dict[str, Any], *, place: str = "", day: datetime.date | None = None) -> bytes:
+    """The report laid out as an official report: committee, number line, place and date, numbered sections."""
+    from django.utils.translation import gettext as _
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    day = day or datetime.date.today()
+    doc = official_document(
+        committee=report["unit"]["committee"].upper(),
+        number=_("No. …-BC"),
+        place=place or _place(report),
+        day=day,
+        font_size=13,
+    )
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
