@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install run test bench lint format lock messages clean
+.PHONY: install run test bench loadtest scale lint format lock messages clean
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,21 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks run on the national data set (cellflow_scale) when it is built: see docs/performance.md.
 bench: install
 	$(PY) -m tests.bench
+
+# Builds the national data set into cellflow_scale (about 5 minutes; --reset replaces what is there).
+SCALE_URL ?= postgres://postgres@127.0.0.1:5432/cellflow_scale
+scale: install
+	psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'cellflow_scale'" | grep -q 1 \
+		|| psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE cellflow_scale"
+	DATABASE_URL=$(SCALE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(SCALE_URL) $(PY) manage.py generate_scale --enterprises 1000000 --reset
+
+# 50 logged-in officials against gunicorn (2 workers) on 127.0.0.1 for 60 s, on the national data set.
+loadtest: install
+	$(PY) scripts/loadtest.py --users 50 --duration 60
 
 lint: install
 	$(VENV)/bin/ruff check .
