@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from org.models import Official, Unit
@@ -33,13 +34,19 @@ def enterprise_list_for_official(
     if operating_status:
         qs = qs.filter(operating_status=operating_status)
     if case_state:
-        qs = qs.filter(cases__state=case_state)
+        # EXISTS, not a join: an enterprise with two cases in that state is listed once.
+        qs = qs.filter(Exists(Case.objects.filter(enterprise=OuterRef("pk"), state=case_state)))
+    # A correlated subquery, not a GROUP BY over every member of the jurisdiction: PostgreSQL evaluates it after the
+    # ORDER BY ... LIMIT, for the page's rows only, and the paginator's count leaves it out.
+    full_members = (
+        PartyMember.objects.filter(enterprise=OuterRef("pk"), status=PartyMember.Status.FULL, left_on__isnull=True)
+        .order_by()
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return qs.annotate(
-        full_members=Count(
-            "members",
-            filter=Q(members__status=PartyMember.Status.FULL, members__left_on__isnull=True),
-            distinct=True,
-        ),
+        full_members=Coalesce(Subquery(full_members, output_field=IntegerField()), Value(0)),
     ).order_by("name", "pk")
 
 

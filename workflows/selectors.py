@@ -17,6 +17,7 @@ from org.selectors import jurisdiction_q, unit_ancestor_paths
 from .models import ContactLog, SavedFilter, TaskSLA
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+ASSIGNED_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)
 
 
 class Due:
@@ -66,7 +67,9 @@ def _filter(
 def inbox_for_official(*, official: Official, show_hidden: bool = False, **filters) -> QuerySet[TaskSLA]:
     """My open tasks, soonest due first; tasks I hid until a follow-up date stay out until then."""
     today = timezone.localdate()
-    qs = _base(official).filter(task__owner=official, task__status__in=(STATUS.ASSIGNED, STATUS.STARTED))
+    # Status on the deadline row (trigger-kept copy of the task's, workflows 0003): only open rows are read, through
+    # the partial indexes, instead of every deadline row ever written in the unit.
+    qs = _base(official).filter(task__owner=official, task_status__in=ASSIGNED_STATUSES)
     if not show_hidden:
         qs = qs.filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today))
     return _filter(qs, today=today, **filters)
@@ -74,12 +77,12 @@ def inbox_for_official(*, official: Official, show_hidden: bool = False, **filte
 
 def queue_for_official(*, official: Official, **filters) -> QuerySet[TaskSLA]:
     """Unassigned tasks of my unit and the units below it."""
-    return _filter(_base(official).filter(task__status=STATUS.NEW), **filters)
+    return _filter(_base(official).filter(task_status=STATUS.NEW), **filters)
 
 
 def team_tasks_for_official(*, official: Official, owner: Official | None = None, **filters) -> QuerySet[TaskSLA]:
     """Every open task in my jurisdiction (supervisors reassign from here)."""
-    qs = _base(official).filter(task__status__in=OPEN_STATUSES)
+    qs = _base(official).filter(task_status__in=OPEN_STATUSES)
     if owner is not None:
         qs = qs.filter(task__owner=owner)
     return _filter(qs, **filters)
