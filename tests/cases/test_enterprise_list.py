@@ -1,0 +1,70 @@
+"""The enterprise list counts full members per row of the page (a correlated subquery, not a GROUP BY over the
+jurisdiction), and filters on case state with EXISTS: each enterprise once, the right count, the right pages."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Case, Enterprise
+from cases.selectors import enterprise_list_for_official
+from org.models import Role
+from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, add_full_members
+
+pytestmark = pytest.mark.django_db
+PAGE_SIZE = 25
+
+
+def test_full_members_count_only_active_full_members(ward, make_official):
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    counted = EnterpriseFactory(unit=ward, name="A Counted")
+    add_full_members(counted, 3)
+    PartyMemberFactory(enterprise=counted)  # probationary: not counted
+    PartyMemberFactory(enterprise=counted, full=True, left_on=datetime.date(2025, 1, 1))  # left: not counted
+    EnterpriseFactory(unit=ward, name="B Empty")
+    rows = {e.name: e.full_members for e in enterprise_list_for_official(official=me)}
+    assert rows == {"A Counted": 3, "B Empty": 0}
+
+
+def test_an_enterprise_with_two_cases_in_the_filtered_state_is_listed_once(ward, make_official):
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    twice_closed = EnterpriseFactory(unit=ward, name="A Twice closed")
+    add_full_members(twice_closed, 2)
+    for _ in range(2):
+        CaseFactory(enterprise=twice_closed, state=Case.State.CLOSED, closed_reason=Case.ClosedReason.DISSOLVED)
+    CaseFactory(enterprise=EnterpriseFactory(unit=ward, name="B Surveying"))
+    closed = enterprise_list_for_official(official=me, case_state=Case.State.CLOSED)
+    assert [(e.name, e.full_members) for e in closed] == [("A Twice closed", 2)]
+    assert closed.count() == 1
+    assert [e.name for e in enterprise_list_for_official(official=me, case_state=Case.State.SURVEYING)] == [
+        "B Surveying"
+    ]
+
+
+def test_other_units_stay_out_of_the_rows_and_the_count(ward, sibling_ward, make_official):
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    EnterpriseFactory(unit=ward, name="Mine")
+    EnterpriseFactory(unit=sibling_ward, name="Theirs")
+    listed = enterprise_list_for_official(official=me)
+    assert [e.name for e in listed] == ["Mine"] and listed.count() == 1
+
+
+@pytest.mark.parametrize("mine", [PAGE_SIZE, PAGE_SIZE + 1])
+def test_pages_and_counts_at_the_page_boundary(mine, client, ward, sibling_ward, make_official):
+    """Members do not multiply rows; the sibling ward's enterprises do not add a page; order is name then id."""
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    enterprises = [EnterpriseFactory(unit=ward, name=f"Công ty {i:03d}") for i in range(mine)]
+    for enterprise in enterprises[:3]:
+        add_full_members(enterprise, 4)
+    for i in range(5):
+        EnterpriseFactory(unit=sibling_ward, name=f"Công ty {i:03d}")
+    client.force_login(me)
+    page = client.get(reverse("cases:enterprise_list")).context["page"]
+    assert page.paginator.count == mine
+    assert page.paginator.num_pages == (1 if mine == PAGE_SIZE else 2)
+    assert [e.pk for e in page.object_list] == [e.pk for e in enterprises[:PAGE_SIZE]]
+    assert [e.full_members for e in page.object_list[:4]] == [4, 4, 4, 0]
+    last = client.get(reverse("cases:enterprise_list"), {"page": 2}).context["page"]
+    expected_last = enterprises[PAGE_SIZE:] or enterprises[:PAGE_SIZE]  # page 2 of 1 shows the last page
+    assert [e.pk for e in last.object_list] == [e.pk for e in expected_last]
+    assert Enterprise.objects.count() == mine + 5
