@@ -7,10 +7,26 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from org.models import Official, Unit
-from org.selectors import jurisdiction_q
+from org.selectors import jurisdiction_q, unit_list_for_official
 
 from .models import Case, CaseHistory, Enterprise, PartyMember
 from .text import fold
+
+
+def jurisdiction_unit_ids(*, official: Official, unit: Unit | None = None) -> list[int] | None:
+    """The ids of the units the official sees (narrowed to ``unit`` and below when given); None: no limit.
+
+    The long lists filter on these ids rather than joining ``org_unit`` on a path prefix: PostgreSQL then estimates
+    the rows of each unit from its statistics, where for a joined path prefix it guesses, and chose to walk a whole
+    national index in list order for a commune of 67 enterprises (1 s) or one queued task (1.3 s)."""
+    if not official.is_authenticated:
+        return []
+    if official.is_superuser and unit is None:
+        return None
+    units = Unit.objects.all() if official.is_superuser else unit_list_for_official(official=official)
+    if unit is not None:
+        units = units.filter(path__startswith=unit.path)
+    return list(units.values_list("pk", flat=True))
 
 
 def enterprise_list_for_official(
@@ -23,12 +39,13 @@ def enterprise_list_for_official(
     case_state: str = "",
 ) -> QuerySet[Enterprise]:
     """Enterprises the official may see, with the counts a list page shows (no per-row queries)."""
-    qs = Enterprise.objects.filter(jurisdiction_q(official=official)).select_related("unit")
+    qs = Enterprise.objects.select_related("unit")
+    unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
     folded = fold(search)
     if folded:
         qs = qs.filter(search_text__contains=folded)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
     if enterprise_type:
         qs = qs.filter(enterprise_type=enterprise_type)
     if operating_status:

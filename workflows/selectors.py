@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+from cases.selectors import jurisdiction_unit_ids
 from cases.text import fold
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_ancestor_paths
@@ -35,11 +36,19 @@ def _base(official: Official) -> QuerySet[TaskSLA]:
     )
 
 
+def _list(official: Official, unit: Unit | None) -> QuerySet[TaskSLA]:
+    """The long lists: scoped by the ids of the units in view (see ``jurisdiction_unit_ids``), not a path join."""
+    qs = TaskSLA.objects.select_related("task", "task__owner", "case", "case__enterprise", "unit", "substitute_for")
+    unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    return qs.order_by("due_on", "pk")
+
+
 def _filter(
     qs: QuerySet[TaskSLA],
     *,
     step: str = "",
-    unit: Unit | None = None,
     due: str = "",
     search: str = "",
     today: datetime.date | None = None,
@@ -47,8 +56,6 @@ def _filter(
     today = today or timezone.localdate()
     if step:
         qs = qs.filter(step=step)
-    if unit is not None:
-        qs = qs.filter(unit__path__startswith=unit.path)
     not_paused = Q(paused_until__isnull=True) | Q(paused_until__lt=today)
     if due == Due.OVERDUE:
         qs = qs.filter(not_paused, due_on__lt=today)
@@ -64,25 +71,29 @@ def _filter(
     return qs
 
 
-def inbox_for_official(*, official: Official, show_hidden: bool = False, **filters) -> QuerySet[TaskSLA]:
+def inbox_for_official(
+    *, official: Official, show_hidden: bool = False, unit: Unit | None = None, **filters
+) -> QuerySet[TaskSLA]:
     """My open tasks, soonest due first; tasks I hid until a follow-up date stay out until then."""
     today = timezone.localdate()
     # Status on the deadline row (trigger-kept copy of the task's, workflows 0003): only open rows are read, through
     # the partial indexes, instead of every deadline row ever written in the unit.
-    qs = _base(official).filter(task__owner=official, task_status__in=ASSIGNED_STATUSES)
+    qs = _list(official, unit).filter(task__owner=official, task_status__in=ASSIGNED_STATUSES)
     if not show_hidden:
         qs = qs.filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today))
     return _filter(qs, today=today, **filters)
 
 
-def queue_for_official(*, official: Official, **filters) -> QuerySet[TaskSLA]:
+def queue_for_official(*, official: Official, unit: Unit | None = None, **filters) -> QuerySet[TaskSLA]:
     """Unassigned tasks of my unit and the units below it."""
-    return _filter(_base(official).filter(task_status=STATUS.NEW), **filters)
+    return _filter(_list(official, unit).filter(task_status=STATUS.NEW), **filters)
 
 
-def team_tasks_for_official(*, official: Official, owner: Official | None = None, **filters) -> QuerySet[TaskSLA]:
+def team_tasks_for_official(
+    *, official: Official, owner: Official | None = None, unit: Unit | None = None, **filters
+) -> QuerySet[TaskSLA]:
     """Every open task in my jurisdiction (supervisors reassign from here)."""
-    qs = _base(official).filter(task_status__in=OPEN_STATUSES)
+    qs = _list(official, unit).filter(task_status__in=OPEN_STATUSES)
     if owner is not None:
         qs = qs.filter(task__owner=owner)
     return _filter(qs, **filters)
