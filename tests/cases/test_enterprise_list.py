@@ -68,3 +68,25 @@ def test_pages_and_counts_at_the_page_boundary(mine, client, ward, sibling_ward,
     expected_last = enterprises[PAGE_SIZE:] or enterprises[:PAGE_SIZE]  # page 2 of 1 shows the last page
     assert [e.pk for e in last.object_list] == [e.pk for e in expected_last]
     assert Enterprise.objects.count() == mine + 5
+
+
+def test_scope_by_unit_ids_matches_the_jurisdiction(province, ward, sibling_ward, make_official):
+    """The lists filter on the ids of the units in view: the unit filter narrows within the jurisdiction only, a
+    superuser sees every unit, an official without a unit sees nothing."""
+    EnterpriseFactory(unit=ward, name="In ward")
+    EnterpriseFactory(unit=sibling_ward, name="In sibling")
+    EnterpriseFactory(unit=province, name="At province")
+    ward_official = make_official(ward, Role.WARD_OFFICIAL)
+    officer = make_official(province, Role.ORGANIZATION_OFFICER)
+    superuser = make_official(None, is_superuser=True)
+
+    def names(official, unit=None):
+        return sorted(e.name for e in enterprise_list_for_official(official=official, unit=unit))
+
+    assert names(officer) == ["At province", "In sibling", "In ward"]
+    assert names(officer, unit=ward) == ["In ward"]
+    assert names(ward_official) == ["In ward"]
+    assert names(ward_official, unit=sibling_ward) == []  # a unit outside the jurisdiction adds nothing
+    assert names(superuser) == ["At province", "In sibling", "In ward"]
+    assert names(superuser, unit=sibling_ward) == ["In sibling"]
+    assert names(make_official(None)) == []

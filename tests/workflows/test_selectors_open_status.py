@@ -85,3 +85,14 @@ def test_counts_at_a_page_boundary_leave_out_finished_tasks(open_count, client, 
     shown = {s.pk for s in last.object_list}
     assert not shown & {t.pk for t in mine[:5]}
     assert len(shown) == (PAGE_SIZE if open_count == PAGE_SIZE else 1)
+
+
+def test_queue_and_team_scope_by_unit_within_the_jurisdiction(province, ward, sibling_ward, make_official):
+    supervisor = make_official(province, Role.SUPERVISOR)
+    ward_official = make_official(ward, Role.WARD_OFFICIAL)
+    here = bulk_tasks(unit=ward, n=1)[0]
+    there = bulk_tasks(unit=sibling_ward, n=1, start=10)[0]
+    assert {s.pk for s in queue_for_official(official=supervisor)} == {here.pk, there.pk}
+    assert [s.pk for s in queue_for_official(official=supervisor, unit=sibling_ward)] == [there.pk]
+    assert [s.pk for s in team_tasks_for_official(official=supervisor, unit=ward)] == [here.pk]
+    assert list(queue_for_official(official=ward_official, unit=sibling_ward)) == []
