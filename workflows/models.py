@@ -153,6 +153,18 @@ class TaskSLA(models.Model):
     # A copy of the task's status kept by database triggers (migration workflows 0003), so that "open tasks of these
     # units" is one partial index here instead of a join to every task. Never set it in Python.
     task_status = models.CharField(max_length=50, blank=True, default="", editable=False)
+    # Likewise a copy of the task's owner (workflows 0005), so that an inbox is read from its own index entries in due
+    # order instead of checking every open task of the unit against its owner.
+    task_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("task deadline")
@@ -172,6 +184,13 @@ class TaskSLA(models.Model):
                 include=["case"],
                 condition=Q(task_status__in=["NEW", "ASSIGNED", "STARTED"], paused_until__isnull=False),
                 name="workflows_sla_open_paused",
+            ),
+            # Inbox: one official's assigned tasks in due order; count and page without touching the table.
+            models.Index(
+                fields=["task_owner", "due_on", "task"],
+                include=["unit", "follow_up_on"],
+                condition=Q(task_status__in=["ASSIGNED", "STARTED"]),
+                name="workflows_sla_inbox_owner_due",
             ),
         ]
 

@@ -76,9 +76,9 @@ def inbox_for_official(
 ) -> QuerySet[TaskSLA]:
     """My open tasks, soonest due first; tasks I hid until a follow-up date stay out until then."""
     today = timezone.localdate()
-    # Status on the deadline row (trigger-kept copy of the task's, workflows 0003): only open rows are read, through
-    # the partial indexes, instead of every deadline row ever written in the unit.
-    qs = _list(official, unit).filter(task__owner=official, task_status__in=ASSIGNED_STATUSES)
+    # Status and owner on the deadline row (trigger-kept copies of the task's, workflows 0003 and 0005): the page and
+    # the count read this official's entries of a partial index in due order, not every open task of the unit.
+    qs = _list(official, unit).filter(task_owner=official, task_status__in=ASSIGNED_STATUSES)
     if not show_hidden:
         qs = qs.filter(Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today))
     return _filter(qs, today=today, **filters)
@@ -95,7 +95,7 @@ def team_tasks_for_official(
     """Every open task in my jurisdiction (supervisors reassign from here)."""
     qs = _list(official, unit).filter(task_status__in=OPEN_STATUSES)
     if owner is not None:
-        qs = qs.filter(task__owner=owner)
+        qs = qs.filter(task_owner=owner)
     return _filter(qs, **filters)
 
 

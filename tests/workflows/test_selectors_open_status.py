@@ -1,6 +1,6 @@
-"""The inbox, queue and team lists filter on the deadline row's copy of the task status (``TaskSLA.task_status``,
-kept by the triggers of workflows 0003), not on viewflow's task: finished tasks must drop out of every list and
-the counts must stay right at page boundaries."""
+"""The inbox, queue and team lists filter on the deadline row's copies of the task status and owner
+(``TaskSLA.task_status`` and ``task_owner``, kept by the triggers of workflows 0003 and 0005), not on viewflow's
+task: finished or reassigned tasks must move between the lists and the counts must stay right at page boundaries."""
 
 import pytest
 from django.urls import reverse
@@ -30,6 +30,38 @@ def test_the_copy_follows_the_task_status(ward, make_official):
     assert TaskSLA.objects.get(pk=queued.pk).task_status == STATUS.NEW
     _finish(assigned)
     assert TaskSLA.objects.get(pk=assigned.pk).task_status == STATUS.DONE
+
+
+def test_the_owner_copy_follows_a_reassignment_and_a_release(ward, make_official):
+    me, colleague = make_official(ward, Role.WARD_OFFICIAL), make_official(ward, Role.WARD_OFFICIAL)
+    supervisor = make_official(ward, Role.SUPERVISOR)
+    task = bulk_tasks(unit=ward, n=1, owner=me)[0]
+    assert TaskSLA.objects.get(pk=task.pk).task_owner_id == me.pk
+
+    # Only the owner changes (the status stays ASSIGNED): the task moves from one inbox to the other.
+    Task.objects.filter(pk=task.pk).update(owner=colleague)
+    assert TaskSLA.objects.get(pk=task.pk).task_owner_id == colleague.pk
+    assert list(inbox_for_official(official=me)) == []
+    assert [s.pk for s in inbox_for_official(official=colleague)] == [task.pk]
+    assert [s.pk for s in team_tasks_for_official(official=supervisor, owner=colleague)] == [task.pk]
+    assert list(team_tasks_for_official(official=supervisor, owner=me)) == []
+
+    # Released to the queue: no owner, in nobody's inbox.
+    Task.objects.filter(pk=task.pk).update(owner=None, status=STATUS.NEW)
+    assert TaskSLA.objects.get(pk=task.pk).task_owner_id is None
+    assert list(inbox_for_official(official=colleague)) == []
+    assert [s.pk for s in queue_for_official(official=me)] == [task.pk]
+
+
+def test_saving_the_deadline_row_in_python_keeps_the_copies(ward, make_official):
+    me = make_official(ward, Role.WARD_OFFICIAL)
+    task = bulk_tasks(unit=ward, n=1, owner=me)[0]
+    sla = TaskSLA.objects.get(pk=task.pk)
+    sla.task_owner_id, sla.task_status = None, ""  # a stale or careless writer
+    sla.save()
+    sla.refresh_from_db()
+    assert (sla.task_owner_id, sla.task_status) == (me.pk, STATUS.ASSIGNED)
+    assert [s.pk for s in inbox_for_official(official=me)] == [task.pk]
 
 
 @pytest.mark.parametrize("status", [STATUS.DONE, STATUS.CANCELED])
