@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case
 from org.models import Unit
 
-from .models import Period
+from .models import Indicator, Period
 
 
 class DashboardForm(forms.Form):
@@ -39,3 +39,34 @@ class StalledFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if units is not None:
             self.fields["unit"].queryset = units
+
+
+class TargetGridForm(forms.Form):
+    """One number field per unit and indicator ("35.000" is read as in Vietnamese); empty: no target of its own."""
+
+    def __init__(self, *args, rows=(), max_value: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator_labels = [indicator.label for indicator in Indicator]
+        self.rows = []
+        for row in rows:
+            cells = []
+            for indicator in Indicator:
+                name = f"t-{row.unit.pk}-{indicator.value}"
+                self.fields[name] = forms.IntegerField(
+                    label=f"{row.unit} · {indicator.label}",
+                    required=False,
+                    min_value=0,
+                    max_value=max_value,
+                    localize=True,
+                    initial=row.own.get(indicator.value),
+                )
+                cells.append({"field": self[name], "rolled_up": row.rolled_up.get(indicator.value)})
+            self.rows.append({"unit": row.unit, "cells": cells})
+
+    def changed_values(self) -> dict[tuple[int, str], int | None]:
+        """The cells the official changed, keyed (unit id, indicator)."""
+        values = {}
+        for name in self.changed_data:
+            _prefix, unit_id, indicator = name.split("-", 2)
+            values[(int(unit_id), indicator)] = self.cleaned_data[name]
+        return values

@@ -304,6 +304,35 @@ def targets_for(*, units: list[Unit], period: Period) -> dict[int, dict[str, int
     return result
 
 
+@dataclass
+class TargetRow:
+    """One unit's line in the targets form: its own targets and what its children's add up to."""
+
+    unit: Unit
+    own: dict[str, int]
+    rolled_up: dict[str, int]
+
+
+def target_grid(*, unit: Unit, period: Period) -> list[TargetRow]:
+    """The unit and its direct children with their targets for the period (three queries)."""
+    units = [unit, *unit.children.order_by("name")]
+    own: dict[int, dict[str, int]] = {u.pk: {} for u in units}
+    for unit_id, indicator, value in Target.objects.filter(unit__in=units, period=period).values_list(
+        "unit_id", "indicator", "value"
+    ):
+        own[unit_id][indicator] = value
+    effective = targets_for(units=units, period=period)
+    return [
+        TargetRow(
+            unit=u,
+            own=own[u.pk],
+            # What the dashboard shows when the unit has no target of its own: the sum of those below it.
+            rolled_up={i: v for i, v in effective.get(u.pk, {}).items() if i not in own[u.pk]},
+        )
+        for u in units
+    ]
+
+
 # --- Stalled cases -------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
-"""Writes on period reports: commentary, submission (freezes a snapshot), reopening by the parent unit.
+"""Writes of the reports app: period reports (commentary, submission that freezes a snapshot, reopening by the parent
+unit) and targets (chỉ tiêu).
 
 Who may do what (docs/reports.md):
 * the unit's organization officers (Ban Tổ chức) write the commentary and submit;
 * officials of the parent unit with the organization officer, supervisor or decision maker role see the
-  submitted snapshot and may reopen it (nobody else may: a unit cannot reopen its own submitted report).
+  submitted snapshot and may reopen it (nobody else may: a unit cannot reopen its own submitted report);
+* the steering committee's members (supervisors) set the targets of their unit and of the units below it.
 """
 
 from __future__ import annotations
@@ -11,19 +13,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
 from org.models import Official, Role, Unit
 from org.selectors import unit_is_within
 
-from .models import Period, PeriodReport
+from .models import Indicator, Period, PeriodReport, Target
 from .period_reports import period_report_compile
 
 VIEW_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER, Role.ADMINISTRATOR)
 PARENT_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER)
 COMMENTARY_MAX = 20_000
+TARGET_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+TARGET_MAX = 2_147_483_647  # the column's limit (PositiveIntegerField)
 
 
 def official_may_view_report(official: Official, unit: Unit) -> bool:
@@ -135,3 +141,49 @@ def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> Peri
         report.submitted_by = None
         report.save()
     return report
+
+
+# --- Targets ------------------------------------------------------------------------------------------
+
+
+def official_may_set_targets(official: Official, unit: Unit | None = None) -> bool:
+    """Steering committee members (and administrators) for their unit and the units below it."""
+    if official.is_superuser:
+        return True
+    if not official.has_role(*TARGET_ROLES):
+        return False
+    return unit is None or unit_is_within(official=official, unit=unit)
+
+
+def targets_set(*, actor: Official, unit: Unit, period: Period, values: dict[tuple[int, str], int | None]) -> int:
+    """Set the targets of ``unit`` and of its direct children for ``period``; None clears a target (the unit then
+    shows the sum of its children's). All or nothing; returns how many targets were written or cleared."""
+    if not official_may_set_targets(actor, unit):
+        raise CaseNotFound(_("Unit not found."), code="not_found")
+    allowed = {unit.pk, *Unit.objects.filter(parent=unit).values_list("pk", flat=True)}
+    for (unit_id, indicator), value in values.items():
+        if unit_id not in allowed:
+            raise CaseNotFound(_("Unit not found."), code="not_found")
+        if indicator not in Indicator.values:
+            raise CaseInvalid(_("Unknown indicator: %(indicator)s.") % {"indicator": indicator})
+        if value is not None and not (0 <= value <= TARGET_MAX):
+            raise CaseInvalid(
+                _("A target is a whole number from 0 to %(max)s.")
+                % {"max": number_format(TARGET_MAX, force_grouping=True)}
+            )
+    cleared = [key for key, value in values.items() if value is None]
+    kept = [Target(unit_id=u, period=period, indicator=i, value=v) for (u, i), v in values.items() if v is not None]
+    with transaction.atomic():
+        if cleared:
+            q = Q()
+            for unit_id, indicator in cleared:
+                q |= Q(unit_id=unit_id, indicator=indicator)
+            Target.objects.filter(q, period=period).delete()
+        if kept:
+            Target.objects.bulk_create(
+                kept,
+                update_conflicts=True,
+                unique_fields=["unit", "period", "indicator"],
+                update_fields=["value"],
+            )
+    return len(values)

@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("supervision/", views.dashboard, name="dashboard"),
     path("supervision/stalled/", views.stalled, name="stalled"),
+    path("supervision/targets/", views.targets, name="targets"),
     path("supervision/stalled/export.xlsx", views.stalled_export, name="stalled_export"),
     path("supervision/stalled/reassign/", views.stalled_reassign, name="stalled_reassign"),
     # Period reports and establishment decisions (views_period).

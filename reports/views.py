@@ -6,13 +6,16 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from cases.errors import CaseError
 from cases.forms import selected_ids
 from cases.models import Case
 from org.models import Official, Role
@@ -21,22 +24,22 @@ from workflows.forms import ReassignForm
 from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
 from workflows.views import reassign_and_redirect
 
-from . import selectors
-from .forms import DashboardForm, StalledFilterForm
+from . import selectors, services
+from .forms import DashboardForm, StalledFilterForm, TargetGridForm
 from .models import Indicator, Period
 
 SUPERVISION_ROLES = (Role.SUPERVISOR, Role.ORGANIZATION_OFFICER, Role.DECISION_MAKER, Role.ADMINISTRATOR)
 PAGE_SIZE = 50
 
 
-def _forbidden(request):
+def _forbidden(request, message: str | None = None):
     return render(
         request,
         "error.html",
         {
             "status": 403,
             "title": _("Not allowed"),
-            "message": _("Supervision pages are for supervisors and the organization department."),
+            "message": message or _("Supervision pages are for supervisors and the organization department."),
         },
         status=403,
     )
@@ -124,6 +127,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "funnel": funnel,
             "children": child_rows,
             "breadcrumbs": list(unit_ancestors(unit=unit).filter(pk__in=units.values("pk"))),
+            "may_set_targets": services.official_may_set_targets(request.user, unit),
             "coordination_percent": selectors.percent(
                 total["party_organizations_with_coordination_rules"], total["party_organizations"], places=2
             ),
@@ -139,6 +143,55 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """The steering committee sets the targets of a unit and of each unit directly below it for a period."""
+    if not services.official_may_set_targets(request.user):
+        return _forbidden(request, _("Targets are set by the steering committee."))
+    units = unit_list_for_official(official=request.user).order_by("path")
+    period_options = list(Period.objects.all())
+    form = DashboardForm(request.GET or None, units=units, periods=Period.objects.all())
+    unit = period = None
+    if form.is_valid():
+        unit, period = form.cleaned_data["unit"], form.cleaned_data["period"]
+    elif request.method == "POST":
+        # Never write to a unit or period other than the one the official was looking at (a sibling's: not found).
+        raise Http404(_("Unit not found."))
+    unit = unit or request.user.unit or units.first()
+    period = period or _current_period(period_options)
+    context = {
+        "form": form,
+        "unit": unit,
+        "period": period,
+        "unit_options": list(units.only("pk", "name", "path")),
+        "period_options": period_options,
+    }
+    if unit is None or period is None:
+        return render(request, "reports/targets.html", {**context, "empty": True})
+    rows = selectors.target_grid(unit=unit, period=period)
+    grid = TargetGridForm(request.POST if request.method == "POST" else None, rows=rows, max_value=services.TARGET_MAX)
+    status = 200
+    if request.method == "POST":
+        if grid.is_valid():
+            try:
+                n = services.targets_set(actor=request.user, unit=unit, period=period, values=grid.changed_values())
+            except CaseError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(n)d target saved.", "%(n)d targets saved.", n) % {"n": n}
+                    if n
+                    else _("Nothing was changed."),
+                )
+                return redirect(f"{reverse('reports:targets')}?unit={unit.pk}&period={period.pk}")
+        else:
+            messages.error(request, _("Some targets are not valid; nothing was saved. Correct the marked fields."))
+            status = 400
+    return render(request, "reports/targets.html", {**context, "grid": grid}, status=status)
 
 
 def _current_period(periods):
