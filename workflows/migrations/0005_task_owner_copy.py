@@ -41,6 +41,14 @@ POSTGRESQL = [
     "WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.owner_id IS DISTINCT FROM NEW.owner_id) "
     "EXECUTE FUNCTION workflows_task_status_changed()",
 ]
+# An official's tasks all lie in their unit: without telling the planner so, "owner = X AND unit = Y" is estimated at
+# a handful of rows and the busiest inbox (1,389 tasks) was joined whole and sorted instead of read in due order from
+# the inbox index (20 ms -> 0.6 ms). ANALYZE fills the statistics now; autovacuum keeps them.
+POSTGRESQL_STATISTICS = [
+    "CREATE STATISTICS IF NOT EXISTS workflows_sla_owner_unit (dependencies, ndistinct) "
+    "ON task_owner_id, unit_id FROM workflows_tasksla",
+    "ANALYZE workflows_tasksla",
+]
 # SQLite cannot assign NEW: set the columns after the write (recursive triggers are off, so this does not loop).
 SQLITE = [
     *_0003.SQLITE_DROP,
@@ -61,14 +69,14 @@ def install(apps, schema_editor):
     if vendor not in ("postgresql", "sqlite"):
         raise RuntimeError(f"workflows 0005: no triggers written for {vendor}")
     # Backfill first: on PostgreSQL the old BEFORE trigger only recomputes the status during this UPDATE.
-    for statement in [BACKFILL, *(POSTGRESQL if vendor == "postgresql" else SQLITE)]:
+    for statement in [BACKFILL, *(POSTGRESQL + POSTGRESQL_STATISTICS if vendor == "postgresql" else SQLITE)]:
         schema_editor.execute(statement, params=None)
 
 
 def uninstall(apps, schema_editor):
     """Back to 0003's triggers (status only)."""
     if schema_editor.connection.vendor == "postgresql":
-        statements = [*_0003.POSTGRESQL_DROP, *_0003.POSTGRESQL]
+        statements = ["DROP STATISTICS IF EXISTS workflows_sla_owner_unit", *_0003.POSTGRESQL_DROP, *_0003.POSTGRESQL]
     else:
         statements = [*_0003.SQLITE_DROP, *_0003.SQLITE]
     for statement in statements:
