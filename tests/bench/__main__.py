@@ -109,12 +109,15 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    from tests.bench.measure import analyze
+
     rows: list[dict] = []
     failed = []
     for name in _scenarios(argv):
         started = time.perf_counter()
         print(f"running {name} …", flush=True)
         try:
+            analyze()  # each scenario starts from tables as autovacuum leaves them, whatever the one before wrote
             module = importlib.import_module(f"tests.bench.{name}")
             rows.extend(module.run())
         except Exception:
