@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from org.models import Unit
 
+from .fields import trigger_kept_copy
 from .text import fold
 from .validators import validate_tax_code
 
@@ -128,16 +129,7 @@ class PartyMember(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
     # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
     # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
-    enterprise_unit = models.ForeignKey(
-        Unit,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    enterprise_unit = trigger_kept_copy(Unit)
 
     objects = PartyMemberQuerySet.as_manager()
 
@@ -219,18 +211,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
     working_rules_adopted_on = models.DateField(_("working rules adopted on"), null=True, blank=True)
-    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
-    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
-    enterprise_unit = models.ForeignKey(
-        Unit,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    # The enterprise's unit, kept by triggers (cases 0005; see PartyMember.enterprise_unit).
+    enterprise_unit = trigger_kept_copy(Unit)
 
     class Meta:
         verbose_name = _("case")
@@ -348,18 +330,8 @@ class Survey(models.Model):
     )
     worker_count = models.PositiveIntegerField(_("number of workers"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
-    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
-    enterprise_unit = models.ForeignKey(
-        Unit,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    # The enterprise's unit, kept by triggers (cases 0005; see PartyMember.enterprise_unit).
+    enterprise_unit = trigger_kept_copy(Unit)
 
     class Meta:
         verbose_name = _("survey")

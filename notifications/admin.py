@@ -26,6 +26,14 @@ class EmailStateFilter(admin.SimpleListFilter):
         return queryset.filter(**{field: "" if value == "none" else value})
 
 
+def _report_queued_again(model_admin: admin.ModelAdmin, request, count: int) -> None:
+    model_admin.message_user(
+        request,
+        ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count) % {"count": count},
+        messages.SUCCESS if count else messages.WARNING,
+    )
+
+
 @admin.register(Notification)
 class NotificationAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     """Read-only: what was sent to whom, when it was read and e-mailed; failed mails can be sent again."""
@@ -55,11 +63,8 @@ class NotificationAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Retry sending the e-mail"), permissions=["view"])
     def retry_email(self, request, queryset):
-        count = delivery.notification_email_retry(notification_ids=queryset.values_list("pk", flat=True))
-        self.message_user(
-            request,
-            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count) % {"count": count},
-            messages.SUCCESS if count else messages.WARNING,
+        _report_queued_again(
+            self, request, delivery.notification_email_retry(notification_ids=queryset.values_list("pk", flat=True))
         )
 
 
@@ -80,12 +85,7 @@ class DigestDeliveryAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Retry sending the e-mail"), permissions=["view"])
     def retry_digest(self, request, queryset):
-        count = delivery.digest_retry(digest_ids=queryset.values_list("pk", flat=True))
-        self.message_user(
-            request,
-            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", count) % {"count": count},
-            messages.SUCCESS if count else messages.WARNING,
-        )
+        _report_queued_again(self, request, delivery.digest_retry(digest_ids=queryset.values_list("pk", flat=True)))
 
 
 @admin.register(NotificationPreference)

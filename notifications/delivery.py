@@ -58,6 +58,13 @@ TASK_OPTIONS = {
 }
 
 
+def _render_mail(template: str, context: dict) -> tuple[str, str]:
+    """Subject (one line) and body of an e-mail, in Vietnamese (officials' language; the page offers English)."""
+    with override("vi"):
+        subject = " ".join(render_to_string(f"notifications/email/{template}_subject.txt", context).split())
+        return subject, render_to_string(f"notifications/email/{template}.txt", context)
+
+
 def absolute_url(path: str) -> str:
     """Links in mails point at CELLFLOW_BASE_URL (the site's public address), not at the worker's host."""
     if path.startswith(("http://", "https://")):
@@ -114,9 +121,7 @@ def notification_email_deliver(*, notification_id: int, last_attempt: bool) -> b
         mine.update(email_state=wanted if recipient.email and recipient.is_active else EmailState.NONE)
         return False
     context = {"notification": notification, "recipient": recipient, "link": absolute_url(notification.url)}
-    with override("vi"):
-        subject = " ".join(render_to_string("notifications/email/notification_subject.txt", context).split())
-        body = render_to_string("notifications/email/notification.txt", context)
+    subject, body = _render_mail("notification", context)
     try:
         send_mail(subject, body, None, [recipient.email], fail_silently=False)
     except Exception as exc:
@@ -246,9 +251,7 @@ def digest_deliver(*, digest_id: int, last_attempt: bool) -> bool:
         "list_link": absolute_url(reverse("notifications:list")),
         "preferences_link": absolute_url(reverse("notifications:preferences")),
     }
-    with override("vi"):
-        subject = " ".join(render_to_string("notifications/email/digest_subject.txt", context).split())
-        body = render_to_string("notifications/email/digest.txt", context)
+    subject, body = _render_mail("digest", context)
     try:
         send_mail(subject, body, None, [recipient.email], fail_silently=False)
     except Exception as exc:

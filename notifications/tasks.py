@@ -86,58 +86,42 @@ def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
     from django.conf import settings
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-    daily, _created = CrontabSchedule.objects.using(using).get_or_create(
-        minute="0",
-        hour="7",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=SWEEP_SCHEDULE_NAME,
-        defaults={
-            "task": SWEEP_TASK,
-            "crontab": daily,
-            "description": "Reminders: task warnings, overdue tasks, escalations, stalled cases, report deadlines.",
-        },
-    )
-    every_minute, _created = IntervalSchedule.objects.using(using).get_or_create(
-        every=1, period=IntervalSchedule.MINUTES
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=TIMERS_SCHEDULE_NAME,
-        defaults={
-            "task": TIMERS_TASK,
-            "interval": every_minute,
-            "description": "Fires viewflow's due timers (flow.Timer, OnTimeout) and armed conditions.",
-        },
-    )
-    # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the safety net for mails
-    # that were never queued.
-    evening, _created = CrontabSchedule.objects.using(using).get_or_create(
-        minute="0",
-        hour="17",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone=settings.TIME_ZONE,
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=DIGEST_SCHEDULE_NAME,
-        defaults={"task": "notifications.send_daily_digests", "crontab": evening, "description": "Daily digests."},
-    )
-    every_quarter, _created = IntervalSchedule.objects.using(using).get_or_create(
-        every=15, period=IntervalSchedule.MINUTES
-    )
-    PeriodicTask.objects.using(using).get_or_create(
-        name=REQUEUE_SCHEDULE_NAME,
-        defaults={
-            "task": "notifications.requeue_unsent_emails",
-            "interval": every_quarter,
-            "description": "Queues again the e-mails never queued or left by a dead worker.",
-        },
-    )
+    def daily_at(hour: int) -> CrontabSchedule:
+        every_day = {"day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}
+        return CrontabSchedule.objects.using(using).get_or_create(
+            minute="0", hour=str(hour), timezone=settings.TIME_ZONE, **every_day
+        )[0]
+
+    def every(minutes: int) -> IntervalSchedule:
+        return IntervalSchedule.objects.using(using).get_or_create(every=minutes, period=IntervalSchedule.MINUTES)[0]
+
+    schedules = [
+        (
+            SWEEP_SCHEDULE_NAME,
+            SWEEP_TASK,
+            {"crontab": daily_at(7)},
+            "Reminders: task warnings, overdue tasks, escalations, stalled cases, report deadlines.",
+        ),
+        (
+            TIMERS_SCHEDULE_NAME,
+            TIMERS_TASK,
+            {"interval": every(1)},
+            "Fires viewflow's due timers (flow.Timer, OnTimeout) and armed conditions.",
+        ),
+        # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the safety net for mails
+        # that were never queued.
+        (DIGEST_SCHEDULE_NAME, "notifications.send_daily_digests", {"crontab": daily_at(17)}, "Daily digests."),
+        (
+            REQUEUE_SCHEDULE_NAME,
+            "notifications.requeue_unsent_emails",
+            {"interval": every(15)},
+            "Queues again the e-mails never queued or left by a dead worker.",
+        ),
+    ]
+    for name, task, when, description in schedules:
+        PeriodicTask.objects.using(using).get_or_create(
+            name=name, defaults={"task": task, "description": description, **when}
+        )
 
 
 def sweep_on_beat_start(sender=None, **kwargs) -> None:

@@ -86,6 +86,11 @@ def ward_official(make_official, ward):
 
 
 @pytest.fixture
+def province_supervisor(make_official, province):
+    return make_official(province, Role.SUPERVISOR)
+
+
+@pytest.fixture
 def org_officer(make_official, ward):
     return make_official(ward, Role.ORGANIZATION_OFFICER)
 

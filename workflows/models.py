@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
+from cases.fields import trigger_kept_copy
 from cases.models import Case, PartyMember
 from org.models import Unit
 
@@ -155,16 +156,7 @@ class TaskSLA(models.Model):
     task_status = models.CharField(max_length=50, blank=True, default="", editable=False)
     # Likewise a copy of the task's owner (workflows 0005), so that an inbox is read from its own index entries in due
     # order instead of checking every open task of the unit against its owner.
-    task_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    task_owner = trigger_kept_copy(settings.AUTH_USER_MODEL)
 
     class Meta:
         verbose_name = _("task deadline")

@@ -24,11 +24,6 @@ def h1(db):
     )
 
 
-@pytest.fixture
-def parent_supervisor(make_official, province):
-    return make_official(province, Role.SUPERVISOR)
-
-
 def establish(unit, day=datetime.date(2024, 3, 1)):
     return CaseFactory(enterprise=EnterpriseFactory(unit=unit), established=True, decision_date=day)
 
@@ -62,18 +57,18 @@ def test_submit_freezes_the_snapshot(h1, ward, org_officer):
         services.period_report_submit(actor=org_officer, unit=ward, period=h1)
 
 
-def test_only_the_units_organization_officers_submit(h1, ward, make_official, parent_supervisor):
+def test_only_the_units_organization_officers_submit(h1, ward, make_official, province_supervisor):
     with pytest.raises(CasePermissionDenied):
         services.period_report_submit(
             actor=make_official(ward, Role.WARD_OFFICIAL, Role.SUPERVISOR), unit=ward, period=h1
         )
     # The parent unit reviews but does not submit for its child.
     with pytest.raises(CasePermissionDenied):
-        services.period_report_submit(actor=parent_supervisor, unit=ward, period=h1)
+        services.period_report_submit(actor=province_supervisor, unit=ward, period=h1)
     assert not PeriodReport.objects.filter(status="submitted").exists()
 
 
-def test_only_the_parent_reopens(h1, ward, sibling_ward, org_officer, parent_supervisor, make_official):
+def test_only_the_parent_reopens(h1, ward, sibling_ward, org_officer, province_supervisor, make_official):
     services.period_report_submit(actor=org_officer, unit=ward, period=h1, results="Kết quả")
     with pytest.raises(CasePermissionDenied):
         services.period_report_reopen(actor=org_officer, unit=ward, period=h1)
@@ -81,11 +76,11 @@ def test_only_the_parent_reopens(h1, ward, sibling_ward, org_officer, parent_sup
         services.period_report_reopen(actor=make_official(ward, Role.DECISION_MAKER), unit=ward, period=h1)
     with pytest.raises(CaseNotFound):
         services.period_report_reopen(actor=make_official(sibling_ward, Role.SUPERVISOR), unit=ward, period=h1)
-    report = services.period_report_reopen(actor=parent_supervisor, unit=ward, period=h1)
+    report = services.period_report_reopen(actor=province_supervisor, unit=ward, period=h1)
     assert (report.status, report.snapshot, report.submitted_at) == ("draft", None, None)
     assert report.results == "Kết quả"  # the commentary stays for the next submission
     with pytest.raises(CaseConflict):
-        services.period_report_reopen(actor=parent_supervisor, unit=ward, period=h1)
+        services.period_report_reopen(actor=province_supervisor, unit=ward, period=h1)
     # After reopening the unit can edit and submit again.
     services.period_report_save_commentary(
         actor=org_officer, unit=ward, period=h1, results="Sửa", difficulties="", proposals=""
@@ -96,7 +91,7 @@ def test_only_the_parent_reopens(h1, ward, sibling_ward, org_officer, parent_sup
     )
 
 
-def test_pages_save_submit_and_reopen(h1, ward, org_officer, parent_supervisor, client):
+def test_pages_save_submit_and_reopen(h1, ward, org_officer, province_supervisor, client):
     establish(ward)
     url = reverse("reports:period_report", args=[ward.code, h1.code])
     save = reverse("reports:period_report_save", args=[ward.code, h1.code])
@@ -120,7 +115,7 @@ def test_pages_save_submit_and_reopen(h1, ward, org_officer, parent_supervisor, 
     # The unit cannot reopen; the parent sees the snapshot and can.
     reopen = reverse("reports:period_report_reopen", args=[ward.code, h1.code])
     assert client.post(reopen).status_code == 403
-    client.force_login(parent_supervisor)
+    client.force_login(province_supervisor)
     page = client.get(url)
     assert page.context["submitted"] and page.context["may_reopen"] and not page.context["may_edit"]
     assert page.context["data"] == report.snapshot

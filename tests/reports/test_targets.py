@@ -29,11 +29,6 @@ def period():
     )
 
 
-@pytest.fixture
-def supervisor(make_official, province):
-    return make_official(province, Role.SUPERVISOR)
-
-
 def _field(unit, indicator) -> str:
     return f"t-{unit.pk}-{indicator}"
 
@@ -46,8 +41,10 @@ def _post(client, unit, period, data):
     return client.post(f"{URL}?unit={unit.pk}&period={period.pk}", data)
 
 
-def test_supervisor_sets_targets_in_vietnamese_number_format(client, supervisor, province, ward, sibling_ward, period):
-    client.force_login(supervisor)
+def test_supervisor_sets_targets_in_vietnamese_number_format(
+    client, province_supervisor, province, ward, sibling_ward, period
+):
+    client.force_login(province_supervisor)
     response = _post(
         client, province, period, {_field(province, NPO): "90", _field(ward, MEMBERS): "35.000", _field(ward, NPO): "4"}
     )
@@ -63,12 +60,12 @@ def test_supervisor_sets_targets_in_vietnamese_number_format(client, supervisor,
 
 
 def test_an_empty_field_clears_the_target_and_the_sum_of_the_children_shows(
-    client, supervisor, province, ward, sibling_ward, period
+    client, province_supervisor, province, ward, sibling_ward, period
 ):
     Target.objects.create(unit=province, period=period, indicator=MEMBERS, value=50)
     Target.objects.create(unit=ward, period=period, indicator=MEMBERS, value=30)
     Target.objects.create(unit=sibling_ward, period=period, indicator=MEMBERS, value=12)
-    client.force_login(supervisor)
+    client.force_login(province_supervisor)
 
     assert (
         _post(client, province, period, {_field(ward, MEMBERS): "30", _field(sibling_ward, MEMBERS): "12"}).status_code
@@ -79,18 +76,18 @@ def test_an_empty_field_clears_the_target_and_the_sum_of_the_children_shows(
     assert f'name="{_field(province, MEMBERS)}"' in html and 'placeholder="42"' in html
 
 
-def test_untouched_fields_are_not_written(client, supervisor, province, ward, period):
+def test_untouched_fields_are_not_written(client, province_supervisor, province, ward, period):
     Target.objects.create(unit=ward, period=period, indicator=NPO, value=7)
-    client.force_login(supervisor)
+    client.force_login(province_supervisor)
     response = _post(client, province, period, {_field(ward, NPO): "7"})
     assert response.status_code == 302
     assert "Không có thay đổi nào." in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.parametrize("bad", ["-5", "abc", "1,5", "99999999999"])
-def test_bad_input_is_refused_and_nothing_is_written(bad, client, supervisor, province, ward, period):
+def test_bad_input_is_refused_and_nothing_is_written(bad, client, province_supervisor, province, ward, period):
     Target.objects.create(unit=ward, period=period, indicator=NPO, value=7)
-    client.force_login(supervisor)
+    client.force_login(province_supervisor)
     response = _post(client, province, period, {_field(province, NPO): "90", _field(ward, NPO): bad})
     assert response.status_code == 400
     html = response.content.decode()
@@ -99,8 +96,8 @@ def test_bad_input_is_refused_and_nothing_is_written(bad, client, supervisor, pr
     assert _targets(period) == {("W01", NPO): 7}
 
 
-def test_bad_input_in_english(client, supervisor, province, ward, period):
-    client.force_login(supervisor)
+def test_bad_input_in_english(client, province_supervisor, province, ward, period):
+    client.force_login(province_supervisor)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = _post(client, province, period, {_field(ward, NPO): "-1"})
     assert response.status_code == 400
@@ -126,21 +123,21 @@ def test_a_ward_supervisor_cannot_set_a_siblings_or_the_parents_targets(
     assert _targets(period) == {("W01", NPO): 2}
 
 
-def test_the_service_refuses_units_outside_the_grid(supervisor, province, ward, period):
+def test_the_service_refuses_units_outside_the_grid(province_supervisor, province, ward, period):
     grandchild = UnitFactory(code="W01a", parent=ward)
     with pytest.raises(CaseNotFound):
-        targets_set(actor=supervisor, unit=province, period=period, values={(grandchild.pk, NPO): 1})
+        targets_set(actor=province_supervisor, unit=province, period=period, values={(grandchild.pk, NPO): 1})
     assert _targets(period) == {}
 
 
 @pytest.mark.parametrize("n_wards", [2, 30])
 def test_page_and_save_queries_do_not_grow_with_units(
-    n_wards, client, supervisor, province, period, django_assert_max_num_queries
+    n_wards, client, province_supervisor, province, period, django_assert_max_num_queries
 ):
     wards = [UnitFactory(code=f"W{i:03}", parent=province) for i in range(n_wards)]
     for w in wards:
         Target.objects.create(unit=w, period=period, indicator=NPO, value=3)
-    client.force_login(supervisor)
+    client.force_login(province_supervisor)
     with django_assert_max_num_queries(12):
         assert client.get(URL, {"unit": province.pk, "period": period.pk}).status_code == 200
     data = {_field(w, NPO): "" for w in wards} | {_field(w, MEMBERS): "10" for w in wards}
