@@ -2,9 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.models import PartyMember
 from org.models import Unit
+from registry.models import Enterprise
 
-from .models import Case, Enterprise, PartyMember, Survey
+from .models import Case, Survey
 
 
 def selected_ids(data, name: str) -> list[int]:

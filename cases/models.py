@@ -1,8 +1,8 @@
+"""Establishing a party organization: the case and its state machine, surveys, history (append-only), the time in
+each state, the outreach contact log, the proposal and the register of establishment decisions."""
+
 from __future__ import annotations
 
-import datetime
-
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,160 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.fields import trigger_kept_copy
+from members.models import MIN_FULL_MEMBERS, PartyMember
+from members.selectors import full_member_count
 from org.models import Unit
-
-from .fields import trigger_kept_copy
-from .text import fold
-from .validators import validate_tax_code
-
-# Party Charter: a party organization needs at least this many full members.
-MIN_FULL_MEMBERS = 3
-PROBATION = relativedelta(months=12)
-
-
-class Enterprise(models.Model):
-    class Type(models.TextChoices):
-        JOINT_STOCK = "joint_stock", _("Joint-stock company")
-        LIMITED_LIABILITY = "limited_liability", _("Limited liability company")
-        SOLE_PROPRIETORSHIP = "sole_proprietorship", _("Sole proprietorship")
-        PARTNERSHIP = "partnership", _("Partnership")
-        COOPERATIVE = "cooperative", _("Cooperative")
-        NON_PUBLIC = "non_public", _("Non-public school or hospital")
-        FOREIGN_INVESTED = "foreign_invested", _("Foreign-invested enterprise")
-        HOUSEHOLD = "household", _("Household business")
-
-    class OperatingStatus(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        SUSPENDED = "suspended", _("Suspended")
-        LEFT_ADDRESS = "left_address", _("Left its registered address")
-        DISSOLVED = "dissolved", _("Dissolved")
-
-    name = models.CharField(_("name"), max_length=255)
-    search_text = models.CharField(max_length=300, editable=False, db_index=True)
-    tax_code = models.CharField(_("tax code"), max_length=14, unique=True, validators=[validate_tax_code])
-    enterprise_type = models.CharField(_("type"), max_length=32, choices=Type.choices)
-    address = models.CharField(_("address"), max_length=255, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="enterprises")
-    former_district = models.ForeignKey(
-        Unit,
-        verbose_name=_("former district"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        limit_choices_to={"level": Unit.Level.DISTRICT},
-    )
-    owner_name = models.CharField(_("business owner"), max_length=200, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    contact_email = models.EmailField(_("contact e-mail"), blank=True)
-    worker_count = models.PositiveIntegerField(_("number of workers"), default=0)
-    operating_status = models.CharField(
-        _("operating status"), max_length=16, choices=OperatingStatus.choices, default=OperatingStatus.ACTIVE
-    )
-    trade_union_present = models.BooleanField(_("trade union present"), default=False)
-    trade_union_established_on = models.DateField(_("trade union established on"), null=True, blank=True)
-    trade_union_member_count = models.PositiveIntegerField(_("trade union members"), default=0)
-    youth_union_present = models.BooleanField(_("youth union present"), default=False)
-    youth_union_established_on = models.DateField(_("youth union established on"), null=True, blank=True)
-    youth_union_member_count = models.PositiveIntegerField(_("youth union members"), default=0)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("enterprise")
-        verbose_name_plural = _("enterprises")
-        ordering = ["name", "pk"]
-        indexes = [
-            models.Index(fields=["unit", "name"]),
-            # Supervision: mass organizations set up in a period, per unit (few rows: partial).
-            models.Index(
-                fields=["unit", "trade_union_established_on"],
-                include=["trade_union_member_count"],
-                condition=Q(trade_union_established_on__isnull=False),
-                name="cases_ent_unit_union_on",
-            ),
-            models.Index(
-                fields=["unit", "youth_union_established_on"],
-                include=["youth_union_member_count"],
-                condition=Q(youth_union_established_on__isnull=False),
-                name="cases_ent_unit_youth_on",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.search_text = fold(f"{self.name} {self.tax_code}")[:300]
-        super().save(*args, **kwargs)
-
-    def full_member_count(self) -> int:
-        return self.members.active().full().count()
-
-
-class PartyMemberQuerySet(models.QuerySet):
-    def active(self) -> PartyMemberQuerySet:
-        return self.filter(left_on__isnull=True)
-
-    def full(self) -> PartyMemberQuerySet:
-        return self.filter(status=PartyMember.Status.FULL)
-
-
-class PartyMember(models.Model):
-    """A party member working in an enterprise (the register an enterprise's eligibility is computed from)."""
-
-    class Status(models.TextChoices):
-        PROBATIONARY = "probationary", _("Probationary member")
-        FULL = "full", _("Full member")
-
-    enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="members"
-    )
-    full_name = models.CharField(_("full name"), max_length=200)
-    status = models.CharField(_("membership"), max_length=16, choices=Status.choices, default=Status.PROBATIONARY)
-    admitted_on = models.DateField(_("admission date"))
-    recognized_full_on = models.DateField(_("recognised as full member on"), null=True, blank=True)
-    is_owner = models.BooleanField(_("business owner"), default=False)
-    left_on = models.DateField(_("left the enterprise on"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=255, blank=True)
-    # A copy of the enterprise's unit kept by database triggers (migration cases 0005), so that reports count per
-    # unit from this table's own indexes instead of joining every row to its enterprise. Never set it in Python.
-    enterprise_unit = trigger_kept_copy(Unit)
-
-    objects = PartyMemberQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("party member")
-        verbose_name_plural = _("party members")
-        ordering = ["full_name", "pk"]
-        indexes = [
-            models.Index(fields=["enterprise", "status"]),
-            models.Index(fields=["admitted_on"]),
-            models.Index(
-                fields=["enterprise_unit", "admitted_on"], include=["is_owner"], name="cases_member_unit_admitted"
-            ),
-            # Dashboard: the register of a surveyed enterprise on a given day, read from the index alone.
-            models.Index(
-                fields=["enterprise"],
-                include=["admitted_on", "left_on", "recognized_full_on"],
-                name="cases_member_register",
-            ),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status="probationary") | Q(recognized_full_on__isnull=False),
-                name="cases_full_member_has_recognition_date",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.full_name
-
-    @property
-    def projected_recognition_on(self) -> datetime.date:
-        """Probation ends 12 months after admission; recognition takes effect then even if the meeting is late."""
-        return self.admitted_on + PROBATION
+from registry.models import Enterprise
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -211,7 +62,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
     working_rules_adopted_on = models.DateField(_("working rules adopted on"), null=True, blank=True)
-    # The enterprise's unit, kept by triggers (cases 0005; see PartyMember.enterprise_unit).
+    # The enterprise's unit, kept by triggers (core.derived; see PartyMember.enterprise_unit).
     enterprise_unit = trigger_kept_copy(Unit)
 
     class Meta:
@@ -263,9 +114,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    @classmethod
+    def transition_table(cls) -> dict[str, tuple[frozenset[str], str]]:
+        """The state machine as data: event -> (the states it leaves from, the state it leads to), read from the
+        transitions below ("open" creates the case). Demo data and the national generator write history by it."""
+        table: dict[str, tuple[frozenset[str], str]] = {"open": (frozenset({""}), cls.State.SURVEYING)}
+        for t in cls._meta.get_field("state").get_all_transitions(cls):
+            sources, _target = table.get(t.name, (frozenset(), t.target))
+            table[t.name] = (sources | {t.source}, t.target)
+        return table
+
     # Guards. They read the register at the moment of the transition.
     def has_enough_full_members(self) -> bool:
-        return self.enterprise.full_member_count() >= MIN_FULL_MEMBERS
+        return full_member_count(enterprise_id=self.enterprise_id) >= MIN_FULL_MEMBERS
 
     def lacks_full_members(self) -> bool:
         return not self.has_enough_full_members()
@@ -330,7 +191,7 @@ class Survey(models.Model):
     )
     worker_count = models.PositiveIntegerField(_("number of workers"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-    # The enterprise's unit, kept by triggers (cases 0005; see PartyMember.enterprise_unit).
+    # The enterprise's unit, kept by triggers (core.derived; see PartyMember.enterprise_unit).
     enterprise_unit = trigger_kept_copy(Unit)
 
     class Meta:
@@ -355,6 +216,27 @@ class AppendOnlyError(Exception):
 class CaseHistory(models.Model):
     """Append-only log of what happened to a case: who, when, from, to, why."""
 
+    class Event(models.TextChoices):
+        # The transitions (named as Case's methods) ...
+        OPEN = "open", _("Case opened")
+        START_NURTURING = "start_nurturing", _("Nurturing started")
+        START_OUTREACH = "start_outreach", _("Outreach started")
+        START_PROPOSAL = "start_proposal", _("Proposal started")
+        SUBMIT_PROPOSAL = "submit_proposal", _("Proposal submitted")
+        APPROVE = "approve", _("Establishment approved")
+        RETURN_TO_PROPOSAL = "return_to_proposal", _("Proposal returned")
+        REFUSE = "refuse", _("Establishment refused")
+        CLOSE = "close", _("Case closed")
+        REOPEN = "reopen", _("Case reopened")
+        # ... and the entries that leave the state as it is.
+        SURVEY = "survey", _("Survey")
+        NOTE = "note", _("Note")
+        NURTURING_REVIEW = "nurturing_review", _("Nurturing review")
+        APPOINT_SECRETARY = "appoint_secretary", _("Appointment of the secretary")
+
+    # Entries that do not move the case: the flow has nothing to realign.
+    REMARKS = frozenset({Event.SURVEY, Event.NOTE, Event.NURTURING_REVIEW, Event.APPOINT_SECRETARY})
+
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="history")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -365,7 +247,7 @@ class CaseHistory(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
-    event = models.CharField(_("event"), max_length=32)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices)
     from_state = models.CharField(_("from"), max_length=16, choices=Case.State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=Case.State.choices)
     note = models.TextField(_("note"), blank=True)
@@ -392,7 +274,7 @@ class CaseHistory(models.Model):
 class CaseStateSpan(models.Model):
     """How long a case stayed in a state: one row per history entry that changed the state, ended by the next one.
 
-    Written only by database triggers on ``CaseHistory`` inserts (migration cases 0005), so every writer (the case
+    Written only by database triggers on ``CaseHistory`` inserts (core.derived), so every writer (the case
     services, seed_demo, generate_scale's COPY) keeps it in step in the same transaction. "The state on a day" is
     then one indexed range test (``started_at <= t < ended_at``) instead of a latest-entry subquery per case.
     """
@@ -429,139 +311,108 @@ class CaseStateSpan(models.Model):
         return f"{self.case_id}: {self.state} {self.started_at} – {self.ended_at or ''}"
 
 
-# --- Registry import (cases.imports) -----------------------------------------------------------------
+class ContactLog(models.Model):
+    """One meeting (or attempt) with the enterprise's owner during outreach."""
 
+    class Stance(models.TextChoices):
+        AGREES = "agrees", _("Agrees")
+        UNDECIDED = "undecided", _("Undecided")
+        REFUSES = "refuses", _("Refuses")
+        ABSENT_ABROAD = "absent_abroad", _("Absent (abroad)")
+        APPLIED = "applied", _("Applied on their own initiative")
 
-class ImportJob(models.Model):
-    """One upload of the enterprise registry: the file, the options, the progress and the outcome.
-
-    The uploaded bytes live in ``source`` (the web server and the Celery worker may not share a disk) and are
-    cleared once the import has finished; the report (errors, changes) stays.
-    """
-
-    class Status(models.TextChoices):
-        UPLOADED = "uploaded", _("Waiting for the column mapping")
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Finished")
-        REJECTED = "rejected", _("Rejected: nothing was written")
-        FAILED = "failed", _("Failed: nothing was written")
-
-    class Mode(models.TextChoices):
-        INSERT = "insert", _("Add new enterprises; skip rows with errors")
-        STRICT = "strict", _("Strict: all or nothing")
-        UPDATE = "update", _("Add new and update existing enterprises (by tax code)")
-
-    FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="import_jobs"
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contacts")
+    contacted_on = models.DateField(_("date"))
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT, related_name="+"
     )
-    default_unit = models.ForeignKey(
-        Unit,
-        verbose_name=_("default unit"),
+    met_whom = models.CharField(_("met whom"), max_length=200)
+    stance = models.CharField(_("owner's stance"), max_length=16, choices=Stance.choices)
+    next_contact_on = models.DateField(_("next contact"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contact log")
+        ordering = ["-contacted_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on:%d/%m/%Y} {self.get_stance_display()}"
+
+
+class Proposal(models.Model):
+    """The submission (tờ trình) to the committee that decides."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="proposals")
+    cell_name = models.CharField(_("proposed cell name"), max_length=255)
+    members = models.ManyToManyField(PartyMember, verbose_name=_("full members of the cell"), related_name="+")
+    secretary = models.ForeignKey(
+        PartyMember, verbose_name=_("proposed secretary"), on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        PartyMember,
+        verbose_name=_("proposed deputy secretary"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text=_("Used for rows without a unit code."),
     )
-    filename = models.CharField(_("file"), max_length=255)
-    file_format = models.CharField(_("format"), max_length=8)
-    file_size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
-    source = models.BinaryField(editable=False, default=bytes)
-    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
-    delimiter = models.CharField(_("delimiter"), max_length=4, blank=True)
-    headers = models.JSONField(_("columns"), default=list, blank=True)
-    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.INSERT)
-    dry_run = models.BooleanField(_("dry run"), default=False)
-    via_command = models.BooleanField(_("from the command line"), default=False)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED)
-    phase = models.CharField(_("phase"), max_length=32, blank=True)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    rows_total = models.PositiveIntegerField(_("rows"), default=0)
-    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
-    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
-    created_count = models.PositiveIntegerField(_("enterprises added"), default=0)
-    updated_count = models.PositiveIntegerField(_("enterprises updated"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("enterprises unchanged"), default=0)
-    closed_count = models.PositiveIntegerField(_("cases closed"), default=0)
-    reopen_count = models.PositiveIntegerField(_("cases that may be reopened"), default=0)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
-    message = models.TextField(_("message"), blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    reports_to = models.ForeignKey(
+        Unit, verbose_name=_("committee the cell reports to"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("registry import")
-        verbose_name_plural = _("registry imports")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["created_by", "-created_at"]), models.Index(fields=["status"])]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-submitted_at"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.filename}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.cell_name
 
 
-class ImportRowError(models.Model):
-    """One problem on one row of an import (row numbers as a spreadsheet shows them: the header is row 1)."""
+class DecisionNumber(models.Model):
+    """The register of establishment decisions: one number per deciding committee and year, never twice.
 
-    job = models.ForeignKey(ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="errors")
-    row = models.PositiveIntegerField(_("row"))
-    column = models.CharField(_("column"), max_length=255, blank=True)
-    value = models.TextField(_("value"), blank=True)
-    code = models.CharField(_("code"), max_length=32)
-    message = models.TextField(_("message (Vietnamese)"))
-    message_en = models.TextField(_("message (English)"), blank=True)
+    A row is written in the transaction that approves the case (``cases.decisions``), so a number taken by a
+    concurrent approval makes the second one fail instead of producing two decisions with one number.
+    """
+
+    committee = models.ForeignKey(
+        Unit, verbose_name=_("deciding committee"), on_delete=models.PROTECT, related_name="decision_numbers"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
+    number = models.CharField(_("decision number"), max_length=64)
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="decision_register"
+    )
+    decision_date = models.DateField(_("decision date"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
-        verbose_name = _("import error")
-        verbose_name_plural = _("import errors")
-        ordering = ["row", "pk"]
-        indexes = [models.Index(fields=["job", "row"])]
+        verbose_name = _("establishment decision")
+        verbose_name_plural = _("register of establishment decisions")
+        ordering = ["committee", "-year", "-sequence", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "year", "number"], name="cases_decision_number_unique"),
+            models.UniqueConstraint(
+                fields=["committee", "year", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="cases_decision_sequence_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.row}: {self.message}"
-
-
-class ImportRowChange(models.Model):
-    """What an import did (or, in a dry run, would do) to an existing enterprise or its case."""
-
-    class Action(models.TextChoices):
-        UPDATED = "updated", _("Updated")
-        CASE_CLOSED = "case_closed", _("Case closed")
-        REOPEN_OFFERED = "reopen_offered", _("Enterprise resumed: its case may be reopened")
-        CASE_REOPENED = "case_reopened", _("Case reopened")
-
-    job = models.ForeignKey(ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="changes")
-    row = models.PositiveIntegerField(_("row"))
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    case = models.ForeignKey(
-        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    tax_code = models.CharField(_("tax code"), max_length=14)
-    name = models.CharField(_("name"), max_length=255, blank=True)
-    fields = models.JSONField(_("changes"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("import change")
-        verbose_name_plural = _("import changes")
-        ordering = ["row", "pk"]
-        indexes = [models.Index(fields=["job", "action"])]
-
-    def __str__(self) -> str:
-        return f"{self.row}: {self.action} {self.tax_code}"
+        return f"{self.number} ({self.decision_date:%d/%m/%Y})"

@@ -6,11 +6,13 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Qu
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from core.text import fold
+from members.models import PartyMember
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_list_for_official
+from registry.models import Enterprise
 
-from .models import Case, CaseHistory, Enterprise, PartyMember
-from .text import fold
+from .models import Case, CaseHistory
 
 
 def jurisdiction_unit_ids(*, official: Official, unit: Unit | None = None) -> list[int] | None:
@@ -108,10 +110,3 @@ def case_get_for_official(*, official: Official, case_id: int) -> Case:
         )
     except Case.DoesNotExist:
         raise Http404 from None
-
-
-def member_counts(*, members: list[PartyMember]) -> dict[str, int]:
-    """Register totals from already-fetched rows (the page prefetches them; no extra query)."""
-    active = [m for m in members if m.left_on is None]
-    full = sum(1 for m in active if m.status == PartyMember.Status.FULL)
-    return {"active": len(active), "full": full, "probationary": len(active) - full}

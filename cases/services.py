@@ -1,13 +1,13 @@
-"""Writes for enterprises, members and cases.
+"""Writes for cases: every transition, survey, note, contact, proposal and decision of a case, and every veto.
 
 Every case transition goes through ``_transition``: lock the row, check jurisdiction and role, run the
-django-fsm transition, save, append a history row and queue the signal after commit, in one transaction.
+django-fsm transition, save, append a history row and tell the workflow (``case_changed``), in one transaction.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,32 +15,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from core.errors import Conflict, Invalid, NotFound
+from members.models import MIN_FULL_MEMBERS, PartyMember
+from members.selectors import full_member_count
 from org.models import Official, Unit
-from org.selectors import unit_is_within
+from org.policy import check_jurisdiction, check_role
+from registry.models import Enterprise
 
-from .errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
-from .models import MIN_FULL_MEMBERS, PROBATION, Case, CaseHistory, Enterprise, PartyMember, Survey
-from .permissions import official_may
-from .signals import case_changed, case_transitioned
-
-
-def _check_role(actor: Official, event: str) -> None:
-    if official_may(actor, event):
-        return
-    raise CasePermissionDenied(_("Your role does not allow this action."), code="role")
-
-
-def _check_jurisdiction(actor: Official, unit: Unit) -> None:
-    if not unit_is_within(official=actor, unit=unit):
-        # Same answer as "does not exist": a sibling unit's case must not leak its existence.
-        raise CaseNotFound(_("Case not found."), code="not_found")
+from .decisions import decision_register
+from .models import Case, CaseHistory, ContactLog, Proposal, Survey
+from .signals import case_changed
 
 
 def _lock_case(case_id: int) -> Case:
     try:
         return Case.objects.select_for_update(of=("self",)).select_related("enterprise__unit").get(pk=case_id)
     except Case.DoesNotExist:
-        raise CaseNotFound(_("Case not found."), code="not_found") from None
+        raise NotFound(_("Case not found."), code="not_found") from None
 
 
 def _append_history(
@@ -55,15 +46,7 @@ def _append_history(
         note=note,
         data=data or {},
     )
-    payload = {
-        "case_id": case.pk,
-        "event": event,
-        "from_state": from_state,
-        "to_state": case.state,
-        "actor_id": actor.pk if actor else None,
-    }
     case_changed.send(sender=Case, case=case, event=event, from_state=from_state, to_state=case.state, actor=actor)
-    transaction.on_commit(lambda: case_transitioned.send(sender=Case, **payload))
     return entry
 
 
@@ -71,7 +54,7 @@ def _not_allowed_message(case: Case, event: str) -> str:
     if event in {"start_outreach", "start_proposal", "submit_proposal", "approve"} and can_proceed(
         getattr(case, event), check_conditions=False
     ):
-        count = case.enterprise.full_member_count()
+        count = full_member_count(enterprise_id=case.enterprise_id)
         return _(
             "The enterprise has %(count)s full party members; at least %(min)s are needed "
             "(probationary members do not count)."
@@ -96,11 +79,11 @@ def _transition(
 ) -> Case:
     with transaction.atomic():
         case = _lock_case(case_id)
-        _check_jurisdiction(actor, case.enterprise.unit)
+        check_jurisdiction(actor, case.enterprise.unit)
         if check_role:
-            _check_role(actor, event)
+            check_role(actor, event)
         if expected_state and case.state != expected_state:
-            raise CaseConflict(
+            raise Conflict(
                 _(
                     "Another official changed this case a moment ago (it is now “%(state)s”). "
                     "Reload the page to see the change."
@@ -110,7 +93,7 @@ def _transition(
             )
         method = getattr(case, event)
         if not can_proceed(method):
-            raise CaseConflict(_not_allowed_message(case, event), code="not_allowed")
+            raise Conflict(_not_allowed_message(case, event), code="not_allowed")
         from_state = case.state
         if before:
             before(case)
@@ -119,23 +102,11 @@ def _transition(
         try:
             case.save()
         except ConcurrentTransition:
-            raise CaseConflict(
+            raise Conflict(
                 _("Another official changed this case a moment ago. Reload the page."), code="stale"
             ) from None
         _append_history(case=case, actor=actor, event=event, from_state=from_state, note=note, data=data)
     return case
-
-
-# --- Enterprises -------------------------------------------------------------------------------------
-
-
-def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterprise:
-    _check_role(actor, "open")
-    _check_jurisdiction(actor, unit)
-    enterprise = Enterprise(unit=unit, **fields)
-    enterprise.full_clean()
-    enterprise.save()
-    return enterprise
 
 
 # --- Cases -------------------------------------------------------------------------------------------
@@ -143,14 +114,14 @@ def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterpri
 
 def case_open(*, actor: Official, enterprise: Enterprise, note: str = "") -> Case:
     """Open a case for an enterprise (state: surveying). At most one open case per enterprise."""
-    _check_role(actor, "open")
-    _check_jurisdiction(actor, enterprise.unit)
+    check_role(actor, "open")
+    check_jurisdiction(actor, enterprise.unit)
     try:
         with transaction.atomic():
             case = Case.objects.create(enterprise=enterprise)
             _append_history(case=case, actor=actor, event="open", from_state="", note=note)
     except IntegrityError:
-        raise CaseConflict(_("This enterprise already has an open case."), code="duplicate_open_case") from None
+        raise Conflict(_("This enterprise already has an open case."), code="duplicate_open_case") from None
     return case
 
 
@@ -165,15 +136,15 @@ def case_record_survey(
 ) -> Survey:
     """Record a basic or deep survey. The case stays where it is; the history notes the survey."""
     if kind not in Survey.Kind.values:
-        raise CaseInvalid(_("Unknown survey kind."), code="invalid")
+        raise Invalid(_("Unknown survey kind."), code="invalid")
     if surveyed_on > timezone.localdate():
-        raise CaseInvalid(_("The survey date cannot be in the future."), code="invalid")
+        raise Invalid(_("The survey date cannot be in the future."), code="invalid")
     with transaction.atomic():
         case = _lock_case(case_id)
-        _check_jurisdiction(actor, case.enterprise.unit)
-        _check_role(actor, "survey")
+        check_jurisdiction(actor, case.enterprise.unit)
+        check_role(actor, "survey")
         if not case.is_open:
-            raise CaseConflict(
+            raise Conflict(
                 _("This action is not possible while the case is “%(state)s”.") % {"state": case.get_state_display()},
                 code="not_allowed",
             )
@@ -240,14 +211,18 @@ def case_approve(
 ) -> Case:
     decision_number = (decision_number or "").strip()
     if not decision_number:
-        raise CaseInvalid(_("Enter the decision number (e.g. 147-QĐ/ĐU)."), code="invalid")
+        raise Invalid(_("Enter the decision number (e.g. 147-QĐ/ĐU)."), code="invalid")
     if decision_date > timezone.localdate():
-        raise CaseInvalid(_("The decision date cannot be in the future."), code="invalid")
+        raise Invalid(_("The decision date cannot be in the future."), code="invalid")
 
     def record(case: Case) -> None:
         case.decision_number = decision_number
         case.decision_date = decision_date
         case.deciding_committee = deciding_committee
+        # The register refuses a number the committee already used this year (the whole approval rolls back).
+        decision_register(
+            case=case, committee=deciding_committee, number=decision_number, decision_date=decision_date, actor=actor
+        )
 
     return _transition(
         actor=actor,
@@ -266,7 +241,7 @@ def case_approve(
 
 def case_return_to_proposal(*, actor: Official, case_id: int, reason: str, expected_state: str | None = None) -> Case:
     if not (reason or "").strip():
-        raise CaseInvalid(_("Say why the proposal is sent back."), code="invalid")
+        raise Invalid(_("Say why the proposal is sent back."), code="invalid")
     return _transition(
         actor=actor, case_id=case_id, event="return_to_proposal", expected_state=expected_state, note=reason
     )
@@ -274,7 +249,7 @@ def case_return_to_proposal(*, actor: Official, case_id: int, reason: str, expec
 
 def case_refuse(*, actor: Official, case_id: int, reason: str, expected_state: str | None = None) -> Case:
     if not (reason or "").strip():
-        raise CaseInvalid(_("Say why the establishment is refused."), code="invalid")
+        raise Invalid(_("Say why the establishment is refused."), code="invalid")
 
     def record(case: Case) -> None:
         case.closed_reason = Case.ClosedReason.DECISION_REFUSED
@@ -289,7 +264,7 @@ def case_close(
     *, actor: Official, case_id: int, reason: str, note: str = "", expected_state: str | None = None
 ) -> Case:
     if reason not in Case.ClosedReason.values:
-        raise CaseInvalid(_("Choose the reason the case is closed."), code="invalid")
+        raise Invalid(_("Choose the reason the case is closed."), code="invalid")
 
     def record(case: Case) -> None:
         case.closed_reason = reason
@@ -318,7 +293,7 @@ def case_reopen(*, actor: Official, case_id: int, note: str = "", expected_state
             actor=actor, case_id=case_id, event="reopen", expected_state=expected_state, note=note, before=record
         )
     except IntegrityError:
-        raise CaseConflict(
+        raise Conflict(
             _("This enterprise already has another open case; close it before reopening this one."),
             code="duplicate_open_case",
         ) from None
@@ -330,22 +305,24 @@ def case_record_note(
     """A dated remark in the case's history (a nurturing review, the secretary's appointment) that does not change
     its state. ``role_event`` names the permission it needs (field work by default)."""
     if not (note or "").strip():
-        raise CaseInvalid(_("Write the note."), code="invalid")
+        raise Invalid(_("Write the note."), code="invalid")
     with transaction.atomic():
         case = _lock_case(case_id)
-        _check_jurisdiction(actor, case.enterprise.unit)
-        _check_role(actor, role_event)
+        check_jurisdiction(actor, case.enterprise.unit)
+        check_role(actor, role_event)
         return _append_history(case=case, actor=actor, event=event, from_state=case.state, note=note)
 
 
-# --- Member register ---------------------------------------------------------------------------------
+# --- Reactions to the member register ------------------------------------------------------------
 
 
-def _advance_nurturing_cases(*, actor: Official, enterprise: Enterprise) -> None:
-    """Nurturing ends by itself when the register reaches the minimum number of full members."""
-    if enterprise.full_member_count() < MIN_FULL_MEMBERS:
+def case_advance_nurturing(*, actor: Official, enterprise_id: int) -> None:
+    """Nurturing ends by itself when the register reaches the minimum number of full members (the member services
+    call this through ``members.signals.register_changed``, inside their transaction)."""
+    if full_member_count(enterprise_id=enterprise_id) < MIN_FULL_MEMBERS:
         return
-    for case_id in Case.objects.filter(enterprise=enterprise, state=Case.State.NURTURING).values_list("pk", flat=True):
+    nurturing = Case.objects.filter(enterprise_id=enterprise_id, state=Case.State.NURTURING)
+    for case_id in nurturing.values_list("pk", flat=True):
         _transition(
             actor=actor,
             case_id=case_id,
@@ -356,92 +333,112 @@ def _advance_nurturing_cases(*, actor: Official, enterprise: Enterprise) -> None
         )
 
 
-def _lock_enterprise_for(actor: Official, enterprise_id: int) -> Enterprise:
-    _check_role(actor, "member")
-    try:
-        enterprise = Enterprise.objects.select_for_update().select_related("unit").get(pk=enterprise_id)
-    except Enterprise.DoesNotExist:
-        raise CaseNotFound(_("Enterprise not found."), code="not_found") from None
-    _check_jurisdiction(actor, enterprise.unit)
-    return enterprise
+def on_register_changed(sender, *, actor: Official, enterprise_id: int, **kwargs) -> None:
+    case_advance_nurturing(actor=actor, enterprise_id=enterprise_id)
 
 
-def member_add(
+# --- Outreach, proposal, appointment -------------------------------------------------------------------
+
+
+def case_log_contact(
     *,
     actor: Official,
-    enterprise_id: int,
-    full_name: str,
-    admitted_on: datetime.date,
-    status: str = PartyMember.Status.PROBATIONARY,
-    recognized_full_on: datetime.date | None = None,
-    is_owner: bool = False,
+    case_id: int,
+    contacted_on: datetime.date,
+    met_whom: str,
+    stance: str,
+    next_contact_on: datetime.date | None,
     note: str = "",
-) -> PartyMember:
-    if not (full_name or "").strip():
-        raise CaseInvalid(_("Enter the member's full name."), code="invalid")
-    if admitted_on > timezone.localdate():
-        raise CaseInvalid(_("The admission date cannot be in the future."), code="invalid")
-    if status == PartyMember.Status.FULL:
-        recognized_full_on = recognized_full_on or admitted_on + PROBATION
-    elif recognized_full_on:
-        raise CaseInvalid(_("A probationary member has no recognition date."), code="invalid")
+) -> ContactLog:
+    """Log a meeting with the owner. "Agrees" or "applied" moves the case to the proposal; other stances leave it in
+    outreach (an owner abroad needs the next contact date: the workflow pauses the deadline until then)."""
+    today = timezone.localdate()
+    if stance not in ContactLog.Stance.values:
+        raise Invalid(_("Choose the owner's stance."), code="invalid")
+    if contacted_on > today:
+        raise Invalid(_("The contact date cannot be in the future."), code="invalid")
+    if stance == ContactLog.Stance.ABSENT_ABROAD and (next_contact_on is None or next_contact_on <= today):
+        raise Invalid(_("When the owner is abroad, give the next contact date (after today)."), code="invalid")
     with transaction.atomic():
-        enterprise = _lock_enterprise_for(actor, enterprise_id)
-        member = PartyMember.objects.create(
-            enterprise=enterprise,
-            full_name=full_name.strip(),
-            status=status,
-            admitted_on=admitted_on,
-            recognized_full_on=recognized_full_on,
-            is_owner=is_owner,
+        case = _lock_case(case_id)
+        check_jurisdiction(actor, case.enterprise.unit)
+        contact = ContactLog.objects.create(
+            case=case,
+            contacted_on=contacted_on,
+            official=actor,
+            met_whom=met_whom.strip(),
+            stance=stance,
+            next_contact_on=next_contact_on,
             note=note,
         )
-        _advance_nurturing_cases(actor=actor, enterprise=enterprise)
-    return member
+        if stance in (ContactLog.Stance.AGREES, ContactLog.Stance.APPLIED):
+            case_start_proposal(
+                actor=actor,
+                case_id=case_id,
+                expected_state=Case.State.OUTREACH,
+                note=note,
+                owner_initiative=stance == ContactLog.Stance.APPLIED,
+            )
+    return contact
 
 
-def _member_enterprise_id(member_id: int, enterprise_id: int | None) -> int:
-    """The member's enterprise; ``enterprise_id`` (when given) must match, so a page acts only on its own register."""
-    members = PartyMember.objects.filter(pk=member_id)
-    if enterprise_id is not None:
-        members = members.filter(enterprise_id=enterprise_id)
-    found = members.values_list("enterprise_id", flat=True).first()
-    if found is None:
-        raise CaseNotFound(_("Party member not found."), code="not_found")
-    return found
-
-
-def member_recognize_full(
+def proposal_submit(
     *,
     actor: Official,
-    member_id: int,
-    recognized_on: datetime.date | None = None,
-    enterprise_id: int | None = None,
-) -> PartyMember:
-    """Recognise a probationary member as full (effective at the end of probation unless a date is given)."""
+    case_id: int,
+    cell_name: str,
+    members: Iterable[PartyMember],
+    secretary: PartyMember,
+    deputy: PartyMember | None,
+    reports_to: Unit,
+) -> Proposal:
+    """The submission (tờ trình): the full members of the new cell (at least three), the proposed secretary and
+    deputy, the committee it reports to; the case goes to the decision."""
+    members = list(members)
+    member_ids = {m.pk for m in members}
     with transaction.atomic():
-        enterprise_id = _member_enterprise_id(member_id, enterprise_id)
-        enterprise = _lock_enterprise_for(actor, enterprise_id)
-        member = PartyMember.objects.select_for_update().get(pk=member_id)
-        if member.status == PartyMember.Status.FULL:
-            raise CaseConflict(_("This member is already a full member."), code="not_allowed")
-        if member.left_on:
-            raise CaseConflict(_("This member has left the enterprise."), code="not_allowed")
-        member.status = PartyMember.Status.FULL
-        member.recognized_full_on = recognized_on or member.projected_recognition_on
-        member.save(update_fields=["status", "recognized_full_on"])
-        _advance_nurturing_cases(actor=actor, enterprise=enterprise)
-    return member
+        case = _lock_case(case_id)
+        check_jurisdiction(actor, case.enterprise.unit)
+        full = set(
+            PartyMember.objects.active()
+            .full()
+            .filter(enterprise_id=case.enterprise_id, pk__in=member_ids)
+            .values_list("pk", flat=True)
+        )
+        if full != member_ids:
+            raise Invalid(_("Only full members of this enterprise's register can be proposed."), code="invalid")
+        if len(full) < MIN_FULL_MEMBERS:
+            raise Invalid(
+                _("A cell needs at least %(min)s full members; %(count)s are selected.")
+                % {"min": MIN_FULL_MEMBERS, "count": len(full)},
+                code="invalid",
+            )
+        if secretary.pk not in member_ids:
+            raise Invalid(_("The proposed secretary must be one of the selected members."), code="invalid")
+        if deputy is not None and (deputy.pk not in member_ids or deputy.pk == secretary.pk):
+            raise Invalid(_("The proposed deputy must be another of the selected members."), code="invalid")
+        proposal = Proposal.objects.create(
+            case=case,
+            cell_name=cell_name.strip(),
+            secretary=secretary,
+            deputy=deputy,
+            reports_to=reports_to,
+            submitted_by=actor,
+        )
+        proposal.members.set(members)
+        case_submit_proposal(actor=actor, case_id=case_id, expected_state=Case.State.PROPOSAL, note=cell_name.strip())
+    return proposal
 
 
-def member_mark_left(
-    *, actor: Official, member_id: int, left_on: datetime.date, enterprise_id: int | None = None
-) -> PartyMember:
-    """A member left the enterprise: they stay in the register's history but no longer count."""
-    with transaction.atomic():
-        enterprise_id = _member_enterprise_id(member_id, enterprise_id)
-        _lock_enterprise_for(actor, enterprise_id)
-        member = PartyMember.objects.select_for_update().get(pk=member_id)
-        member.left_on = left_on
-        member.save(update_fields=["left_on"])
-    return member
+def case_appoint_secretary(*, actor: Official, case_id: int) -> CaseHistory | None:
+    """After the approval: the appointment of the latest proposal's secretary, in the history (None: no proposal)."""
+    proposal = Proposal.objects.filter(case_id=case_id).select_related("secretary").order_by("-submitted_at").first()
+    if proposal is None:
+        return None
+    return case_record_note(
+        actor=actor,
+        case_id=case_id,
+        event=CaseHistory.Event.APPOINT_SECRETARY,
+        note=_("Appointment of the secretary: %(name)s") % {"name": proposal.secretary.full_name},
+        role_event="approve",
+    )

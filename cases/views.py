@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.errors import ServiceError
+from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
 
 from . import selectors, services
-from .errors import CaseError
 from .forms import (
     ApproveForm,
     CloseForm,
@@ -33,7 +34,6 @@ from .forms import (
 )
 from .hooks import case_page_panels
 from .models import Case
-from .permissions import official_may
 
 PAGE_SIZE = 25
 
@@ -86,7 +86,7 @@ def enterprise_open_case(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
     try:
         case = services.case_open(actor=request.user, enterprise=enterprise, note=request.POST.get("note", ""))
-    except CaseError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("cases:enterprise_detail", pk=pk)
     messages.success(request, _("Case opened."))
@@ -269,7 +269,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     expected_state = request.POST.get("expected_state") or None
     try:
         spec.run(request.user, case, form.cleaned_data, expected_state)
-    except CaseError as exc:
+    except ServiceError as exc:
         case = selectors.case_get_for_official(official=request.user, case_id=pk)
         return _render_case(request, case, failed=action, failed_form=form, error=str(exc.message), status=exc.status)
     messages.success(request, _("Saved: %(action)s.") % {"action": spec.label})

@@ -46,11 +46,16 @@ INSTALLED_APPS = [
     "axes",
     "viewflow",
     "viewflow.workflow",
+    # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
+    "core",
     "org",
+    "registry",
+    "members",
     "cases",
     "workflows",
     "reports",
     "notifications",
+    "devdata",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("workflows.urls")),
     path("", include("cases.urls")),
+    path("", include("registry.urls")),
 ]
 
 handler400 = "config.errors.bad_request"

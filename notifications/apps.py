@@ -7,23 +7,15 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from workflows.signals import task_assigned
-
-        from . import delivery  # noqa: F401  registers the e-mail tasks with Celery (autodiscovery reads tasks.py only)
-        from .receivers import on_task_assigned
-
-        task_assigned.connect(on_task_assigned, dispatch_uid="notifications.on_task_assigned")
-
-        # Reminders: beat's schedule rows after migrate (admins edit them), a catch-up sweep when beat starts,
-        # report deadlines in the demo.
         from celery.signals import beat_init
         from django.db.models.signals import post_migrate
 
-        from cases.signals import demo_seeded
+        from workflows.signals import task_assigned
 
-        from .demo import demo_deadlines_seed
+        from .receivers import on_task_assigned
         from .tasks import ensure_schedules, sweep_on_beat_start
 
+        task_assigned.connect(on_task_assigned, dispatch_uid="notifications.on_task_assigned")
+        # Reminders: beat's schedule rows after migrate (admins edit them), a catch-up sweep when beat starts.
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="notifications.ensure_schedules")
         beat_init.connect(sweep_on_beat_start, dispatch_uid="notifications.sweep_on_beat_start")
-        demo_seeded.connect(demo_deadlines_seed, dispatch_uid="notifications.demo_deadlines_seed")

@@ -14,7 +14,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
 from cases.forms import selected_ids
-from reports.views import may_supervise
+from org.policy import official_may_supervise
 from workflows.selectors import open_tasks_for_cases
 
 from . import selectors, services
@@ -65,7 +65,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 @require_POST
 def nudge(request: HttpRequest) -> HttpResponse:
     """Remind the assignees of the selected stalled cases (at most once a day per case and assignee)."""
-    if not may_supervise(request.user):
+    if not official_may_supervise(request.user):
         return render(
             request,
             "error.html",

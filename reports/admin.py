@@ -1,8 +1,9 @@
 from django.contrib import admin
 
+from cases.models import DecisionNumber
 from org.admin import JurisdictionAdminMixin
 
-from .models import DecisionNumber, Period, PeriodDeadline, PeriodReport, StateNorm, Target
+from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
 
 class PeriodDeadlineInline(admin.TabularInline):

@@ -10,7 +10,7 @@ import io
 import json
 from typing import Any
 
-from cases.models import Enterprise
+from registry.models import Enterprise
 
 from .period_reports import indicator_rows
 

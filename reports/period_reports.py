@@ -16,8 +16,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from cases.models import Case, CaseStateSpan, Enterprise
+from cases.models import Case, CaseStateSpan
 from org.models import Unit
+from registry.models import Enterprise
 
 from . import selectors
 from .models import Period, PeriodReport

@@ -30,9 +30,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from cases.models import MIN_FULL_MEMBERS, Case, CaseHistory, CaseStateSpan, Enterprise, PartyMember
+from cases.models import Case, CaseHistory, CaseStateSpan
+from members.models import MIN_FULL_MEMBERS, PartyMember
 from org.models import Official, Unit
 from org.selectors import unit_list_for_official
+from registry.models import Enterprise
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
@@ -140,7 +142,7 @@ FROM (
     WHERE s.enterprise_unit_id IN ({units}) AND s.surveyed_on BETWEEN %s AND %s
     GROUP BY c.enterprise_id, s.enterprise_unit_id
   ) e
-  LEFT JOIN cases_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
+  LEFT JOIN members_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
        AND (m.left_on IS NULL OR m.left_on > %s)
   GROUP BY e.id, e.unit_id
 ) x

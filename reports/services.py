@@ -18,34 +18,20 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
-from org.models import Official, Role, Unit
-from org.selectors import unit_is_within
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from org.models import Official, Unit
+from org.policy import (
+    official_may_reopen_report,
+    official_may_set_targets,
+    official_may_submit_report,
+    official_may_view_report,
+)
 
 from .models import Indicator, Period, PeriodReport, Target
 from .period_reports import period_report_compile
 
-VIEW_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER, Role.ADMINISTRATOR)
-PARENT_ROLES = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER)
 COMMENTARY_MAX = 20_000
-TARGET_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 TARGET_MAX = 2_147_483_647  # the column's limit (PositiveIntegerField)
-
-
-def official_may_view_report(official: Official, unit: Unit) -> bool:
-    return official.is_superuser or (official.has_role(*VIEW_ROLES) and unit_is_within(official=official, unit=unit))
-
-
-def official_may_submit_report(official: Official, unit: Unit) -> bool:
-    """The unit's own organization officers (superusers too)."""
-    return official.is_superuser or (official.unit_id == unit.pk and official.has_role(Role.ORGANIZATION_OFFICER))
-
-
-def official_may_reopen_report(official: Official, unit: Unit) -> bool:
-    """Only the parent unit's officials (superusers too)."""
-    if official.is_superuser:
-        return True
-    return unit.parent_id is not None and official.unit_id == unit.parent_id and official.has_role(*PARENT_ROLES)
 
 
 def _locked_report(*, unit: Unit, period: Period) -> PeriodReport:
@@ -55,13 +41,13 @@ def _locked_report(*, unit: Unit, period: Period) -> PeriodReport:
 
 def _check_view(actor: Official, unit: Unit) -> None:
     if not official_may_view_report(actor, unit):
-        raise CaseNotFound(_("Report not found."), code="not_found")
+        raise NotFound(_("Report not found."), code="not_found")
 
 
 def _clean(text: str) -> str:
     text = (text or "").strip()
     if len(text) > COMMENTARY_MAX:
-        raise CaseInvalid(_("The text is too long (at most %(n)s characters).") % {"n": COMMENTARY_MAX})
+        raise Invalid(_("The text is too long (at most %(n)s characters).") % {"n": COMMENTARY_MAX})
     return text
 
 
@@ -71,14 +57,12 @@ def period_report_save_commentary(
     """Save the unit's commentary on a draft report (results, difficulties, proposals)."""
     _check_view(actor, unit)
     if not official_may_submit_report(actor, unit):
-        raise CasePermissionDenied(_("Only the unit's organization department may write its report."), code="role")
+        raise Forbidden(_("Only the unit's organization department may write its report."), code="role")
     texts = {"results": _clean(results), "difficulties": _clean(difficulties), "proposals": _clean(proposals)}
     with transaction.atomic():
         report = _locked_report(unit=unit, period=period)
         if report.status == PeriodReport.Status.SUBMITTED:
-            raise CaseConflict(
-                _("This report has been submitted; only the parent unit can reopen it."), code="submitted"
-            )
+            raise Conflict(_("This report has been submitted; only the parent unit can reopen it."), code="submitted")
         for k, v in texts.items():
             setattr(report, k, v)
         report.save()
@@ -100,11 +84,11 @@ def period_report_submit(
     """
     _check_view(actor, unit)
     if not official_may_submit_report(actor, unit):
-        raise CasePermissionDenied(_("Only the unit's organization department may submit its report."), code="role")
+        raise Forbidden(_("Only the unit's organization department may submit its report."), code="role")
     with transaction.atomic():
         report = _locked_report(unit=unit, period=period)
         if report.status == PeriodReport.Status.SUBMITTED:
-            raise CaseConflict(_("This report has already been submitted."), code="submitted")
+            raise Conflict(_("This report has already been submitted."), code="submitted")
         for name, value in (("results", results), ("difficulties", difficulties), ("proposals", proposals)):
             if value is not None:
                 setattr(report, name, _clean(value))
@@ -130,11 +114,11 @@ def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> Peri
     """The parent unit sends a submitted report back to draft (the snapshot is dropped, the commentary kept)."""
     _check_view(actor, unit)
     if not official_may_reopen_report(actor, unit):
-        raise CasePermissionDenied(_("Only the parent unit can reopen a submitted report."), code="role")
+        raise Forbidden(_("Only the parent unit can reopen a submitted report."), code="role")
     with transaction.atomic():
         report = _locked_report(unit=unit, period=period)
         if report.status != PeriodReport.Status.SUBMITTED:
-            raise CaseConflict(_("This report is not submitted."), code="not_submitted")
+            raise Conflict(_("This report is not submitted."), code="not_submitted")
         report.status = PeriodReport.Status.DRAFT
         report.snapshot = None
         report.submitted_at = None
@@ -146,28 +130,19 @@ def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> Peri
 # --- Targets ------------------------------------------------------------------------------------------
 
 
-def official_may_set_targets(official: Official, unit: Unit | None = None) -> bool:
-    """Steering committee members (and administrators) for their unit and the units below it."""
-    if official.is_superuser:
-        return True
-    if not official.has_role(*TARGET_ROLES):
-        return False
-    return unit is None or unit_is_within(official=official, unit=unit)
-
-
 def targets_set(*, actor: Official, unit: Unit, period: Period, values: dict[tuple[int, str], int | None]) -> int:
     """Set the targets of ``unit`` and of its direct children for ``period``; None clears a target (the unit then
     shows the sum of its children's). All or nothing; returns how many targets were written or cleared."""
     if not official_may_set_targets(actor, unit):
-        raise CaseNotFound(_("Unit not found."), code="not_found")
+        raise NotFound(_("Unit not found."), code="not_found")
     allowed = {unit.pk, *Unit.objects.filter(parent=unit).values_list("pk", flat=True)}
     for (unit_id, indicator), value in values.items():
         if unit_id not in allowed:
-            raise CaseNotFound(_("Unit not found."), code="not_found")
+            raise NotFound(_("Unit not found."), code="not_found")
         if indicator not in Indicator.values:
-            raise CaseInvalid(_("Unknown indicator: %(indicator)s.") % {"indicator": indicator})
+            raise Invalid(_("Unknown indicator: %(indicator)s.") % {"indicator": indicator})
         if value is not None and not (0 <= value <= TARGET_MAX):
-            raise CaseInvalid(
+            raise Invalid(
                 _("A target is a whole number from 0 to %(max)s.")
                 % {"max": number_format(TARGET_MAX, force_grouping=True)}
             )

@@ -15,10 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from cases.errors import CaseError
 from cases.forms import selected_ids
 from cases.models import Case
-from org.models import Official, Role
+from core.errors import ServiceError
+from org.models import Official
+from org.policy import official_may_set_targets, official_may_supervise
 from org.selectors import unit_ancestors, unit_list_for_official
 from workflows.forms import ReassignForm
 from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
@@ -28,7 +29,6 @@ from . import selectors, services
 from .forms import DashboardForm, StalledFilterForm, TargetGridForm
 from .models import Indicator, Period
 
-SUPERVISION_ROLES = (Role.SUPERVISOR, Role.ORGANIZATION_OFFICER, Role.DECISION_MAKER, Role.ADMINISTRATOR)
 PAGE_SIZE = 50
 
 
@@ -45,10 +45,6 @@ def _forbidden(request, message: str | None = None):
     )
 
 
-def may_supervise(user) -> bool:
-    return user.is_superuser or user.has_role(*SUPERVISION_ROLES)
-
-
 def _bars(rows: list[tuple[str, int]]) -> list[dict]:
     top = max((v for _, v in rows), default=0) or 1
     return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in rows]
@@ -56,7 +52,7 @@ def _bars(rows: list[tuple[str, int]]) -> list[dict]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not may_supervise(request.user):
+    if not official_may_supervise(request.user):
         return _forbidden(request)
     units = unit_list_for_official(official=request.user).order_by("path")
     periods = Period.objects.all()
@@ -127,7 +123,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "funnel": funnel,
             "children": child_rows,
             "breadcrumbs": list(unit_ancestors(unit=unit).filter(pk__in=units.values("pk"))),
-            "may_set_targets": services.official_may_set_targets(request.user, unit),
+            "may_set_targets": official_may_set_targets(request.user, unit),
             "coordination_percent": selectors.percent(
                 total["party_organizations_with_coordination_rules"], total["party_organizations"], places=2
             ),
@@ -148,7 +144,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def targets(request: HttpRequest) -> HttpResponse:
     """The steering committee sets the targets of a unit and of each unit directly below it for a period."""
-    if not services.official_may_set_targets(request.user):
+    if not official_may_set_targets(request.user):
         return _forbidden(request, _("Targets are set by the steering committee."))
     units = unit_list_for_official(official=request.user).order_by("path")
     period_options = list(Period.objects.all())
@@ -177,7 +173,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         if grid.is_valid():
             try:
                 n = services.targets_set(actor=request.user, unit=unit, period=period, values=grid.changed_values())
-            except CaseError as exc:
+            except ServiceError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -222,7 +218,7 @@ def _stalled_queryset(request):
 
 @login_required
 def stalled(request: HttpRequest) -> HttpResponse:
-    if not may_supervise(request.user):
+    if not official_may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
     page = selectors.stalled_page(cases, number=request.GET.get("page"), per_page=PAGE_SIZE)
@@ -248,7 +244,7 @@ def stalled(request: HttpRequest) -> HttpResponse:
 @login_required
 def stalled_export(request: HttpRequest) -> HttpResponse:
     """The whole filtered list as XLSX (every row, not just the page)."""
-    if not may_supervise(request.user):
+    if not official_may_supervise(request.user):
         return _forbidden(request)
     _form, _paused, cases, norms = _stalled_queryset(request)
     rows = selectors.stalled_rows(list(cases[:20000]), norms=norms)
@@ -305,7 +301,7 @@ def _text(value: str) -> str:
 @require_POST
 def stalled_reassign(request: HttpRequest) -> HttpResponse:
     """Reassign the open tasks of the selected cases (one or many) to another official."""
-    if not may_supervise(request.user):
+    if not official_may_supervise(request.user):
         return _forbidden(request)
     form = ReassignForm(request.POST, officials=officials_for_assignment(official=request.user))
     case_ids = selected_ids(request.POST, "cases")

@@ -14,14 +14,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.errors import CaseError, CaseInvalid
-from cases.models import Case, Enterprise
+from cases.models import Case, DecisionNumber
+from core.errors import Invalid, ServiceError
 from org.models import Unit
+from org.policy import (
+    official_may_read_reports,
+    official_may_reopen_report,
+    official_may_submit_report,
+    official_may_view_report,
+)
 from org.selectors import jurisdiction_q, unit_list_for_official
+from registry.models import Enterprise
 
 from . import decisions, documents, services
 from .forms import DashboardForm
-from .models import DecisionNumber, Period, PeriodReport
+from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
 
 
@@ -56,7 +63,7 @@ def _unit_period(request: HttpRequest, unit_code: str, period_code: str) -> tupl
     """The unit and period of the URL, if the official may see the unit's reports (else 404, like a sibling's)."""
     unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
     period = Period.objects.filter(code=period_code).first()
-    if unit is None or period is None or not services.official_may_view_report(request.user, unit):
+    if unit is None or period is None or not official_may_view_report(request.user, unit):
         raise Http404(_("Report not found."))
     return unit, period
 
@@ -64,7 +71,7 @@ def _unit_period(request: HttpRequest, unit_code: str, period_code: str) -> tupl
 @login_required
 def period_report_index(request: HttpRequest) -> HttpResponse:
     """Choose a unit and a period; defaults to the official's unit and the latest ended period."""
-    if not (request.user.is_superuser or request.user.has_role(*services.VIEW_ROLES)):
+    if not (official_may_read_reports(request.user)):
         return _error(request, 403, _("Period reports are for the organization department and supervisors."))
     units = unit_list_for_official(official=request.user).order_by("path")
     periods = Period.objects.all()
@@ -110,7 +117,7 @@ def _render_report(
         )
     units = unit_list_for_official(official=request.user).order_by("path")
     submitted = data.get("status") == PeriodReport.Status.SUBMITTED
-    may_submit = services.official_may_submit_report(request.user, unit)
+    may_submit = official_may_submit_report(request.user, unit)
     commentary = data.get("commentary") or {}
     types = dict(Enterprise.Type.choices)
     by_type = data["indicators"]["new_party_organizations"].get("by_enterprise_type", {})
@@ -128,11 +135,11 @@ def _render_report(
             "children": child_rows,
             "submitted": submitted,
             "may_edit": may_submit and not submitted,
-            "may_reopen": submitted and services.official_may_reopen_report(request.user, unit),
+            "may_reopen": submitted and official_may_reopen_report(request.user, unit),
             "commentary_form": form or CommentaryForm(initial=commentary),
             "commentary": commentary,
             "parent_code": unit.parent.code
-            if unit.parent_id and services.official_may_view_report(request.user, unit.parent)
+            if unit.parent_id and official_may_view_report(request.user, unit.parent)
             else None,
         },
         status=status,
@@ -143,7 +150,7 @@ def _act(request: HttpRequest, unit_code: str, period_code: str, action, form=No
     unit, period = _unit_period(request, unit_code, period_code)
     try:
         message = action(unit, period)
-    except CaseError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
         return _render_report(request, unit, period, status=exc.status, form=form)
     messages.success(request, message)
@@ -157,7 +164,7 @@ def period_report_save(request: HttpRequest, unit_code: str, period_code: str) -
 
     def action(unit, period):
         if not form.is_valid():
-            raise CaseInvalid(_("The text is too long (at most %(n)s characters).") % {"n": 20000})
+            raise Invalid(_("The text is too long (at most %(n)s characters).") % {"n": 20000})
         kwargs = {k: form.cleaned_data[k] for k in ("results", "difficulties", "proposals")}
         if "submit" in request.POST:
             services.period_report_submit(actor=request.user, unit=unit, period=period, **kwargs)
@@ -200,7 +207,7 @@ def period_report_export(request: HttpRequest, unit_code: str, period_code: str,
 @login_required
 def decision_register(request: HttpRequest) -> HttpResponse:
     """The register of establishment decisions of the committees in my jurisdiction, by year."""
-    if not (request.user.is_superuser or request.user.has_role(*services.VIEW_ROLES)):
+    if not (official_may_read_reports(request.user)):
         return _error(request, 403, _("The decision register is for the organization department and supervisors."))
     qs = DecisionNumber.objects.filter(jurisdiction_q(official=request.user, unit_field="committee"))
     years = list(qs.order_by("-year").values_list("year", flat=True).distinct())

@@ -56,8 +56,8 @@ def _pick_users(n: int, officers: int) -> list[User]:
     from django.db.models import Count
     from viewflow.workflow.models import Task
 
+    from devdata.scale import USERNAME_PREFIX
     from org.models import Official
-    from reports.scale import USERNAME_PREFIX
     from workflows.models import TaskSLA
 
     ranked = list(
@@ -214,7 +214,7 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
-    from reports.scale import SCALE_PASSWORD
+    from devdata.scale import SCALE_PASSWORD
 
     users = _pick_users(args.users, args.province_officers if args.province_officers >= 0 else 1)
     subprocess.run(

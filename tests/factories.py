@@ -5,8 +5,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from cases.models import Case, Enterprise, PartyMember
+from cases.models import Case
+from members.models import PartyMember
 from org.models import Official, RoleAssignment, Unit
+from registry.models import Enterprise
 
 TODAY = datetime.date(2026, 11, 24)
 

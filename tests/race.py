@@ -5,7 +5,7 @@ import time
 
 from django.db import connection
 
-from cases.errors import CaseError
+from core.errors import ServiceError
 
 
 def run(calls, *, after: threading.Event | None = None):
@@ -25,7 +25,7 @@ def run(calls, *, after: threading.Event | None = None):
                 results[i] = "ok"
             finally:
                 took[i] = time.monotonic() - started
-        except Exception as exc:  # checked below: only CaseError is acceptable
+        except Exception as exc:  # checked below: only ServiceError is acceptable
             results[i] = exc
         finally:
             connection.close()
@@ -37,5 +37,5 @@ def run(calls, *, after: threading.Event | None = None):
         t.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a thread is stuck (deadlock?)"
     for r in results:
-        assert r == "ok" or isinstance(r, CaseError), r  # never anything but a clear refusal
+        assert r == "ok" or isinstance(r, ServiceError), r  # never anything but a clear refusal
     return results, took

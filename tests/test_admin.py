@@ -30,13 +30,13 @@ def test_every_project_model_is_in_the_admin():
 @pytest.mark.parametrize(
     "url_name,make",
     [
-        ("admin:cases_enterprise_changelist", lambda unit: EnterpriseFactory(unit=unit, name=f"DN {unit.code}")),
+        ("admin:registry_enterprise_changelist", lambda unit: EnterpriseFactory(unit=unit, name=f"DN {unit.code}")),
         (
             "admin:cases_case_changelist",
             lambda unit: CaseFactory(enterprise=EnterpriseFactory(unit=unit, name=f"DN {unit.code}")),
         ),
         (
-            "admin:cases_partymember_changelist",
+            "admin:members_partymember_changelist",
             lambda unit: PartyMemberFactory(enterprise=EnterpriseFactory(unit=unit), full_name=f"DN {unit.code}"),
         ),
         ("admin:org_official_changelist", lambda unit: OfficialFactory(unit=unit, username=f"DN {unit.code}")),
@@ -66,7 +66,7 @@ def test_superuser_sees_everything(client, ward, sibling_ward):
     EnterpriseFactory(unit=ward, name="DN mine")
     EnterpriseFactory(unit=sibling_ward, name="DN theirs")
     client.force_login(root)
-    html = client.get(reverse("admin:cases_enterprise_changelist")).content.decode()
+    html = client.get(reverse("admin:registry_enterprise_changelist")).content.decode()
     assert "DN mine" in html and "DN theirs" in html
 
 

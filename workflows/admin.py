@@ -21,24 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from cases.models import ContactLog, Proposal
 from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 from org.models import Official
+from org.policy import official_may_do_step
 from org.selectors import official_list_for_official, unit_is_within
 
-from .assignment import STEP_ROLE
 from .calendar import WorkingCalendar
-from .models import (
-    AssignmentRule,
-    CalendarDay,
-    CaseProcess,
-    ContactLog,
-    Proposal,
-    SavedFilter,
-    Step,
-    StepNorm,
-    Substitute,
-    TaskSLA,
-)
+from .models import AssignmentRule, CalendarDay, CaseProcess, SavedFilter, Step, StepNorm, Substitute, TaskSLA
 
 
 @lru_cache(maxsize=32)
@@ -171,7 +161,7 @@ class AssignmentRuleForm(forms.ModelForm):
                 _("%(official)s cannot see the cases of %(unit)s: choose an official of that unit or above it.")
                 % {"official": official, "unit": unit},
             )
-        elif not (official.is_superuser or official.has_role(STEP_ROLE[Step(step)])):
+        elif not official_may_do_step(official, step):
             self.add_error(
                 "official",
                 _("%(official)s does not have the role for the step “%(step)s”.")

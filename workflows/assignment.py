@@ -6,18 +6,13 @@ from __future__ import annotations
 import datetime
 
 from cases.models import Case
-from org.models import Official, Role
+from org.models import Official
+from org.policy import STEP_ROLES
 from org.selectors import unit_ancestor_paths
 
 from .models import AssignmentRule, Step, Substitute
 
-STEP_ROLE = {
-    Step.SURVEY: Role.WARD_OFFICIAL,
-    Step.NURTURING_REVIEW: Role.WARD_OFFICIAL,
-    Step.OUTREACH: Role.WARD_OFFICIAL,
-    Step.PROPOSAL: Role.ORGANIZATION_OFFICER,
-    Step.DECISION: Role.DECISION_MAKER,
-}
+STEP_ROLE = STEP_ROLES  # the role that does each step (org.policy)
 
 
 def assignee_pick(*, case: Case, step: str) -> Official | None:

@@ -3,11 +3,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import DateInput, SurveyForm
-from cases.models import PartyMember
+from cases.models import ContactLog
+from members.models import PartyMember
 from org.models import Official, Unit
 from org.selectors import unit_ancestors
 
-from .models import ContactLog, Step
+from .models import Step
 from .selectors import Due
 
 __all__ = ["SurveyForm"]

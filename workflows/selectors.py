@@ -10,12 +10,13 @@ from django.http import Http404
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+from cases.models import ContactLog
 from cases.selectors import jurisdiction_unit_ids
-from cases.text import fold
+from core.text import fold
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_ancestor_paths
 
-from .models import ContactLog, SavedFilter, TaskSLA
+from .models import SavedFilter, TaskSLA
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 ASSIGNED_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)

@@ -15,20 +15,20 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
-from cases.models import MIN_FULL_MEMBERS, Case, PartyMember
-from org.models import Official, Role, Unit
+from cases.models import Case, ContactLog, Proposal
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from members.models import PartyMember
+from org.models import Official, Unit
+from org.policy import official_may_do_step, official_may_lead_team
 from org.selectors import unit_is_within
 
-from .assignment import STEP_ROLE
 from .calendar import WorkingCalendar
 from .flows import EstablishmentFlow
-from .models import STEP_STATE, CaseProcess, ContactLog, Proposal, SavedFilter, Step, Substitute, TaskSLA
+from .models import STEP_STATE, CaseProcess, SavedFilter, Step, Substitute, TaskSLA
 from .signals import task_assigned
 from .sla import sla_start_override
 
 ACTIVE = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-SUPERVISING = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 # True while a task completion drives the case: the case-change receiver must not drive the flow a second time.
 _driving: ContextVar[bool] = ContextVar("workflow_driving", default=False)
@@ -88,21 +88,21 @@ def _task_for(actor: Official, task_id: int, step: Step) -> Iterator[Task]:
     try:
         process_id = Task.objects.values_list("process_id", flat=True).get(pk=task_id)
     except Task.DoesNotExist:
-        raise CaseNotFound(_("Task not found."), code="not_found") from None
+        raise NotFound(_("Task not found."), code="not_found") from None
     with EstablishmentFlow.lock(process_id), transaction.atomic():
         task = Task.objects.select_for_update(of=("self",)).select_related("sla__unit").get(pk=task_id)
         sla = getattr(task, "sla", None)
         if sla is None or not unit_is_within(official=actor, unit=sla.unit):
-            raise CaseNotFound(_("Task not found."), code="not_found")
+            raise NotFound(_("Task not found."), code="not_found")
         if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
-            raise CaseConflict(_("This task is already done or was cancelled."), code="task_closed")
+            raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
         if task.owner_id != actor.pk:
-            raise CasePermissionDenied(
+            raise Forbidden(
                 _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
                 code="not_owner",
             )
         if task.flow_task.name != step:
-            raise CaseInvalid(_("This form does not belong to this task."), code="invalid")
+            raise Invalid(_("This form does not belong to this task."), code="invalid")
         token = _driving.set(True)
         try:
             yield task
@@ -141,37 +141,23 @@ def task_log_contact(
     next_contact_on: datetime.date | None,
     note: str = "",
 ) -> ContactLog:
-    """Log a meeting with the owner. "Agrees" or "applied" moves the case to the proposal; an owner abroad pauses
-    the deadline until the next contact date; other stances keep the task open."""
-    today = timezone.localdate()
-    if stance not in ContactLog.Stance.values:
-        raise CaseInvalid(_("Choose the owner's stance."), code="invalid")
-    if contacted_on > today:
-        raise CaseInvalid(_("The contact date cannot be in the future."), code="invalid")
-    if stance == ContactLog.Stance.ABSENT_ABROAD and (next_contact_on is None or next_contact_on <= today):
-        raise CaseInvalid(_("When the owner is abroad, give the next contact date (after today)."), code="invalid")
+    """Log a meeting with the owner (``cases.services.case_log_contact``). When the case moved to the proposal the
+    task is done; an owner abroad pauses the deadline until the next contact date; otherwise the task stays open."""
     with _task_for(actor, task_id, Step.OUTREACH) as task:
         sla = task.sla
-        contact = ContactLog.objects.create(
+        contact = case_services.case_log_contact(
+            actor=actor,
             case_id=sla.case_id,
             contacted_on=contacted_on,
-            official=actor,
-            met_whom=met_whom.strip(),
+            met_whom=met_whom,
             stance=stance,
             next_contact_on=next_contact_on,
             note=note,
         )
         if stance in (ContactLog.Stance.AGREES, ContactLog.Stance.APPLIED):
-            case_services.case_start_proposal(
-                actor=actor,
-                case_id=sla.case_id,
-                expected_state="outreach",
-                note=note,
-                owner_initiative=stance == ContactLog.Stance.APPLIED,
-            )
             _finish(task, actor)
-        elif stance == ContactLog.Stance.ABSENT_ABROAD:
-            _pause(sla, until=next_contact_on, today=today)
+        elif stance == ContactLog.Stance.ABSENT_ABROAD and next_contact_on is not None:
+            _pause(sla, until=next_contact_on, today=timezone.localdate())
         return contact
 
 
@@ -196,37 +182,15 @@ def task_submit_proposal(
     deputy: PartyMember | None,
     reports_to: Unit,
 ) -> Proposal:
-    members = list(members)
-    member_ids = {m.pk for m in members}
     with _task_for(actor, task_id, Step.PROPOSAL) as task:
-        case = task.sla.case
-        full = {
-            m.pk
-            for m in PartyMember.objects.active().full().filter(enterprise_id=case.enterprise_id, pk__in=member_ids)
-        }
-        if full != member_ids:
-            raise CaseInvalid(_("Only full members of this enterprise's register can be proposed."), code="invalid")
-        if len(full) < MIN_FULL_MEMBERS:
-            raise CaseInvalid(
-                _("A cell needs at least %(min)s full members; %(count)s are selected.")
-                % {"min": MIN_FULL_MEMBERS, "count": len(full)},
-                code="invalid",
-            )
-        if secretary.pk not in member_ids:
-            raise CaseInvalid(_("The proposed secretary must be one of the selected members."), code="invalid")
-        if deputy is not None and (deputy.pk not in member_ids or deputy.pk == secretary.pk):
-            raise CaseInvalid(_("The proposed deputy must be another of the selected members."), code="invalid")
-        proposal = Proposal.objects.create(
-            case=case,
-            cell_name=cell_name.strip(),
+        proposal = case_services.proposal_submit(
+            actor=actor,
+            case_id=task.sla.case_id,
+            cell_name=cell_name,
+            members=members,
             secretary=secretary,
             deputy=deputy,
             reports_to=reports_to,
-            submitted_by=actor,
-        )
-        proposal.members.set(members)
-        case_services.case_submit_proposal(
-            actor=actor, case_id=case.pk, expected_state="proposal", note=cell_name.strip()
         )
         _finish(task, actor)
         return proposal
@@ -247,7 +211,7 @@ def task_decide(
         case_id = task.sla.case_id
         if outcome == "approve":
             if decision_date is None or deciding_committee is None:
-                raise CaseInvalid(_("Give the decision number, date and deciding committee."), code="invalid")
+                raise Invalid(_("Give the decision number, date and deciding committee."), code="invalid")
             case = case_services.case_approve(
                 actor=actor,
                 case_id=case_id,
@@ -256,15 +220,8 @@ def task_decide(
                 deciding_committee=deciding_committee,
                 expected_state="decision",
             )
-            proposal = case.proposals.select_related("secretary").order_by("-submitted_at").first()
-            if appoint_secretary and proposal is not None:
-                case_services.case_record_note(
-                    actor=actor,
-                    case_id=case_id,
-                    event="appoint_secretary",
-                    note=_("Appointment of the secretary: %(name)s") % {"name": proposal.secretary.full_name},
-                    role_event="approve",
-                )
+            if appoint_secretary:
+                case_services.case_appoint_secretary(actor=actor, case_id=case_id)
         elif outcome == "return":
             case = case_services.case_return_to_proposal(
                 actor=actor, case_id=case_id, reason=reason, expected_state="decision"
@@ -272,7 +229,7 @@ def task_decide(
         elif outcome == "refuse":
             case = case_services.case_refuse(actor=actor, case_id=case_id, reason=reason, expected_state="decision")
         else:
-            raise CaseInvalid(_("Choose the decision."), code="invalid")
+            raise Invalid(_("Choose the decision."), code="invalid")
         _finish(task, actor)
         return case
 
@@ -305,14 +262,12 @@ def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
     with transaction.atomic():
         tasks = _locked_open_tasks(task_ids)
         if len(tasks) != len(set(task_ids)):
-            raise CaseConflict(
-                _("Some of these tasks were taken or finished meanwhile. Reload the queue."), code="stale"
-            )
+            raise Conflict(_("Some of these tasks were taken or finished meanwhile. Reload the queue."), code="stale")
         for task in tasks:
             if task.status != STATUS.NEW or not unit_is_within(official=actor, unit=task.sla.unit):
-                raise CaseConflict(_("Some of these tasks were taken meanwhile. Reload the queue."), code="stale")
-            if not (actor.is_superuser or actor.has_role(STEP_ROLE[Step(task.flow_task.name)])):
-                raise CasePermissionDenied(_("Your role does not allow this step."), code="role")
+                raise Conflict(_("Some of these tasks were taken meanwhile. Reload the queue."), code="stale")
+            if not official_may_do_step(actor, task.flow_task.name):
+                raise Forbidden(_("Your role does not allow this step."), code="role")
             _give(task, actor, by=actor)
     return len(tasks)
 
@@ -320,24 +275,24 @@ def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
 def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Official) -> int:
     """Supervisors hand open tasks to another official of their jurisdiction. The former owner can no longer
     complete them."""
-    if not (actor.is_superuser or actor.has_role(*SUPERVISING)):
-        raise CasePermissionDenied(_("Only supervisors and administrators reassign tasks."), code="role")
+    if not official_may_lead_team(actor):
+        raise Forbidden(_("Only supervisors and administrators reassign tasks."), code="role")
     if not new_owner.is_active or new_owner.unit is None or not unit_is_within(official=actor, unit=new_owner.unit):
-        raise CaseInvalid(_("Choose an active official of your jurisdiction."), code="invalid")
+        raise Invalid(_("Choose an active official of your jurisdiction."), code="invalid")
     ids = set(task_ids)
     with transaction.atomic():
         tasks = _locked_open_tasks(ids)
         if not ids or len(tasks) != len(ids) or any(not unit_is_within(official=actor, unit=t.sla.unit) for t in tasks):
-            raise CaseConflict(_("Some of these tasks are finished or outside your jurisdiction."), code="stale")
+            raise Conflict(_("Some of these tasks are finished or outside your jurisdiction."), code="stale")
         for task in tasks:
             if not unit_is_within(official=new_owner, unit=task.sla.unit):
-                raise CaseInvalid(
+                raise Invalid(
                     _("%(official)s cannot see the cases of %(unit)s.")
                     % {"official": new_owner, "unit": task.sla.unit},
                     code="invalid",
                 )
-            if not (new_owner.is_superuser or new_owner.has_role(STEP_ROLE[Step(task.flow_task.name)])):
-                raise CaseInvalid(
+            if not official_may_do_step(new_owner, task.flow_task.name):
+                raise Invalid(
                     _("%(official)s does not have the role for the step “%(step)s”.")
                     % {"official": new_owner, "step": task.sla.get_step_display()},
                     code="invalid",
@@ -351,19 +306,19 @@ def task_follow_up(*, actor: Official, task_id: int, until: datetime.date | None
     """Hide one of my tasks from the inbox until a date (None shows it again)."""
     updated = TaskSLA.objects.filter(pk=task_id, task__owner=actor, task__status__in=ACTIVE).update(follow_up_on=until)
     if not updated:
-        raise CaseNotFound(_("Task not found."), code="not_found")
+        raise NotFound(_("Task not found."), code="not_found")
 
 
 def substitute_set(
     *, actor: Official, substitute: Official, starts_on: datetime.date, ends_on: datetime.date
 ) -> Substitute:
     if substitute.pk == actor.pk:
-        raise CaseInvalid(_("Choose a colleague, not yourself."), code="invalid")
+        raise Invalid(_("Choose a colleague, not yourself."), code="invalid")
     if ends_on < starts_on:
-        raise CaseInvalid(_("The end date is before the start date."), code="invalid")
+        raise Invalid(_("The end date is before the start date."), code="invalid")
     # The substitute must be able to open the official's cases: a colleague of the unit or of a unit above it.
     if not substitute.is_active or actor.unit is None or not unit_is_within(official=substitute, unit=actor.unit):
-        raise CaseInvalid(_("Choose an active official of your unit."), code="invalid")
+        raise Invalid(_("Choose an active official of your unit."), code="invalid")
     return Substitute.objects.create(official=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on)
 
 
@@ -374,7 +329,7 @@ def substitute_end(*, actor: Official, substitute_id: int) -> None:
 def saved_filter_save(*, actor: Official, name: str, query: str, shared: bool) -> SavedFilter:
     name = (name or "").strip()
     if not name:
-        raise CaseInvalid(_("Give the filter a name."), code="invalid")
+        raise Invalid(_("Give the filter a name."), code="invalid")
     saved, _created = SavedFilter.objects.update_or_create(
         owner=actor, name=name[:100], defaults={"query": query[:500], "shared_with_unit": shared}
     )

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
-from cases.errors import CaseError
 from cases.forms import selected_ids
 from cases.selectors import case_get_for_official
-from org.models import Role
+from core.errors import ServiceError
+from org.policy import official_may_lead_team
 from org.selectors import unit_list_for_official
 
 from . import selectors, services
@@ -118,7 +118,7 @@ def task_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_inbox_url())
     try:
         services.task_follow_up(actor=request.user, task_id=pk, until=form.cleaned_data["until"])
-    except CaseError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(_inbox_url())
     messages.success(request, _("The task is hidden until then.") if form.cleaned_data["until"] else _("Shown again."))
@@ -141,20 +141,16 @@ def queue_claim(request: HttpRequest) -> HttpResponse:
         return redirect("workflows:queue")
     try:
         count = services.task_claim(actor=request.user, task_ids=ids)
-    except CaseError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("workflows:queue")
     messages.success(request, _("%(count)s task(s) are now in your inbox.") % {"count": count})
     return redirect("workflows:queue")
 
 
-def _may_supervise(user) -> bool:
-    return user.is_superuser or user.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR)
-
-
 @login_required
 def team(request: HttpRequest) -> HttpResponse:
-    if not _may_supervise(request.user):
+    if not official_may_lead_team(request.user):
         return render(
             request,
             "error.html",
@@ -195,7 +191,7 @@ def reassign_and_redirect(request: HttpRequest, *, task_ids: list[int], new_owne
     """Reassign tasks through the service and tell the supervisor how it went (team page, stalled list)."""
     try:
         count = services.task_reassign(actor=request.user, task_ids=task_ids, new_owner=new_owner)
-    except CaseError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     messages.success(
@@ -304,7 +300,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_task(request, sla, form, error=_("Please correct the errors below."), status=400)
     try:
         message = _complete(request.user, sla, form.cleaned_data)
-    except CaseError as exc:
+    except ServiceError as exc:
         sla = selectors.task_get_for_official(official=request.user, task_id=pk)
         return _render_task(request, sla, form, error=str(exc.message), status=exc.status)
     messages.success(request, message)
@@ -326,7 +322,7 @@ def substitute(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.substitute_set(actor=request.user, **form.cleaned_data)
-            except CaseError as exc:
+            except ServiceError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:

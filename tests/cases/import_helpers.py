@@ -6,7 +6,7 @@ import csv
 import io
 import unicodedata
 
-from cases.imports.services import import_job_create, import_job_set_mapping, import_job_start
+from registry.imports.services import import_job_create, import_job_set_mapping, import_job_start
 
 HEADERS_VI = [
     "Tên doanh nghiệp",

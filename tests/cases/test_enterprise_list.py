@@ -6,9 +6,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cases.models import Case, Enterprise
+from cases.models import Case
 from cases.selectors import enterprise_list_for_official
 from org.models import Role
+from registry.models import Enterprise
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, add_full_members
 
 pytestmark = pytest.mark.django_db

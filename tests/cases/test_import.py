@@ -10,14 +10,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from cases.errors import CasePermissionDenied
-from cases.imports.errors import ImportFileError, ImportTooLarge
-from cases.imports.fields import guess_mapping
-from cases.imports.reading import detect_encoding
-from cases.imports.report import import_error_report_xlsx
-from cases.imports.services import import_job_create, import_job_reopen_cases, import_job_run
-from cases.models import Case, CaseHistory, Enterprise, ImportJob, ImportRowChange
+from cases.models import Case, CaseHistory
+from core.errors import Forbidden
 from org.models import Role
+from registry.imports.errors import ImportFileError, ImportTooLarge
+from registry.imports.fields import guess_mapping
+from registry.imports.reading import detect_encoding
+from registry.imports.report import import_error_report_xlsx
+from registry.imports.services import import_job_create, import_job_reopen_cases, import_job_run
+from registry.models import Enterprise, ImportJob, ImportRowChange
 from tests.factories import CaseFactory, EnterpriseFactory, UnitFactory
 
 from .import_helpers import csv_bytes, row, run_import, xlsx_bytes
@@ -205,14 +206,14 @@ def test_strict_mode_writes_nothing_when_any_row_fails(ward_official):
 
 
 def test_a_case_that_cannot_be_closed_is_reported_on_its_row(ward_official, ward, monkeypatch):
-    from cases.errors import CaseConflict
-    from cases.imports import engine
+    from core.errors import Conflict
+    from registry.imports import engine
 
     e = EnterpriseFactory(unit=ward, tax_code="0101234567", name="Cũ")
     case = CaseFactory(enterprise=e)
 
     def refuse(**kwargs):
-        raise CaseConflict("no")
+        raise Conflict("no")
 
     monkeypatch.setattr(engine.case_services, "case_close", refuse)
     data = csv_bytes([row(tax="0101234567", status="Giải thể"), row(tax="0101234599")])
@@ -327,7 +328,7 @@ def test_jurisdiction_default_unit_of_a_sibling_is_refused(ward_official, siblin
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.DECISION_MAKER])
 def test_roles_that_may_not_import(role, make_official, ward):
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         import_job_create(actor=make_official(ward, role), filename="r.csv", data=csv_bytes([row()]), default_unit=ward)
 
 
@@ -365,7 +366,7 @@ def test_running_a_job_twice_imports_once(ward_official, ward):
 
 
 def test_a_failure_during_the_run_is_reported_not_raised(ward_official, monkeypatch):
-    from cases.imports import engine
+    from registry.imports import engine
 
     def boom(rows):
         raise RuntimeError("disk full")

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from cases.models import Enterprise, ImportJob
 from org.models import Role
+from registry.models import Enterprise, ImportJob
 
 from .import_helpers import csv_bytes, row, run_import
 
@@ -26,7 +26,7 @@ def client_in(client, ward_official):
 
 def _upload(client, data, name="registry.csv", **fields):
     payload = {"file": SimpleUploadedFile(name, data), "mode": "insert", **fields}
-    return client.post(reverse("cases:import_new"), payload)
+    return client.post(reverse("registry:import_new"), payload)
 
 
 def test_upload_mapping_result(client_in, ward):
@@ -38,14 +38,14 @@ def test_upload_mapping_result(client_in, ward):
     response = _upload(client_in, data, default_unit=ward.pk)
     assert response.status_code == 302
     job = ImportJob.objects.get()
-    mapping_url = reverse("cases:import_mapping", args=[job.pk])
+    mapping_url = reverse("registry:import_mapping", args=[job.pk])
     assert response.url == mapping_url
     page = client_in.get(mapping_url)
     assert page.status_code == 200
     html = page.content.decode()
     assert "Cột 3" in html and "Công ty TNHH Hoàn Kiếm" in html  # columns with the first rows
     response = client_in.post(mapping_url, {"col_0": "name", "col_1": "tax_code", "col_2": "worker_count"})
-    assert response.status_code == 302 and response.url == reverse("cases:import_detail", args=[job.pk])
+    assert response.status_code == 302 and response.url == reverse("registry:import_detail", args=[job.pk])
     result = client_in.get(response.url)
     html = result.content.decode()
     assert result.status_code == 200
@@ -53,7 +53,7 @@ def test_upload_mapping_result(client_in, ward):
     assert "<td>Mã số thuế</td>" in errors and ">bad<" in errors  # the rejected row, its column and value
     e = Enterprise.objects.get()
     assert (e.tax_code, e.worker_count, e.unit) == ("0101234567", 42, ward)
-    report = client_in.get(reverse("cases:import_report", args=[job.pk]))
+    report = client_in.get(reverse("registry:import_report", args=[job.pk]))
     assert report.status_code == 200 and report["Content-Type"].startswith("application/vnd.openxmlformats")
     from openpyxl import load_workbook
 
@@ -64,10 +64,10 @@ def test_mapping_without_required_columns_is_400(client_in, ward):
     data = csv_bytes([["a", "b"]], headers=["Cột A", "Cột B"])
     _upload(client_in, data, default_unit=ward.pk)
     job = ImportJob.objects.get()
-    response = client_in.post(reverse("cases:import_mapping", args=[job.pk]), {"col_0": "name"})
+    response = client_in.post(reverse("registry:import_mapping", args=[job.pk]), {"col_0": "name"})
     assert response.status_code == 400
     assert ImportJob.objects.get().status == ImportJob.Status.UPLOADED
-    response = client_in.post(reverse("cases:import_mapping", args=[job.pk]), {"col_0": "name", "col_1": "name"})
+    response = client_in.post(reverse("registry:import_mapping", args=[job.pk]), {"col_0": "name", "col_1": "name"})
     assert response.status_code == 400
 
 
@@ -99,7 +99,7 @@ def test_too_large_answers_413(client_in, ward):
     # The declared size alone is enough to refuse, before the body is read.
     with override_settings(IMPORT_MAX_UPLOAD_BYTES=10):
         response = client_in.post(
-            reverse("cases:import_new"), data=b"x" * 200_000, content_type="multipart/form-data; boundary=xyz"
+            reverse("registry:import_new"), data=b"x" * 200_000, content_type="multipart/form-data; boundary=xyz"
         )
         assert response.status_code == 413
     assert not ImportJob.objects.exists()
@@ -113,7 +113,7 @@ def test_sibling_unit_cannot_be_chosen(client_in, sibling_ward):
 def test_rows_for_a_sibling_unit_are_rejected(client_in, ward, sibling_ward):
     _upload(client_in, csv_bytes([row(unit="W02"), row(tax="0101234568", unit="W01")]))
     job = ImportJob.objects.get()
-    client_in.post(reverse("cases:import_mapping", args=[job.pk]), {f"col_{i}": k for i, k in job.mapping.items()})
+    client_in.post(reverse("registry:import_mapping", args=[job.pk]), {f"col_{i}": k for i, k in job.mapping.items()})
     job.refresh_from_db()
     assert job.rows_rejected == 1 and job.errors.get().code == "unit_outside"
     assert list(Enterprise.objects.values_list("unit__code", flat=True)) == ["W01"]
@@ -122,14 +122,14 @@ def test_rows_for_a_sibling_unit_are_rejected(client_in, ward, sibling_ward):
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.DECISION_MAKER])
 def test_roles_that_may_not_import_get_403(role, client, make_official, ward):
     client.force_login(make_official(ward, role))
-    assert client.get(reverse("cases:import_new")).status_code == 403
+    assert client.get(reverse("registry:import_new")).status_code == 403
     assert _upload(client, csv_bytes([row()]), default_unit=ward.pk).status_code == 403
-    assert "Import" not in client.get(reverse("cases:import_list")).content.decode().split("</nav>")[0]
+    assert "Import" not in client.get(reverse("registry:import_list")).content.decode().split("</nav>")[0]
 
 
 def test_import_link_in_the_menu(client_in):
     nav = client_in.get(reverse("cases:enterprise_list")).content.decode().split("</nav>")[0]
-    assert reverse("cases:import_list") in nav
+    assert reverse("registry:import_list") in nav
 
 
 def test_someone_elses_import_is_404(client, make_official, ward, ward_official):
@@ -137,7 +137,7 @@ def test_someone_elses_import_is_404(client, make_official, ward, ward_official)
     client.force_login(make_official(ward, Role.WARD_OFFICIAL))
     for name in ("import_detail", "import_mapping", "import_report"):
         assert client.get(reverse(f"cases:{name}", args=[job.pk])).status_code == 404
-    assert client.post(reverse("cases:import_reopen", args=[job.pk])).status_code == 404
+    assert client.post(reverse("registry:import_reopen", args=[job.pk])).status_code == 404
 
 
 def test_large_file_runs_as_a_celery_task_with_progress(
@@ -150,23 +150,23 @@ def test_large_file_runs_as_a_celery_task_with_progress(
     queued = []
     monkeypatch.setattr("cases.tasks.import_job_run_task.delay", lambda job_id: queued.append(job_id))
     with override_settings(IMPORT_SYNC_MAX_ROWS=2), django_capture_on_commit_callbacks(execute=True):
-        response = client_in.post(reverse("cases:import_mapping", args=[job.pk]), mapping)
+        response = client_in.post(reverse("registry:import_mapping", args=[job.pk]), mapping)
     assert response.status_code == 302 and queued == [job.pk]
     job.refresh_from_db()
     assert job.status == ImportJob.Status.QUEUED and not Enterprise.objects.exists()
     # The official can leave and come back: the page and the list show the progress.
-    page = client_in.get(reverse("cases:import_detail", args=[job.pk])).content.decode()
+    page = client_in.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
     assert "<progress" in page and 'hx-trigger="every 1s"' in page
-    assert "<progress" in client_in.get(reverse("cases:import_list")).content.decode()
-    fragment = client_in.get(reverse("cases:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
+    assert "<progress" in client_in.get(reverse("registry:import_list")).content.decode()
+    fragment = client_in.get(reverse("registry:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and b"<progress" in fragment.content and b"<html" not in fragment.content
     # The worker runs the task (eagerly here): the task function calls the service.
-    from cases.tasks import import_job_run_task
+    from registry.tasks import import_job_run_task
 
     import_job_run_task.run(job.pk)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and Enterprise.objects.count() == 5
-    done = client_in.get(reverse("cases:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
+    done = client_in.get(reverse("registry:import_detail", args=[job.pk]), headers={"HX-Request": "true"})
     assert done.headers.get("HX-Refresh") == "true"
 
 
@@ -177,7 +177,9 @@ def test_eager_celery_delivery(client_in, ward, django_capture_on_commit_callbac
     _upload(client_in, csv_bytes([row(tax=f"01012345{i:02d}") for i in range(5)]), default_unit=ward.pk)
     job = ImportJob.objects.get()
     with override_settings(IMPORT_SYNC_MAX_ROWS=2), django_capture_on_commit_callbacks(execute=True):
-        client_in.post(reverse("cases:import_mapping", args=[job.pk]), {f"col_{i}": k for i, k in job.mapping.items()})
+        client_in.post(
+            reverse("registry:import_mapping", args=[job.pk]), {f"col_{i}": k for i, k in job.mapping.items()}
+        )
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.created_count == 5
 
@@ -188,9 +190,9 @@ def test_reopen_button(client_in, ward, ward_official):
     e = EnterpriseFactory(unit=ward, tax_code="0101234567", operating_status="left_address")
     case = CaseFactory(enterprise=e, state="closed", closed_reason="left_address")
     job = run_import(ward_official, csv_bytes([row(tax="0101234567")]), mode="update")
-    html = client_in.get(reverse("cases:import_detail", args=[job.pk])).content.decode()
-    assert reverse("cases:import_reopen", args=[job.pk]) in html
-    response = client_in.post(reverse("cases:import_reopen", args=[job.pk]))
+    html = client_in.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+    assert reverse("registry:import_reopen", args=[job.pk]) in html
+    response = client_in.post(reverse("registry:import_reopen", args=[job.pk]))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "surveying"
@@ -201,13 +203,13 @@ def test_import_list_runs_a_constant_number_of_queries(n, client_in, ward_offici
     for i in range(n):
         run_import(ward_official, csv_bytes([row(tax=f"01012{i:05d}")]))
     with django_assert_max_num_queries(8):
-        response = client_in.get(reverse("cases:import_list"))
+        response = client_in.get(reverse("registry:import_list"))
     assert response.status_code == 200
     assert response.content.decode().count("registry.csv") == n
 
 
 def test_pages_are_vietnamese_by_default(client_in):
-    html = client_in.get(reverse("cases:import_new")).content.decode()
+    html = client_in.get(reverse("registry:import_new")).content.decode()
     assert 'lang="vi"' in html
 
 
@@ -228,6 +230,6 @@ def test_admin_shows_only_imports_of_the_jurisdiction(client, make_official, war
     mine = run_import(make_official(ward, Role.WARD_OFFICIAL), csv_bytes([row(name="Của tôi")]))
     theirs = run_import(make_official(sibling_ward, Role.WARD_OFFICIAL), csv_bytes([row(tax="0101234599", unit="W02")]))
     client.force_login(staff)
-    assert client.get(reverse("admin:cases_importjob_change", args=[mine.pk])).status_code == 200
-    assert client.get(reverse("admin:cases_importjob_change", args=[theirs.pk])).status_code == 302
-    assert client.get(reverse("admin:cases_importjob_changelist")).status_code == 200
+    assert client.get(reverse("admin:registry_importjob_change", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("admin:registry_importjob_change", args=[theirs.pk])).status_code == 302
+    assert client.get(reverse("admin:registry_importjob_changelist")).status_code == 200

@@ -16,9 +16,11 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.test import RequestFactory
 from django.utils import timezone
 
-from cases.demo import DEMO_LOGINS, SEED_000_H1_2024
-from cases.models import Case, CaseHistory, Enterprise, PartyMember, Survey
+from cases.models import Case, CaseHistory, Survey
+from devdata.demo import DEMO_LOGINS, SEED_000_H1_2024
+from members.models import PartyMember
 from org.models import Official, Unit
+from registry.models import Enterprise
 
 START, END = datetime.date(2024, 1, 1), datetime.date(2024, 6, 30)
 PERIOD = (START, END)

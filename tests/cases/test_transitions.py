@@ -5,8 +5,9 @@ import datetime
 import pytest
 
 from cases import services
-from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
-from cases.models import Case, CaseHistory, PartyMember
+from cases.models import Case, CaseHistory
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from members.models import PartyMember
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, add_full_members
 
@@ -71,7 +72,7 @@ def test_transition_matrix(event, state, ward, admin_official):
     before = CaseHistory.objects.filter(case=case).count()
     target = ALLOWED.get((event, state))
     if target is None:
-        with pytest.raises(CaseConflict) as exc:
+        with pytest.raises(Conflict) as exc:
             run_event(event, admin_official, case)
         assert exc.value.code == "not_allowed"
         case.refresh_from_db()
@@ -98,7 +99,7 @@ def test_three_full_member_rule_ignores_probationary_and_departed_members(ward, 
     case = case_in(Case.State.OUTREACH, ward, full_members=2)
     PartyMemberFactory.create_batch(4, enterprise=case.enterprise)
     PartyMemberFactory(enterprise=case.enterprise, full=True, left_on=datetime.date(2026, 1, 1))
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.case_start_proposal(actor=ward_official, case_id=case.pk)
     assert "2" in str(exc.value.message) and "3" in str(exc.value.message)
     case.refresh_from_db()
@@ -111,7 +112,7 @@ def test_three_full_member_rule_ignores_probationary_and_departed_members(ward, 
 def test_later_steps_refuse_when_a_member_left(event, state, ward, admin_official):
     case = case_in(state, ward, full_members=3)
     services.member_mark_left(actor=admin_official, member_id=case.enterprise.members.first().pk, left_on=DAY)
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         run_event(event, admin_official, case)
     case.refresh_from_db()
     assert case.state == state
@@ -176,7 +177,7 @@ def test_approve_records_the_decision(ward, decision_maker):
 
 def test_approve_requires_a_decision_number(ward, decision_maker):
     case = case_in(Case.State.DECISION, ward)
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         services.case_approve(
             actor=decision_maker, case_id=case.pk, decision_number=" ", decision_date=DAY, deciding_committee=ward
         )
@@ -193,7 +194,7 @@ def test_approve_requires_a_decision_number(ward, decision_maker):
 )
 def test_closing_and_refusing_need_a_reason(call, ward, admin_official):
     case = case_in(Case.State.DECISION, ward)
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         call(admin_official, case)
     case.refresh_from_db()
     assert case.state == Case.State.DECISION
@@ -220,7 +221,7 @@ def test_reopen_clears_the_reason_but_history_keeps_it(ward, ward_official):
 def test_one_open_case_per_enterprise_is_enforced(ward, ward_official):
     enterprise = EnterpriseFactory(unit=ward)
     services.case_open(actor=ward_official, enterprise=enterprise)
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.case_open(actor=ward_official, enterprise=enterprise)
     assert exc.value.code == "duplicate_open_case"
     assert enterprise.cases.count() == 1
@@ -240,7 +241,7 @@ def test_reopen_refused_while_another_case_is_open(ward, ward_official):
     enterprise = EnterpriseFactory(unit=ward)
     old = CaseFactory(enterprise=enterprise, closed=True)
     services.case_open(actor=ward_official, enterprise=enterprise)
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.case_reopen(actor=ward_official, case_id=old.pk)
     assert exc.value.code == "duplicate_open_case"
 
@@ -267,7 +268,7 @@ def test_history_is_append_only(ward, ward_official):
 def test_stale_expected_state_is_refused_with_a_clear_message(ward, ward_official):
     case = case_in(Case.State.SURVEYING, ward)
     services.case_close(actor=ward_official, case_id=case.pk, reason="other", expected_state="surveying")
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.case_close(actor=ward_official, case_id=case.pk, reason="other", expected_state="surveying")
     assert exc.value.code == "stale"
 
@@ -300,7 +301,7 @@ def test_roles(role, event, state, allowed, ward, make_official):
     if allowed:
         run_event(event, actor, case)
     else:
-        with pytest.raises(CasePermissionDenied):
+        with pytest.raises(Forbidden):
             run_event(event, actor, case)
         case.refresh_from_db()
         assert case.state == state
@@ -309,7 +310,7 @@ def test_roles(role, event, state, allowed, ward, make_official):
 def test_official_of_a_sibling_unit_cannot_act(ward, sibling_ward, make_official):
     outsider = make_official(sibling_ward, Role.ADMINISTRATOR)
     case = case_in(Case.State.SURVEYING, ward)
-    with pytest.raises(CaseNotFound):
+    with pytest.raises(NotFound):
         services.case_close(actor=outsider, case_id=case.pk, reason="other")
 
 

@@ -2,10 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cases import services
-from cases.models import Enterprise
-from cases.text import fold
-from cases.validators import validate_tax_code
+from core.text import fold
 from org.models import Role
+from registry.models import Enterprise
+from registry.validators import validate_tax_code
 
 
 @pytest.mark.parametrize("value", ["0101234567", "0101234567-001", "3600252847-999"])

@@ -8,8 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.models import Case, Enterprise
+from cases.models import Case
 from org.models import Official
+from registry.models import Enterprise
 from tests.factories import EnterpriseFactory, add_full_members
 
 from .helpers import OUTPUT, login, logout

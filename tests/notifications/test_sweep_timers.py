@@ -117,8 +117,8 @@ def test_beat_start_queues_a_catch_up_sweep(monkeypatch):
 
 
 def test_demo_report_deadlines_are_added_once(db):
-    from notifications.demo import DEADLINES, demo_deadlines_seed
-    from reports.demo import demo_targets_seed
+    from devdata.demo_deadlines import DEADLINES, demo_deadlines_seed
+    from devdata.demo_targets import demo_targets_seed
     from reports.models import PeriodDeadline
 
     demo_targets_seed()  # the demo's reporting periods

@@ -11,11 +11,10 @@ from django.urls import reverse
 from docx import Document
 
 from cases import services
-from cases.errors import CaseConflict
-from cases.models import Case, CaseHistory
+from cases.decisions import decision_number_next, decision_number_normalize, decision_number_sequence
+from cases.models import Case, CaseHistory, DecisionNumber
+from core.errors import Conflict
 from org.models import Role
-from reports.decisions import decision_number_next, decision_number_normalize, decision_number_sequence
-from reports.models import DecisionNumber
 from tests.factories import CaseFactory, EnterpriseFactory, UnitFactory, add_full_members
 from tests.race import run
 
@@ -68,7 +67,7 @@ def test_approval_enters_the_number_in_the_register(ward, decision_maker):
 def test_a_number_twice_in_a_year_is_refused_and_nothing_is_written(ward, decision_maker, second):
     approve(decision_maker, deciding_case(ward), "147-QĐ/ĐU")
     other = deciding_case(ward)
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         approve(decision_maker, other, second)
     assert exc.value.code == "decision_number_taken"
     assert "147-QĐ/ĐU" in str(exc.value.message) and "148-QĐ/ĐU" in str(exc.value.message)
@@ -174,6 +173,6 @@ def test_register_in_the_admin_is_read_only(ward, decision_maker, admin_client):
 
     approve(decision_maker, deciding_case(ward), "3-QĐ/ĐU")
     assert admin.site.is_registered(DecisionNumber)
-    page = admin_client.get(reverse("admin:reports_decisionnumber_changelist"))
+    page = admin_client.get(reverse("admin:cases_decisionnumber_changelist"))
     assert page.status_code == 200 and "3-QĐ/ĐU" in page.content.decode()
-    assert admin_client.get(reverse("admin:reports_decisionnumber_add")).status_code == 403
+    assert admin_client.get(reverse("admin:cases_decisionnumber_add")).status_code == 403

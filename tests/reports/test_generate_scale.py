@@ -10,10 +10,11 @@ from django.db import connection
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, CaseHistory, PartyMember
+from cases.models import Case, CaseHistory, DecisionNumber
+from devdata.scale import SCALE_PASSWORD, ScaleError, scale_generate, scale_username
+from members.models import PartyMember
 from org.models import Official, Role
-from reports.models import DecisionNumber, Period, StateNorm, Target
-from reports.scale import SCALE_PASSWORD, ScaleError, scale_generate, scale_username
+from reports.models import Period, StateNorm, Target
 from workflows.assignment import STEP_ROLE
 from workflows.models import CaseProcess, Step, TaskSLA
 from workflows.selectors import inbox_for_official, queue_for_official
@@ -68,7 +69,7 @@ def test_every_state_and_consistent_history(scale_set):
 
 
 def test_contacts_and_proposals_agree_with_the_history(scale_set):
-    from workflows.models import ContactLog, Proposal
+    from cases.models import ContactLog, Proposal
 
     proposed = Case.objects.filter(history__event="start_proposal").distinct()
     assert proposed.exists()

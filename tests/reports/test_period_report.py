@@ -14,8 +14,9 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from cases.models import Case, CaseHistory, Enterprise, Survey
+from cases.models import Case, CaseHistory, Survey
 from org.models import Official, Role
+from registry.models import Enterprise
 from reports.documents import report_docx, report_xlsx
 from reports.models import Indicator, Period, Target
 from reports.period_reports import INDICATORS, TARGET_KEYS, period_report_compile
@@ -264,7 +265,7 @@ def test_documents_carry_the_commentary(h1, ward):
 
 
 def test_demo_decisions_are_in_the_register(seeded):
-    from reports.models import DecisionNumber
+    from cases.models import DecisionNumber
 
     numbered = Case.objects.filter(state="established").exclude(decision_number="")
     assert numbered.count() > 2000

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, CaseHistory, CaseStateSpan, PartyMember, Survey
+from cases.models import Case, CaseHistory, CaseStateSpan, Survey
+from members.models import PartyMember
 from org.models import Role
 from reports.models import Period
 from reports.selectors import period_figures, stalled_cases_for_official, stalled_page

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cases.errors import CaseConflict, CaseNotFound, CasePermissionDenied
+from core.errors import Conflict, Forbidden, NotFound
 from org.models import Role
 from reports import services
 from reports.models import Period, PeriodReport
@@ -49,37 +49,37 @@ def test_submit_freezes_the_snapshot(h1, ward, org_officer):
     from reports.period_reports import period_report_data
 
     assert period_report_data(unit=ward, period=h1, report=report) == report.snapshot
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.period_report_save_commentary(
             actor=org_officer, unit=ward, period=h1, results="x", difficulties="", proposals=""
         )
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.period_report_submit(actor=org_officer, unit=ward, period=h1)
 
 
 def test_only_the_units_organization_officers_submit(h1, ward, make_official, province_supervisor):
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.period_report_submit(
             actor=make_official(ward, Role.WARD_OFFICIAL, Role.SUPERVISOR), unit=ward, period=h1
         )
     # The parent unit reviews but does not submit for its child.
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.period_report_submit(actor=province_supervisor, unit=ward, period=h1)
     assert not PeriodReport.objects.filter(status="submitted").exists()
 
 
 def test_only_the_parent_reopens(h1, ward, sibling_ward, org_officer, province_supervisor, make_official):
     services.period_report_submit(actor=org_officer, unit=ward, period=h1, results="Kết quả")
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.period_report_reopen(actor=org_officer, unit=ward, period=h1)
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.period_report_reopen(actor=make_official(ward, Role.DECISION_MAKER), unit=ward, period=h1)
-    with pytest.raises(CaseNotFound):
+    with pytest.raises(NotFound):
         services.period_report_reopen(actor=make_official(sibling_ward, Role.SUPERVISOR), unit=ward, period=h1)
     report = services.period_report_reopen(actor=province_supervisor, unit=ward, period=h1)
     assert (report.status, report.snapshot, report.submitted_at) == ("draft", None, None)
     assert report.results == "Kết quả"  # the commentary stays for the next submission
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.period_report_reopen(actor=province_supervisor, unit=ward, period=h1)
     # After reopening the unit can edit and submit again.
     services.period_report_save_commentary(

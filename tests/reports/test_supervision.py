@@ -36,7 +36,7 @@ def test_hanoi_dashboard_h1_2024_shows_seed_000_in_vietnamese_format(seeded, cli
 
 
 def test_period_figures_match_seed_000(seeded):
-    from cases.demo import SEED_000_H1_2024 as seed
+    from devdata.demo import SEED_000_H1_2024 as seed
 
     total, _children = period_figures(unit=Unit.objects.get(code="01"), period=Period.objects.get(code="2024-h1"))
     assert total["surveyed"] == seed["surveyed"] and total["deep_surveyed"] == seed["deep_surveyed"]

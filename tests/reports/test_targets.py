@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from cases.errors import CaseNotFound
+from core.errors import NotFound
 from org.models import Role
 from reports.models import Indicator, Period, Target
 from reports.services import targets_set
@@ -125,7 +125,7 @@ def test_a_ward_supervisor_cannot_set_a_siblings_or_the_parents_targets(
 
 def test_the_service_refuses_units_outside_the_grid(province_supervisor, province, ward, period):
     grandchild = UnitFactory(code="W01a", parent=ward)
-    with pytest.raises(CaseNotFound):
+    with pytest.raises(NotFound):
         targets_set(actor=province_supervisor, unit=province, period=period, values={(grandchild.pk, NPO): 1})
     assert _targets(period) == {}
 

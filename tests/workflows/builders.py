@@ -6,8 +6,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
-from cases.models import Case, Enterprise
-from cases.text import fold
+from cases.models import Case
+from core.text import fold
+from registry.models import Enterprise
 from workflows.flows import EstablishmentFlow
 from workflows.models import TaskSLA
 

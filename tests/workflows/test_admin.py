@@ -12,20 +12,10 @@ from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
+from cases.models import ContactLog, Proposal
 from org.models import Role
 from tests.factories import EnterpriseFactory, OfficialFactory, UnitFactory, add_full_members
-from workflows.models import (
-    AssignmentRule,
-    CalendarDay,
-    CaseProcess,
-    ContactLog,
-    Proposal,
-    SavedFilter,
-    Step,
-    StepNorm,
-    Substitute,
-    TaskSLA,
-)
+from workflows.models import AssignmentRule, CalendarDay, CaseProcess, SavedFilter, Step, StepNorm, Substitute, TaskSLA
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseConflict, CaseInvalid, CaseNotFound, CasePermissionDenied
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, OfficialFactory, UnitFactory, add_full_members
 from workflows import services
@@ -220,7 +220,7 @@ def test_substitute_set_refuses(problem, ward, sibling_ward, make_official, away
         stand_in = make_official(sibling_ward, Role.WARD_OFFICIAL)
     elif problem == "no_unit":
         stand_in = OfficialFactory(unit=None)
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         services.substitute_set(actor=away, substitute=stand_in, starts_on=starts, ends_on=ends)
     assert not Substitute.objects.exists()
 
@@ -230,7 +230,7 @@ def test_substitute_must_see_the_officials_cases(province, ward, sibling_ward, m
     substitute would receive proposals of other wards that they cannot even open."""
     officer = make_official(province, Role.ORGANIZATION_OFFICER, username="p.officer")
     ward_officer = make_official(ward, Role.ORGANIZATION_OFFICER, username="w.officer")
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         services.substitute_set(actor=officer, substitute=ward_officer, starts_on=DAY, ends_on=TODAY)
 
 
@@ -265,14 +265,14 @@ def test_claim_below_my_unit(province, ward, make_official):
 
 def test_claim_outside_my_jurisdiction_is_refused(ward, sibling_ward, field):
     theirs = bulk_tasks(unit=sibling_ward, n=1)[0]
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.task_claim(actor=field, task_ids=[theirs.pk])
     assert refresh(theirs).owner is None
 
 
 def test_claim_above_my_unit_is_refused(province, field):
     above = bulk_tasks(unit=province, n=1)[0]
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.task_claim(actor=field, task_ids=[above.pk])
 
 
@@ -295,7 +295,7 @@ def test_claim_needs_the_steps_role(role, step, ok, ward, make_official):
     if ok:
         assert services.task_claim(actor=me, task_ids=[task.pk]) == 1
     else:
-        with pytest.raises(CasePermissionDenied):
+        with pytest.raises(Forbidden):
             services.task_claim(actor=me, task_ids=[task.pk])
         assert refresh(task).owner is None
 
@@ -305,7 +305,7 @@ def test_claim_is_all_or_nothing(ward, sibling_ward, field):
     wrong_role = bulk_tasks(unit=ward, n=1, step="decision", start=10)
     theirs = bulk_tasks(unit=sibling_ward, n=1, start=20)
     for bad in (wrong_role, theirs):
-        with pytest.raises((CaseConflict, CasePermissionDenied)):
+        with pytest.raises((Conflict, Forbidden)):
             services.task_claim(actor=field, task_ids=[mine[0].pk, bad[0].pk, mine[1].pk])
         assert not Task.objects.filter(owner=field).exists()
 
@@ -314,16 +314,16 @@ def test_stale_claim_is_refused(ward, field, make_official):
     other = make_official(ward, Role.WARD_OFFICIAL)
     tasks = bulk_tasks(unit=ward, n=2)
     services.task_claim(actor=other, task_ids=[tasks[0].pk])
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.task_claim(actor=field, task_ids=[tasks[0].pk, tasks[1].pk])
     assert (
         exc.value.code == "stale" and "reload" in str(exc.value.message).lower() or "tải lại" in str(exc.value.message)
     )
     assert refresh(tasks[0]).owner == other and refresh(tasks[1]).owner is None
     Task.objects.filter(pk=tasks[1].pk).update(status=STATUS.CANCELED)
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.task_claim(actor=field, task_ids=[tasks[1].pk])
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.task_claim(actor=field, task_ids=[987654])  # no such task
 
 
@@ -365,7 +365,7 @@ def test_administrator_reassigns_many_at_once(ward, crew):
 @pytest.mark.parametrize("who", ["before", "after", "officer"])
 def test_only_supervisors_and_administrators_reassign(who, ward, crew):
     task = new_task(ward, crew["before"])
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.task_reassign(actor=crew[who], task_ids=[task.pk], new_owner=crew["after"])
     assert refresh(task).owner == crew["before"]
 
@@ -376,7 +376,7 @@ def test_the_former_owner_can_no_longer_complete_and_the_new_one_can(ward, crew)
     case = case_services.case_open(actor=crew["before"], enterprise=enterprise)
     task = open_task(case)
     services.task_reassign(actor=crew["supervisor"], task_ids=[task.pk], new_owner=crew["after"])
-    with pytest.raises(CasePermissionDenied) as exc:
+    with pytest.raises(Forbidden) as exc:
         services.task_complete_survey(
             actor=crew["before"], task_id=task.pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
         )
@@ -392,7 +392,7 @@ def test_the_former_owner_can_no_longer_complete_and_the_new_one_can(ward, crew)
 def test_the_new_owner_needs_the_steps_role_all_or_nothing(ward, crew):
     survey = bulk_tasks(unit=ward, n=1, owner=crew["before"])[0]
     proposal = bulk_tasks(unit=ward, n=1, owner=crew["before"], step="proposal", start=10)[0]
-    with pytest.raises(CaseInvalid) as exc:
+    with pytest.raises(Invalid) as exc:
         services.task_reassign(actor=crew["supervisor"], task_ids=[survey.pk, proposal.pk], new_owner=crew["officer"])
     assert crew["officer"].get_full_name() in str(exc.value.message)
     assert refresh(survey).owner == crew["before"] and refresh(proposal).owner == crew["before"]
@@ -402,11 +402,11 @@ def test_the_new_owner_needs_the_steps_role_all_or_nothing(ward, crew):
 def test_reassign_outside_my_jurisdiction_is_refused(ward, sibling_ward, crew, make_official):
     theirs = bulk_tasks(unit=sibling_ward, n=1, owner=make_official(sibling_ward, Role.WARD_OFFICIAL))[0]
     mine = bulk_tasks(unit=ward, n=1, owner=crew["before"], start=10)[0]
-    with pytest.raises(CaseConflict):
+    with pytest.raises(Conflict):
         services.task_reassign(actor=crew["supervisor"], task_ids=[mine.pk, theirs.pk], new_owner=crew["after"])
     assert refresh(mine).owner == crew["before"]
     stranger = make_official(sibling_ward, Role.WARD_OFFICIAL)
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         services.task_reassign(actor=crew["supervisor"], task_ids=[mine.pk], new_owner=stranger)
     assert refresh(mine).owner == crew["before"]
 
@@ -414,7 +414,7 @@ def test_reassign_outside_my_jurisdiction_is_refused(ward, sibling_ward, crew, m
 def test_reassign_refuses_an_official_who_cannot_see_the_task(province, ward, sibling_ward, crew, make_official):
     """A province administrator may move tasks between wards' officials, but only to someone who can open them."""
     theirs = bulk_tasks(unit=sibling_ward, n=1)[0]
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         services.task_reassign(actor=crew["admin"], task_ids=[theirs.pk], new_owner=crew["after"])
     assert refresh(theirs).owner is None
     sibling_field = make_official(sibling_ward, Role.WARD_OFFICIAL)
@@ -448,7 +448,7 @@ def test_reassign_refuses(problem, ward, crew):
         ids = []
     elif problem == "missing":
         ids = [task.pk, 987654]
-    with pytest.raises((CaseInvalid, CaseConflict)):
+    with pytest.raises((Invalid, Conflict)):
         services.task_reassign(actor=crew["supervisor"], task_ids=ids, new_owner=new_owner)
     assert refresh(task).owner == crew["before"]
 
@@ -468,7 +468,7 @@ def test_a_task_of_another_unit_is_not_found_even_for_its_owner(ward, sibling_wa
     (which is why reassignment refuses it)."""
     outsider = make_official(sibling_ward, Role.WARD_OFFICIAL)
     task = bulk_tasks(unit=ward, n=1, owner=outsider)[0]
-    with pytest.raises(CaseNotFound):
+    with pytest.raises(NotFound):
         services.task_complete_survey(
             actor=outsider, task_id=task.pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
         )

@@ -5,11 +5,11 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseConflict, CaseInvalid, CasePermissionDenied
-from cases.models import Case
+from cases.models import Case, ContactLog
+from core.errors import Conflict, Forbidden, Invalid
 from tests.factories import EnterpriseFactory, PartyMemberFactory, add_full_members
 from workflows import services
-from workflows.models import ContactLog, Step
+from workflows.models import Step
 
 from .conftest import open_task
 
@@ -108,7 +108,7 @@ def test_guard_failure_keeps_the_task_open_with_the_reason(team, ward):
     leaver = enterprise.members.first()
     case_services.member_mark_left(actor=team["field"], member_id=leaver.pk, left_on=DAY)
     members = list(enterprise.members.active())
-    with pytest.raises(CaseInvalid) as exc:
+    with pytest.raises(Invalid) as exc:
         services.task_submit_proposal(
             actor=team["officer"],
             task_id=task.pk,
@@ -143,7 +143,7 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
     )
     case_services.member_mark_left(actor=team["field"], member_id=members[2].pk, left_on=DAY)
     task = open_task(case)
-    with pytest.raises(CaseConflict) as exc:
+    with pytest.raises(Conflict) as exc:
         services.task_decide(
             actor=team["decider"],
             task_id=task.pk,
@@ -206,7 +206,7 @@ def test_a_reassigned_official_can_no_longer_complete(team, eligible_enterprise,
     case = case_services.case_open(actor=team["field"], enterprise=eligible_enterprise)
     task = open_task(case)
     services.task_reassign(actor=supervisor, task_ids=[task.pk], new_owner=other)
-    with pytest.raises(CasePermissionDenied):
+    with pytest.raises(Forbidden):
         services.task_complete_survey(
             actor=team["field"], task_id=task.pk, kind="basic", surveyed_on=DAY, worker_count=None, note=""
         )

@@ -9,10 +9,10 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseInvalid
-from cases.models import Case
+from cases.models import Case, ContactLog
+from core.errors import Invalid
 from workflows import services
-from workflows.models import ContactLog, Step, TaskSLA
+from workflows.models import Step, TaskSLA
 from workflows.selectors import Due, due_status, inbox_for_official
 
 from .conftest import open_task
@@ -160,7 +160,7 @@ def test_while_paused_the_task_is_not_overdue(clock, team, outreach):
 )
 def test_absent_owner_without_a_future_next_contact_is_refused(clock, team, outreach, next_contact_on, contacted_on):
     case, task = outreach
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         log(
             team,
             task,
@@ -176,7 +176,7 @@ def test_absent_owner_without_a_future_next_contact_is_refused(clock, team, outr
 
 def test_unknown_stance_is_refused(clock, team, outreach):
     case, task = outreach
-    with pytest.raises(CaseInvalid):
+    with pytest.raises(Invalid):
         log(team, task, "maybe", clock=clock)
     assert not case.contacts.exists()
 

@@ -1,4 +1,4 @@
-"""Two officials act on one task at the same moment: exactly one wins, the other gets a clear CaseError.
+"""Two officials act on one task at the same moment: exactly one wins, the other gets a clear ServiceError.
 
 Real threads, each with its own PostgreSQL connection (as in tests/cases/test_concurrency.py). To make the order
 certain, the first call holds its row locks a moment (a patched step inside its transaction) and only then lets
@@ -14,12 +14,12 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.errors import CaseConflict, CasePermissionDenied
-from cases.models import Case, Survey
+from cases.models import Case, ContactLog, Survey
+from core.errors import Conflict, Forbidden
 from org.models import Role
 from tests.race import run
 from workflows import services
-from workflows.models import ContactLog, Step
+from workflows.models import Step
 
 from .builders import bulk_tasks
 from .conftest import open_task
@@ -88,7 +88,7 @@ def test_completion_first_then_the_reassignment_is_refused(crew, survey_task, mo
     entered = hold_first_call(monkeypatch, "_finish")
     (done, moved), took = run([complete(crew, task), reassign(crew, task)], after=entered)
     assert done == "ok"
-    assert isinstance(moved, CaseConflict) and moved.code == "stale"
+    assert isinstance(moved, Conflict) and moved.code == "stale"
     assert took[1] >= HOLD * 0.8  # the reassignment really waited for the completion to commit
     task.refresh_from_db()
     case.refresh_from_db()
@@ -102,7 +102,7 @@ def test_reassignment_first_then_the_former_owner_is_refused(crew, survey_task, 
     entered = hold_first_call(monkeypatch, "_give")
     (moved, done), took = run([reassign(crew, task), complete(crew, task)], after=entered)
     assert moved == "ok"
-    assert isinstance(done, CasePermissionDenied) and done.code == "not_owner"
+    assert isinstance(done, Forbidden) and done.code == "not_owner"
     assert took[1] >= HOLD * 0.8
     task.refresh_from_db()
     case.refresh_from_db()
@@ -135,7 +135,7 @@ def test_the_owner_submits_twice_at_once_it_is_recorded_once(crew, survey_task, 
     entered = hold_first_call(monkeypatch, "_finish")
     (first, second), took = run([complete(crew, task), complete(crew, task)], after=entered)
     assert first == "ok"
-    assert isinstance(second, CaseConflict) and second.code == "task_closed"
+    assert isinstance(second, Conflict) and second.code == "task_closed"
     assert took[1] >= HOLD * 0.8
     assert Survey.objects.filter(case=case).count() == 1
     assert (
@@ -165,7 +165,7 @@ def test_agreement_logged_twice_at_once_moves_the_case_once(crew, survey_task, m
 
     entered = hold_first_call(monkeypatch, "_finish")
     (first, second), _ = run([agree, agree], after=entered)
-    assert first == "ok" and isinstance(second, CaseConflict)
+    assert first == "ok" and isinstance(second, Conflict)
     case.refresh_from_db()
     assert case.state == Case.State.PROPOSAL
     assert case.history.filter(event="start_proposal").count() == 1 and case.contacts.count() == 1
@@ -181,7 +181,7 @@ def test_two_claims_of_one_queue_task(crew, ward, monkeypatch):
 
     (first, second), took = run([claim("field"), claim("other")], after=entered)
     assert first == "ok"
-    assert isinstance(second, CaseConflict) and second.code == "stale"
+    assert isinstance(second, Conflict) and second.code == "stale"
     assert took[1] >= HOLD * 0.8
     task.refresh_from_db()
     assert (task.owner, task.status) == (crew["field"], STATUS.ASSIGNED)

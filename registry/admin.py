@@ -1,0 +1,91 @@
+from django.contrib import admin
+
+from org.admin import JurisdictionAdminMixin
+
+from .models import Enterprise, ImportJob, ImportRowChange, ImportRowError
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "tax_code", "enterprise_type", "unit", "operating_status", "worker_count"]
+    list_filter = ["enterprise_type", "operating_status"]
+    search_fields = ["name", "tax_code", "search_text"]
+    list_select_related = ["unit"]
+    raw_id_fields = ["unit", "former_district"]
+    inlines: list = []  # members.admin adds the register
+
+
+class ImportRowErrorInline(admin.TabularInline):
+    model = ImportRowError
+    extra = 0
+    can_delete = False
+    max_num = 0
+    readonly_fields = fields = ["row", "column", "value", "message"]
+    ordering = ["row", "pk"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: imports are made on the import page or with manage.py import_enterprises."""
+
+    jurisdiction_field = "created_by__unit"
+    list_display = [
+        "pk",
+        "filename",
+        "created_by",
+        "created_at",
+        "mode",
+        "dry_run",
+        "status",
+        "rows_total",
+        "created_count",
+        "updated_count",
+        "rows_rejected",
+    ]
+    list_filter = ["status", "mode", "dry_run"]
+    list_select_related = ["created_by"]
+    search_fields = ["filename", "created_by__username"]
+    exclude = ["source"]
+    inlines = [ImportRowErrorInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ImportJob._meta.fields if f.name != "source"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("source")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRowChange)
+class ImportRowChangeAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "job__created_by__unit"
+    list_display = ["job", "row", "action", "tax_code", "name", "case_id"]
+    list_filter = ["action"]
+    search_fields = ["tax_code", "name"]
+    raw_id_fields = ["job", "enterprise"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRowError)
+class ImportRowErrorAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "job__created_by__unit"
+    list_display = ["job", "row", "column", "value", "message"]
+    list_filter = ["code"]
+    search_fields = ["value", "message"]
+    raw_id_fields = ["job"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,490 @@
+"""The fields an import fills, how file headers map to them, and how cell values are parsed.
+
+Headers match whatever their case, diacritics and punctuation ("Mã số thuế", "MA SO THUE", "ma_so_thue" and
+"tax_code" all find the tax code). Parsers raise ``RowValueError`` with a translatable message; the engine turns it
+into a row error in Vietnamese (and English) for the report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.text import fold
+from registry.models import Enterprise
+from registry.validators import TAX_CODE_RE
+
+
+class RowValueError(Exception):
+    def __init__(self, code: str, message: Promise | str, params: dict[str, Any] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.params = params or {}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: Promise
+    synonyms: tuple[str, ...]
+    kind: str = "text"  # text, tax_code, unit, type, status, int, date, email
+    required: bool = False
+    max_length: int | None = None
+
+
+def _max(name: str) -> int | None:
+    return Enterprise._meta.get_field(name).max_length
+
+
+FIELDS: dict[str, FieldSpec] = {
+    spec.key: spec
+    for spec in [
+        FieldSpec(
+            "name",
+            _("Enterprise name"),
+            (
+                "ten doanh nghiep",
+                "ten",
+                "ten cong ty",
+                "ten don vi",
+                "ten dn",
+                "ten to chuc",
+                "name",
+                "enterprise name",
+                "company name",
+                "enterprise",
+            ),
+            required=True,
+            max_length=_max("name"),
+        ),
+        FieldSpec(
+            "tax_code",
+            _("Tax code"),
+            ("ma so thue", "mst", "ma so doanh nghiep", "ma dn", "ma so dn", "tax code", "tax id", "tax number"),
+            kind="tax_code",
+            required=True,
+        ),
+        FieldSpec(
+            "enterprise_type",
+            _("Type"),
+            (
+                "loai hinh",
+                "loai hinh doanh nghiep",
+                "loai hinh dn",
+                "loai doanh nghiep",
+                "type",
+                "enterprise type",
+                "company type",
+            ),
+            kind="type",
+        ),
+        FieldSpec(
+            "address",
+            _("Address"),
+            ("dia chi", "dia chi tru so", "dia chi tru so chinh", "tru so", "dia chi kinh doanh", "address"),
+            max_length=_max("address"),
+        ),
+        FieldSpec(
+            "unit",
+            _("Unit code"),
+            ("ma don vi", "ma phuong", "ma xa", "ma phuong xa", "ma dvhc", "don vi", "unit", "unit code"),
+            kind="unit",
+        ),
+        FieldSpec(
+            "owner_name",
+            _("Owner"),
+            (
+                "chu doanh nghiep",
+                "chu dn",
+                "nguoi dai dien",
+                "nguoi dai dien theo phap luat",
+                "dai dien phap luat",
+                "giam doc",
+                "owner",
+                "owner name",
+                "legal representative",
+            ),
+            max_length=_max("owner_name"),
+        ),
+        FieldSpec(
+            "worker_count",
+            _("Number of workers"),
+            (
+                "so lao dong",
+                "so nguoi lao dong",
+                "lao dong",
+                "so cong nhan",
+                "workers",
+                "worker count",
+                "employees",
+                "number of workers",
+            ),
+            kind="int",
+        ),
+        FieldSpec(
+            "operating_status",
+            _("Operating status"),
+            ("tinh trang hoat dong", "tinh trang", "trang thai", "trang thai hoat dong", "status", "operating status"),
+            kind="status",
+        ),
+        FieldSpec(
+            "contact_name",
+            _("Contact person"),
+            ("nguoi lien he", "lien he", "contact", "contact name", "contact person"),
+            max_length=_max("contact_name"),
+        ),
+        FieldSpec(
+            "contact_phone",
+            _("Contact phone"),
+            ("so dien thoai", "dien thoai", "sdt", "dt", "phone", "contact phone", "telephone"),
+            max_length=_max("contact_phone"),
+        ),
+        FieldSpec(
+            "contact_email",
+            _("Contact e-mail"),
+            ("email", "e mail", "thu dien tu", "contact email"),
+            kind="email",
+            max_length=_max("contact_email"),
+        ),
+        FieldSpec(
+            "trade_union_established_on",
+            _("Trade union established on"),
+            ("ngay thanh lap cong doan", "thanh lap cong doan", "trade union established on"),
+            kind="date",
+        ),
+        FieldSpec(
+            "trade_union_member_count",
+            _("Trade union members"),
+            ("so doan vien cong doan", "doan vien cong doan", "trade union members"),
+            kind="int",
+        ),
+        FieldSpec(
+            "youth_union_established_on",
+            _("Youth union established on"),
+            (
+                "ngay thanh lap doan thanh nien",
+                "ngay thanh lap chi doan",
+                "thanh lap doan thanh nien",
+                "youth union established on",
+            ),
+            kind="date",
+        ),
+        FieldSpec(
+            "youth_union_member_count",
+            _("Youth union members"),
+            ("so doan vien thanh nien", "doan vien thanh nien", "so doan vien", "youth union members"),
+            kind="int",
+        ),
+    ]
+}
+REQUIRED = tuple(k for k, spec in FIELDS.items() if spec.required)
+# Model fields an import may write (``unit`` becomes ``unit_id``).
+MODEL_FIELDS = tuple(k for k in FIELDS if k != "unit")
+
+_PUNCT = re.compile(r"[\s_\-.:/()*#,;'\"\[\]]+")
+
+
+def normalize_header(text: str) -> str:
+    return " ".join(_PUNCT.sub(" ", fold(str(text))).split())
+
+
+_HEADER_INDEX: dict[str, str] = {}
+for _spec in FIELDS.values():
+    for _synonym in (_spec.key, *_spec.synonyms):
+        _HEADER_INDEX.setdefault(normalize_header(_synonym), _spec.key)
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """{column index (as a string): field key} for the headers that name a known field; each field at most once."""
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for index, header in enumerate(headers):
+        key = _HEADER_INDEX.get(normalize_header(header))
+        if key and key not in taken:
+            mapping[str(index)] = key
+            taken.add(key)
+    return mapping
+
+
+# --- Value parsers ------------------------------------------------------------------------------------
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def parse_text(spec: FieldSpec, value: Any) -> str:
+    text = " ".join(as_text(value).split())
+    if spec.max_length and len(text) > spec.max_length:
+        raise RowValueError(
+            "too_long",
+            _("Too long: %(length)s characters, at most %(max)s are allowed."),
+            {"length": len(text), "max": spec.max_length},
+        )
+    return text
+
+
+def parse_tax_code(value: Any) -> str:
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    text = re.sub(r"\s+", "", as_text(value))
+    if numeric and text.isdigit() and len(text) == 9:
+        # A spreadsheet number cell loses the leading zero of codes such as 0101234567: restore it.
+        text = "0" + text
+    if text.isdigit() and len(text) == 13:
+        text = f"{text[:10]}-{text[10:]}"
+    if not TAX_CODE_RE.match(text):
+        if text.isdigit() and len(text) == 9:
+            raise RowValueError(
+                "tax_code",
+                _(
+                    "Tax code “%(value)s” has 9 digits: a leading 0 was probably lost when the file was saved. "
+                    "Format the column as text and write it again."
+                ),
+                {"value": text},
+            )
+        raise RowValueError(
+            "tax_code",
+            _(
+                "Tax code “%(value)s” is not valid: it must be 10 digits (e.g. 0101234567), or 10 digits, "
+                "a hyphen and 3 digits for a branch (e.g. 0101234567-001)."
+            ),
+            {"value": text},
+        )
+    return text
+
+
+def parse_unit_code(value: Any) -> str:
+    text = as_text(value)
+    if len(text) > 32:
+        raise RowValueError(
+            "too_long",
+            _("Too long: %(length)s characters, at most %(max)s are allowed."),
+            {"length": len(text), "max": 32},
+        )
+    return text
+
+
+_INT_RE = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise RowValueError("number", _("“%(value)s” is not a whole number."), {"value": value})
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise RowValueError("number", _("“%(value)s” is not a whole number."), {"value": value})
+        number = int(value)
+    else:
+        text = as_text(value)
+        if text.isdigit():
+            number = int(text)
+        elif _INT_RE.match(text):  # 1.234 (Vietnamese) or 1,234 (English) thousands separators
+            number = int(re.sub(r"[.,\s]", "", text))
+        else:
+            raise RowValueError("number", _("“%(value)s” is not a whole number."), {"value": text})
+    if number < 0:
+        raise RowValueError("number", _("The number cannot be negative."), {})
+    if number > 2_000_000_000:
+        raise RowValueError("number", _("“%(value)s” is too large."), {"value": number})
+    return number
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y")
+
+
+def parse_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        date = value.date()
+    elif isinstance(value, datetime.date):
+        date = value
+    else:
+        text = as_text(value)
+        for fmt in _DATE_FORMATS:
+            try:
+                date = datetime.datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise RowValueError(
+                "date", _("“%(value)s” is not a date: write it as dd/mm/yyyy (e.g. 25/03/2024)."), {"value": text}
+            )
+    if date.year < 1900:
+        raise RowValueError("date", _("The date %(value)s is too far in the past."), {"value": date.isoformat()})
+    if date > timezone.localdate():
+        raise RowValueError("date", _("The date %(value)s is in the future."), {"value": date.strftime("%d/%m/%Y")})
+    return date
+
+
+def parse_email(spec: FieldSpec, value: Any) -> str:
+    text = parse_text(spec, value)
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise RowValueError("email", _("“%(value)s” is not an e-mail address."), {"value": text}) from None
+    return text
+
+
+T = Enterprise.Type
+S = Enterprise.OperatingStatus
+
+# Exact values (folded), then phrases looked for inside the value, in order.
+_TYPE_EXACT: dict[str, str] = {
+    "ctcp": T.JOINT_STOCK,
+    "cp": T.JOINT_STOCK,
+    "co phan": T.JOINT_STOCK,
+    "tnhh": T.LIMITED_LIABILITY,
+    "llc": T.LIMITED_LIABILITY,
+    "dntn": T.SOLE_PROPRIETORSHIP,
+    "tu nhan": T.SOLE_PROPRIETORSHIP,
+    "hop danh": T.PARTNERSHIP,
+    "htx": T.COOPERATIVE,
+    "fdi": T.FOREIGN_INVESTED,
+    "hkd": T.HOUSEHOLD,
+}
+_TYPE_PHRASES: tuple[tuple[str, str], ...] = (
+    ("ngoai cong lap", T.NON_PUBLIC),
+    ("von dau tu nuoc ngoai", T.FOREIGN_INVESTED),
+    ("fdi", T.FOREIGN_INVESTED),
+    ("co phan", T.JOINT_STOCK),
+    ("ctcp", T.JOINT_STOCK),
+    ("tnhh", T.LIMITED_LIABILITY),
+    ("trach nhiem huu han", T.LIMITED_LIABILITY),
+    ("hop danh", T.PARTNERSHIP),
+    ("lien hiep hop tac xa", T.COOPERATIVE),
+    ("hop tac xa", T.COOPERATIVE),
+    ("htx", T.COOPERATIVE),
+    ("doanh nghiep tu nhan", T.SOLE_PROPRIETORSHIP),
+    ("dntn", T.SOLE_PROPRIETORSHIP),
+    ("ho kinh doanh", T.HOUSEHOLD),
+)
+_STATUS_EXACT: dict[str, str] = {
+    "hoat dong": S.ACTIVE,
+    "dang hoat dong": S.ACTIVE,
+    "binh thuong": S.ACTIVE,
+    "tam ngung": S.SUSPENDED,
+    "tam dung": S.SUSPENDED,
+    "giai the": S.DISSOLVED,
+    "da giai the": S.DISSOLVED,
+    "pha san": S.DISSOLVED,
+    "bo dia chi": S.LEFT_ADDRESS,
+    "bo tron": S.LEFT_ADDRESS,
+}
+_STATUS_PHRASES: tuple[tuple[str, str], ...] = (
+    ("giai the", S.DISSOLVED),
+    ("pha san", S.DISSOLVED),
+    ("cham dut hoat dong", S.DISSOLVED),
+    ("dong ma so thue", S.DISSOLVED),
+    ("dong mst", S.DISSOLVED),
+    ("tam ngung", S.SUSPENDED),
+    ("tam dung", S.SUSPENDED),
+    ("bo dia chi", S.LEFT_ADDRESS),
+    ("bo dia diem", S.LEFT_ADDRESS),
+    ("khong hoat dong tai dia chi", S.LEFT_ADDRESS),
+    ("khong con hoat dong tai dia chi", S.LEFT_ADDRESS),
+    ("ngung hoat dong", S.DISSOLVED),
+    ("dang hoat dong", S.ACTIVE),
+)
+
+
+@functools.cache
+def _choice_index(kind: str) -> dict[str, str]:
+    """Exact values, the stored codes and the labels in every language ("Joint-stock company", "Công ty cổ phần")."""
+    exact, choices = (_TYPE_EXACT, T.choices) if kind == "type" else (_STATUS_EXACT, S.choices)
+    index = dict(exact)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for value, label in choices:
+                index.setdefault(normalize_header(value), value)
+                index.setdefault(normalize_header(str(label)), value)
+    return index
+
+
+def _phrase(folded: str, phrases) -> str | None:
+    padded = f" {folded} "
+    for phrase, value in phrases:
+        if f" {phrase} " in padded:
+            return value
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _match_choice(kind: str, text: str) -> str | None:
+    folded = normalize_header(text)
+    index = _choice_index(kind)
+    if folded in index:
+        return index[folded]
+    return _phrase(folded, _TYPE_PHRASES if kind == "type" else _STATUS_PHRASES)
+
+
+def parse_type(value: Any) -> str:
+    text = as_text(value)
+    found = _match_choice("type", text)
+    if found is None:
+        raise RowValueError(
+            "type",
+            _("Unknown type “%(value)s” (e.g. Công ty TNHH, Công ty cổ phần, Doanh nghiệp tư nhân, Hợp tác xã)."),
+            {"value": text},
+        )
+    return found
+
+
+def type_from_name(name: str) -> str | None:
+    """The legal form most registry names start with: "Công ty TNHH …", "Công ty Cổ phần …", "HTX …"."""
+    return _phrase(normalize_header(name), _TYPE_PHRASES)
+
+
+def parse_status(value: Any) -> str:
+    text = as_text(value)
+    found = _match_choice("status", text)
+    if found is None:
+        raise RowValueError(
+            "status",
+            _(
+                "Unknown operating status “%(value)s” (use: đang hoạt động, tạm ngừng hoạt động, "
+                "bỏ địa chỉ kinh doanh, giải thể)."
+            ),
+            {"value": text},
+        )
+    return found
+
+
+def parse_value(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind == "tax_code":
+        return parse_tax_code(value)
+    if spec.kind == "unit":
+        return parse_unit_code(value)
+    if spec.kind == "type":
+        return parse_type(value)
+    if spec.kind == "status":
+        return parse_status(value)
+    if spec.kind == "int":
+        return parse_int(value)
+    if spec.kind == "date":
+        return parse_date(value)
+    if spec.kind == "email":
+        return parse_email(spec, value)
+    return parse_text(spec, value)

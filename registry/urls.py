@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .imports import views
+
+app_name = "registry"
+urlpatterns = [
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_new, name="import_new"),
+    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
+    path("imports/<int:pk>/report.xlsx", views.import_report, name="import_report"),
+    path("imports/<int:pk>/reopen/", views.import_reopen, name="import_reopen"),
+]
