@@ -1,4 +1,4 @@
-"""``python -m tests.bench [NAME ...]``: run every scenario (or those whose module name contains NAME), print a table.
+"""``python -m bench [NAME ...]``: run every scenario (or those whose module name contains NAME), print a table.
 
 Uses PostgreSQL: ``BENCH_DATABASE_URL``; by default the national data set in cellflow_scale when it has been built
 (``manage.py generate_scale``, see docs/performance.md), else postgres://postgres@127.0.0.1:5432/cellflow_bench,
@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         print(f"running {name} …", flush=True)
         try:
             analyze()  # each scenario starts from tables as autovacuum leaves them, whatever the one before wrote
-            module = importlib.import_module(f"tests.bench.{name}")
+            module = importlib.import_module(f"bench.{name}")
             rows.extend(module.run())
         except Exception:
             traceback.print_exc()

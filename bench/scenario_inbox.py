@@ -21,9 +21,9 @@ QUEUE_TASKS = 500
 
 
 def _synthetic():
+    from devdata.builders import bulk_tasks
     from org.models import Official, Role, Unit
     from org.services import official_set_roles
-    from tests.workflows.builders import bulk_tasks
 
     province, _ = Unit.objects.get_or_create(
         code="BENCH-P", defaults={"name": "Tỉnh Đo lường", "level": Unit.Level.PROVINCE}
@@ -71,7 +71,7 @@ def run() -> list[dict]:
         me.user_permissions.add(Permission.objects.get(codename="view_caseprocess"))
         client = Client()
         client.force_login(me)
-        with override_settings(ROOT_URLCONF="tests.bench.stock_urls"):
+        with override_settings(ROOT_URLCONF="bench.stock_urls"):
             ours, our_queries = measure(client, "/inbox/")
             stock, stock_queries = measure(client, "/stock/establishment/inbox/")
         statements = captured_sql(lambda me=me: page_of(inbox_for_official(official=me)))

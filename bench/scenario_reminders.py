@@ -23,16 +23,15 @@ SWEEP_OCCASIONS = ("task_warning", "task_overdue", "escalation", "case_stalled",
 
 
 def _synthetic() -> str:
+    from devdata.builders import bulk_official, bulk_tasks
     from org.models import Role, Unit
-    from tests.factories import OfficialFactory
-    from tests.workflows.builders import bulk_tasks
     from workflows.models import TaskSLA
 
     province, _ = Unit.objects.get_or_create(code="BRP", defaults={"name": "Tỉnh Nhắc", "level": "province"})
     ward, _ = Unit.objects.get_or_create(code="BRW", defaults={"name": "Phường Nhắc", "parent": province})
     if not TaskSLA.objects.filter(unit=ward).exists():
-        owner = OfficialFactory(unit=ward, roles=[Role.WARD_OFFICIAL], username="bench.reminders")
-        OfficialFactory(unit=province, roles=[Role.SUPERVISOR], username="bench.reminders.bcd")
+        owner = bulk_official(unit=ward, role=Role.WARD_OFFICIAL, username="bench.reminders")
+        bulk_official(unit=province, role=Role.SUPERVISOR, username="bench.reminders.bcd")
         bulk_tasks(unit=ward, n=20_000, owner=owner, start=5_000_000)
         analyze()
     return "synthetic: 20,000 tasks in one ward"

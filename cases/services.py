@@ -75,12 +75,12 @@ def _transition(
     note: str = "",
     data: dict[str, Any] | None = None,
     before: Callable[[Case], None] | None = None,
-    check_role: bool = True,
+    role_checked: bool = True,
 ) -> Case:
     with transaction.atomic():
         case = _lock_case(case_id)
         check_jurisdiction(actor, case.enterprise.unit)
-        if check_role:
+        if role_checked:
             check_role(actor, event)
         if expected_state and case.state != expected_state:
             raise Conflict(
@@ -327,7 +327,7 @@ def case_advance_nurturing(*, actor: Official, enterprise_id: int) -> None:
             actor=actor,
             case_id=case_id,
             event="start_outreach",
-            check_role=False,
+            role_checked=False,
             note=_("Automatic: the enterprise now has %(min)s full members.") % {"min": MIN_FULL_MEMBERS},
             data={"automatic": True},
         )

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
+from members import services as member_services
+from members.selectors import member_counts
 from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
 
@@ -73,7 +75,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "enterprise": enterprise,
             "members": members,
-            "counts": selectors.member_counts(members=members),
+            "counts": member_counts(members=members),
             "cases": cases,
             "may_open": not has_open_case and official_may(request.user, "open"),
         },
@@ -199,14 +201,14 @@ ACTIONS: dict[str, Action] = {
         MemberForm,
         "member",
         (*OPEN, Case.State.ESTABLISHED),
-        lambda a, c, d, e: services.member_add(actor=a, enterprise_id=c.enterprise_id, **d),
+        lambda a, c, d, e: member_services.member_add(actor=a, enterprise_id=c.enterprise_id, **d),
     ),
     "recognize": Action(
         gettext_lazy("Recognise as full member"),
         RecognizeForm,
         "member",
         (*OPEN, Case.State.ESTABLISHED),
-        lambda a, c, d, e: services.member_recognize_full(
+        lambda a, c, d, e: member_services.member_recognize_full(
             actor=a, member_id=d["member"], recognized_on=d["recognized_on"], enterprise_id=c.enterprise_id
         ),
     ),
@@ -237,7 +239,7 @@ def _render_case(request, case: Case, *, failed: str = "", failed_form=None, err
         "history": list(case.history.all()),
         "surveys": list(case.surveys.all()),
         "members": members,
-        "counts": selectors.member_counts(members=members),
+        "counts": member_counts(members=members),
         "action_forms": action_forms,
         "failed": failed,
         "error": error,

@@ -241,7 +241,11 @@ TASK_COPY = TriggerGroup(
     ),
     triggers={
         "postgresql": ("workflows_sla_task_status", "workflows_task_status_changed"),
-        "sqlite": ("workflows_sla_task_status_insert", "workflows_sla_task_status_update", "workflows_task_status_changed"),
+        "sqlite": (
+            "workflows_sla_task_status_insert",
+            "workflows_sla_task_status_update",
+            "workflows_task_status_changed",
+        ),
     },
 )
 

@@ -46,7 +46,6 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from . import demo
 from cases.models import Case, CaseHistory, ContactLog, DecisionNumber, Proposal, Survey
 from core import derived
 from members.models import PartyMember
@@ -60,6 +59,7 @@ from workflows.flows import EstablishmentFlow
 from workflows.models import STEP_STATE, CaseProcess, Step, StepNorm, TaskSLA
 from workflows.sla import DEFAULT_NORMS, sla_dates
 
+from . import demo
 from .demo_targets import PERIODS
 
 S = Case.State

@@ -7,7 +7,8 @@
 4. Strict mode with any error, or a dry run: nothing is written.
 5. Otherwise, in one ``transaction.atomic()``: ``bulk_create`` the new enterprises, ``bulk_update`` the changed
    ones, then close the open case of every enterprise whose operating status became dissolved / suspended / left
-   its address, through the cases app's closure handler (``registry.closures``) (history kept). A failure anywhere rolls everything back.
+   its address, through the cases app's closure handler (``registry.closures``; history kept). A failure anywhere
+   rolls everything back.
 
 Enterprises that became active again and whose last case was closed for one of those reasons are listed as
 "may be reopened"; reopening goes through the closure handler when the official asks for it.

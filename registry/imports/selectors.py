@@ -51,4 +51,4 @@ def import_job_errors(*, job: ImportJob, limit: int = 200) -> list[ImportRowErro
 
 
 def import_job_changes(*, job: ImportJob, limit: int = 500) -> list[ImportRowChange]:
-    return list(job.changes.select_related("case").order_by("row", "pk")[:limit])
+    return list(job.changes.order_by("row", "pk")[:limit])

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from cases import services
+from members import services as member_services
 from cases.models import Case, CaseHistory
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from members.models import PartyMember
@@ -111,7 +112,7 @@ def test_three_full_member_rule_ignores_probationary_and_departed_members(ward, 
 )
 def test_later_steps_refuse_when_a_member_left(event, state, ward, admin_official):
     case = case_in(state, ward, full_members=3)
-    services.member_mark_left(actor=admin_official, member_id=case.enterprise.members.first().pk, left_on=DAY)
+    member_services.member_mark_left(actor=admin_official, member_id=case.enterprise.members.first().pk, left_on=DAY)
     with pytest.raises(Conflict):
         run_event(event, admin_official, case)
     case.refresh_from_db()
@@ -121,7 +122,7 @@ def test_later_steps_refuse_when_a_member_left(event, state, ward, admin_officia
 def test_nurturing_moves_to_outreach_when_a_member_is_recognised_full(ward, ward_official):
     case = case_in(Case.State.NURTURING, ward, full_members=2)
     probationary = PartyMemberFactory(enterprise=case.enterprise, admitted_on=datetime.date(2025, 9, 1))
-    services.member_recognize_full(actor=ward_official, member_id=probationary.pk)
+    member_services.member_recognize_full(actor=ward_official, member_id=probationary.pk)
     probationary.refresh_from_db()
     case.refresh_from_db()
     assert probationary.status == PartyMember.Status.FULL
@@ -134,14 +135,14 @@ def test_nurturing_moves_to_outreach_when_a_member_is_recognised_full(ward, ward
 def test_nurturing_stays_when_register_still_short(ward, ward_official):
     case = case_in(Case.State.NURTURING, ward, full_members=1)
     probationary = PartyMemberFactory(enterprise=case.enterprise)
-    services.member_recognize_full(actor=ward_official, member_id=probationary.pk)
+    member_services.member_recognize_full(actor=ward_official, member_id=probationary.pk)
     case.refresh_from_db()
     assert case.state == Case.State.NURTURING
 
 
 def test_adding_a_full_member_also_ends_nurturing(ward, ward_official):
     case = case_in(Case.State.NURTURING, ward, full_members=2)
-    services.member_add(
+    member_services.member_add(
         actor=ward_official,
         enterprise_id=case.enterprise_id,
         full_name="Lê Văn C",

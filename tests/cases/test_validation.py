@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from cases import services
+from registry import services
 from core.text import fold
 from org.models import Role
 from registry.models import Enterprise

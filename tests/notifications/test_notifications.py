@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case
+from devdata.builders import bulk_tasks
 from notifications.models import Notification, Occasion
 from notifications.services import notification_send
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory
-from tests.workflows.builders import bulk_tasks
 from tests.workflows.conftest import open_task
 from workflows import services as workflow_services
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from cases.models import Case
+from devdata.builders import bulk_tasks
 from notifications import reminders
 from notifications.models import Notification, Occasion
 from org.models import Role
 from reports.models import Period, PeriodDeadline, PeriodReport
-from tests.workflows.builders import bulk_tasks
 from workflows.models import Substitute, TaskSLA
 
 pytestmark = pytest.mark.django_db

@@ -20,10 +20,10 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
+from devdata.builders import bulk_tasks
 from notifications import reminders
 from notifications.models import EmailState, Notification, Occasion
 from org.models import Role
-from tests.workflows.builders import bulk_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELLFLOW_SWEEP_TEST_BROKER", "redis://127.0.0.1:6379/9")

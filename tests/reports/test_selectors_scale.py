@@ -15,7 +15,7 @@ from org.models import Role
 from reports.models import Period
 from reports.selectors import period_figures, stalled_cases_for_official, stalled_page
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, UnitFactory
-from tests.workflows.builders import bulk_tasks
+from devdata.builders import bulk_tasks
 from workflows.models import TaskSLA
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from org.models import Official, Role, Unit
 from reports.models import Indicator, Period, Target
 from reports.selectors import percent, period_figures, targets_for
 from tests.factories import CaseFactory, EnterpriseFactory, UnitFactory
-from tests.workflows.builders import bulk_tasks
+from devdata.builders import bulk_tasks
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -19,16 +19,20 @@ from workflows.models import AssignmentRule, CalendarDay, CaseProcess, SavedFilt
 
 pytestmark = pytest.mark.django_db
 
+def _app(model: str) -> str:
+    return "cases" if model in ("contactlog", "proposal") else "workflows"
+
+
 SCOPED = ["caseprocess", "assignmentrule", "substitute", "tasksla", "contactlog", "proposal", "savedfilter"]
 GLOBAL = ["stepnorm", "calendarday"]
 
 
 def changelist(model):
-    return reverse(f"admin:workflows_{model}_changelist")
+    return reverse(f"admin:{_app(model)}_{model}_changelist")
 
 
 def change(model, pk):
-    return reverse(f"admin:workflows_{model}_change", args=[pk])
+    return reverse(f"admin:{_app(model)}_{model}_change", args=[pk])
 
 
 def build(unit, tag, make_official):
@@ -325,8 +329,8 @@ def test_flow_records_are_view_only(model, client, root, ward, make_official):
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert client.post(change(model, row.pk), {}).status_code == 403
-    assert client.get(reverse(f"admin:workflows_{model}_add")).status_code == 403
-    assert client.get(reverse(f"admin:workflows_{model}_delete", args=[row.pk])).status_code == 403
+    assert client.get(reverse(f"admin:{_app(model)}_{model}_add")).status_code == 403
+    assert client.get(reverse(f"admin:{_app(model)}_{model}_delete", args=[row.pk])).status_code == 403
 
 
 def test_case_process_page_lists_its_tasks(client, root, ward, make_official):

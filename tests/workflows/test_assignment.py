@@ -10,6 +10,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from devdata.builders import bulk_tasks
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, OfficialFactory, UnitFactory, add_full_members
 from workflows import services
@@ -17,7 +18,6 @@ from workflows.assignment import assignee_pick, substitute_for
 from workflows.models import AssignmentRule, Step, Substitute, TaskSLA
 from workflows.selectors import queue_for_official
 
-from .builders import bulk_tasks
 from .conftest import open_task
 
 pytestmark = pytest.mark.django_db

@@ -5,6 +5,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
+from members import services as member_services
 from cases.models import Case, ContactLog
 from core.errors import Conflict, Forbidden, Invalid
 from tests.factories import EnterpriseFactory, PartyMemberFactory, add_full_members
@@ -106,7 +107,7 @@ def test_guard_failure_keeps_the_task_open_with_the_reason(team, ward):
     owner_agrees(team, case)
     task = open_task(case)
     leaver = enterprise.members.first()
-    case_services.member_mark_left(actor=team["field"], member_id=leaver.pk, left_on=DAY)
+    member_services.member_mark_left(actor=team["field"], member_id=leaver.pk, left_on=DAY)
     members = list(enterprise.members.active())
     with pytest.raises(Invalid) as exc:
         services.task_submit_proposal(
@@ -141,7 +142,7 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
         deputy=None,
         reports_to=ward,
     )
-    case_services.member_mark_left(actor=team["field"], member_id=members[2].pk, left_on=DAY)
+    member_services.member_mark_left(actor=team["field"], member_id=members[2].pk, left_on=DAY)
     task = open_task(case)
     with pytest.raises(Conflict) as exc:
         services.task_decide(
@@ -168,7 +169,7 @@ def test_too_few_members_goes_to_nurturing_then_automatically_to_outreach(team, 
     assert review.flow_task.name == Step.NURTURING_REVIEW
     assert (review.sla.due_on - review.created.date()).days >= 180  # every 6 months
 
-    case_services.member_recognize_full(actor=team["field"], member_id=probationary.pk)
+    member_services.member_recognize_full(actor=team["field"], member_id=probationary.pk)
     review.refresh_from_db()
     assert review.status == STATUS.DONE
     task = open_task(case)

@@ -9,12 +9,13 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
+from members import services as member_services
 from cases.models import Case
+from devdata.builders import bulk_tasks
 from org.models import Role
 from tests.factories import EnterpriseFactory, add_full_members
 from workflows.models import SavedFilter, TaskSLA
 
-from .builders import bulk_tasks
 from .conftest import open_task
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +212,7 @@ def test_guard_failure_on_the_task_page_shows_why(client, started_case):
         reverse("workflows:task", args=[open_task(case).pk]), {"kind": "basic", "surveyed_on": TODAY.isoformat()}
     )
     member = case.enterprise.members.first()
-    case_services.member_mark_left(actor=field, member_id=member.pk, left_on=TODAY)
+    member_services.member_mark_left(actor=field, member_id=member.pk, left_on=TODAY)
     task = open_task(case)
     response = client.post(
         reverse("workflows:task", args=[task.pk]),

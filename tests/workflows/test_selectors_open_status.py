@@ -7,12 +7,11 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from devdata.builders import bulk_tasks
 from org.models import Role
 from tests.factories import UnitFactory
 from workflows.models import TaskSLA
 from workflows.selectors import inbox_for_official, queue_for_official, team_tasks_for_official
-
-from .builders import bulk_tasks
 
 pytestmark = pytest.mark.django_db
 PAGE_SIZE = 25

@@ -16,12 +16,12 @@ from viewflow.workflow.status import STATUS
 from cases import services as case_services
 from cases.models import Case, ContactLog, Survey
 from core.errors import Conflict, Forbidden
+from devdata.builders import bulk_tasks
 from org.models import Role
 from tests.race import run
 from workflows import services
 from workflows.models import Step
 
-from .builders import bulk_tasks
 from .conftest import open_task
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]

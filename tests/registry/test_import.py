@@ -207,15 +207,15 @@ def test_strict_mode_writes_nothing_when_any_row_fails(ward_official):
 
 def test_a_case_that_cannot_be_closed_is_reported_on_its_row(ward_official, ward, monkeypatch):
     from core.errors import Conflict
-    from registry.imports import engine
+    from cases.closures import CaseClosures
 
     e = EnterpriseFactory(unit=ward, tax_code="0101234567", name="Cũ")
     case = CaseFactory(enterprise=e)
 
-    def refuse(**kwargs):
+    def refuse(self, **kwargs):
         raise Conflict("no")
 
-    monkeypatch.setattr(engine.case_services, "case_close", refuse)
+    monkeypatch.setattr(CaseClosures, "close", refuse)
     data = csv_bytes([row(tax="0101234567", status="Giải thể"), row(tax="0101234599")])
     job = run_import(ward_official, data, mode="update")
     assert _errors(job) == {(2, "case_close")}

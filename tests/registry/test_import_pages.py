@@ -136,7 +136,7 @@ def test_someone_elses_import_is_404(client, make_official, ward, ward_official)
     job = run_import(ward_official, csv_bytes([row()]))
     client.force_login(make_official(ward, Role.WARD_OFFICIAL))
     for name in ("import_detail", "import_mapping", "import_report"):
-        assert client.get(reverse(f"cases:{name}", args=[job.pk])).status_code == 404
+        assert client.get(reverse(f"registry:{name}", args=[job.pk])).status_code == 404
     assert client.post(reverse("registry:import_reopen", args=[job.pk])).status_code == 404
 
 
@@ -148,7 +148,7 @@ def test_large_file_runs_as_a_celery_task_with_progress(
     job = ImportJob.objects.get()
     mapping = {f"col_{i}": k for i, k in job.mapping.items()}
     queued = []
-    monkeypatch.setattr("cases.tasks.import_job_run_task.delay", lambda job_id: queued.append(job_id))
+    monkeypatch.setattr("registry.tasks.import_job_run_task.delay", lambda job_id: queued.append(job_id))
     with override_settings(IMPORT_SYNC_MAX_ROWS=2), django_capture_on_commit_callbacks(execute=True):
         response = client_in.post(reverse("registry:import_mapping", args=[job.pk]), mapping)
     assert response.status_code == 302 and queued == [job.pk]
@@ -226,7 +226,7 @@ def test_admin_shows_only_imports_of_the_jurisdiction(client, make_official, war
     from django.contrib.auth.models import Permission
 
     staff = make_official(ward, Role.ADMINISTRATOR, is_staff=True)
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="cases"))
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="registry"))
     mine = run_import(make_official(ward, Role.WARD_OFFICIAL), csv_bytes([row(name="Của tôi")]))
     theirs = run_import(make_official(sibling_ward, Role.WARD_OFFICIAL), csv_bytes([row(tax="0101234599", unit="W02")]))
     client.force_login(staff)

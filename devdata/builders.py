@@ -7,7 +7,7 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from cases.models import Case
-from core.text import fold
+from org.models import Official, RoleAssignment
 from registry.models import Enterprise
 from workflows.flows import EstablishmentFlow
 from workflows.models import TaskSLA
@@ -21,7 +21,7 @@ def bulk_tasks(*, unit, n, owner=None, step="survey", start=0, due_on=None):
             Enterprise(
                 name=f"Công ty Hàng loạt {start + i}",
                 tax_code=f"{900000000 + start + i:010d}",
-                search_text=fold(f"Công ty Hàng loạt {start + i}"),
+                search_text=Enterprise.search_text_of(name=f"Công ty Hàng loạt {start + i}", tax_code=""),
                 enterprise_type="joint_stock",
                 unit=unit,
             )
@@ -57,3 +57,10 @@ def bulk_tasks(*, unit, n, owner=None, step="survey", start=0, due_on=None):
         ]
     )
     return tasks
+
+
+def bulk_official(*, unit, role, username):
+    """An official with one role (benchmarks; no usable password)."""
+    official = Official.objects.create_user(username=username, password=None, unit=unit, first_name=username)
+    RoleAssignment.objects.create(official=official, role=role)
+    return official
