@@ -27,7 +27,7 @@ test: install
 
 # Benchmarks run on the national data set (cellflow_scale) when it is built: see docs/performance.md.
 bench: install
-	$(PY) -m tests.bench
+	$(PY) -m bench
 
 # Builds the national data set into cellflow_scale (about 5 minutes; --reset replaces what is there).
 SCALE_URL ?= postgres://postgres@127.0.0.1:5432/cellflow_scale

@@ -3,7 +3,7 @@
 Uses PostgreSQL: ``BENCH_DATABASE_URL``; by default the national data set in cellflow_scale when it has been built
 (``manage.py generate_scale``, see docs/performance.md), else postgres://postgres@127.0.0.1:5432/cellflow_bench,
 created and migrated when missing, where the scenarios build small synthetic data instead. Scenarios are the
-``tests/bench/scenario_*.py`` modules; each exposes ``run() -> list[dict]`` (keys: scenario, median_ms, p95_ms,
+``bench/scenario_*.py`` modules; each exposes ``run() -> list[dict]`` (keys: scenario, median_ms, p95_ms,
 queries, extra). Exit status 1 when a scenario fails.
 """
 

@@ -3,7 +3,7 @@
 The 2026 periods get deadlines per unit level: the second half's commune reports fall due on 01/12/2026 (seven
 days ahead: the 7-day reminder), the year's on 08/12/2026 (the 14-day reminder); the first half's fell due in
 June, so its unsubmitted reports are reminded daily. Periods before 2026 get none: their reports predate the
-system. Connected to ``cases.signals.demo_seeded`` after the reporting periods exist (reports.demo).
+system. Called by ``devdata.demo.demo_seed`` after the reporting periods exist (devdata.demo_targets).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def demo_deadlines_seed(*, stdout=None) -> str:
     created = 0
     for code, levels in DEADLINES.items():
         period = periods.get(code)
-        if period is None:  # reports.demo creates the periods; nothing to attach to without them
+        if period is None:  # devdata.demo_targets creates the periods; nothing to attach to without them
             continue
         for level, due_on in levels.items():
             _deadline, was_created = PeriodDeadline.objects.get_or_create(

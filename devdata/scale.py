@@ -9,7 +9,7 @@ What it builds (``enterprises`` = N)
   (``canbo1``/``canbo2``) and an organization officer (``bantochuc``); per province a supervisor (``bcd``), an
   organization officer (``bantochuc``), a decision maker (``bithu``) and an administrator (``quantri``).
 * N enterprises spread over the communes (heavier in the big cities), with types, workers, unions and ages as in
-  ``cases.demo``. About 62 % have a case, in every state; a case's history is one path through the state machine
+  ``devdata.demo``. About 62 % have a case, in every state; a case's history is one path through the state machine
   (open, nurturing reviews every six months, outreach, proposal, decision, approval/refusal, closing and
   reopening), dated between the enterprise's registration and ``today``. Surveys, member registers (full members
   recognised 12 months after admission, enough full members for every case past nurturing), decisions

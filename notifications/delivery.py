@@ -8,7 +8,7 @@ Exactly-once as far as our side can make it:
   mid-send and may be taken again. If the SMTP server accepted the mail and the worker died before recording
   it, that one mail can go out twice: SMTP is not transactional, and losing a mail would be worse.
 
-Tasks (registered at startup by NotificationsConfig.ready):
+Celery tasks (in notifications.tasks):
   notifications.send_notification_email(notification_id)   queued after commit by notification_send
   notifications.send_daily_digests()                       periodic (beat, once a day)
   notifications.send_digest(digest_id)                     queued by send_daily_digests, one per official
@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -45,17 +44,6 @@ MAX_RETRIES = 5  # six attempts over about an hour (backoff 1, 2, 4, 8, 16 minut
 RETRY_BACKOFF = 60
 RETRY_BACKOFF_MAX = 3600
 CLAIM_LEASE = datetime.timedelta(minutes=10)
-TASK_OPTIONS = {
-    "bind": True,
-    "acks_late": True,  # idempotent: the claim makes a redelivery a no-op
-    "autoretry_for": RETRYABLE,
-    "retry_backoff": RETRY_BACKOFF,
-    "retry_backoff_max": RETRY_BACKOFF_MAX,
-    "retry_jitter": True,
-    "max_retries": MAX_RETRIES,
-    "time_limit": 120,
-    "soft_time_limit": 90,
-}
 
 
 def _render_mail(template: str, context: dict) -> tuple[str, str]:
@@ -81,6 +69,8 @@ def _error_text(exc: BaseException) -> str:
 
 def enqueue_notification_email(notification_id: int) -> None:
     """Called after commit. If the broker is down the notification stays 'waiting to be sent' (admin: retry)."""
+    from .tasks import send_notification_email  # the task module imports this one
+
     try:
         send_notification_email.delay(notification_id)
     except Exception:
@@ -166,13 +156,6 @@ def notifications_created(ids: Sequence[int]) -> None:
         transaction.on_commit(lambda: [enqueue_notification_email(pk) for pk in pending])
 
 
-@shared_task(name="notifications.send_notification_email", **TASK_OPTIONS)
-def send_notification_email(self, notification_id: int) -> bool:
-    return notification_email_deliver(
-        notification_id=notification_id, last_attempt=self.request.retries >= self.max_retries
-    )
-
-
 def notification_email_retry(*, notification_ids: Iterable[int]) -> int:
     """Admin: send again the mails that failed (or never left because the broker was down), one by one."""
     with transaction.atomic():
@@ -194,6 +177,8 @@ def notification_email_retry(*, notification_ids: Iterable[int]) -> int:
 
 def enqueue_digest(digest_id: int) -> None:
     try:
+        from .tasks import send_digest  # the task module imports this one
+
         send_digest.delay(digest_id)
     except Exception:
         logger.exception("could not queue daily digest %s", digest_id)
@@ -268,17 +253,6 @@ def digest_deliver(*, digest_id: int, last_attempt: bool) -> bool:
     return True
 
 
-@shared_task(name="notifications.send_digest", **TASK_OPTIONS)
-def send_digest(self, digest_id: int) -> bool:
-    return digest_deliver(digest_id=digest_id, last_attempt=self.request.retries >= self.max_retries)
-
-
-@shared_task(name="notifications.send_daily_digests", acks_late=True, time_limit=600, soft_time_limit=540)
-def send_daily_digests() -> int:
-    """Periodic (once a day, scheduled in beat): plan today's digests; each is sent by its own task."""
-    return len(digest_plan(day=timezone.localdate()))
-
-
 UNQUEUED_AFTER = datetime.timedelta(minutes=15)
 
 
@@ -305,12 +279,6 @@ def email_requeue_unsent(*, now: datetime.datetime | None = None) -> int:
     for pk in digests:
         enqueue_digest(pk)
     return len(notifications) + len(digests)
-
-
-@shared_task(name="notifications.requeue_unsent_emails", acks_late=True, time_limit=300, soft_time_limit=240)
-def requeue_unsent_emails() -> int:
-    """Periodic (e.g. every 15 minutes, in beat): the safety net for mails whose task never reached the broker."""
-    return email_requeue_unsent()
 
 
 def digest_retry(*, digest_ids: Iterable[int]) -> int:

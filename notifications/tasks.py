@@ -1,4 +1,5 @@
-"""Celery tasks of the notifications layer: the reminder sweep (fanned out in chunks) and viewflow's due timers.
+"""Celery tasks of the notifications layer: the reminder sweep (fanned out in chunks) and e-mail delivery (one mail,
+one digest, the daily digests and the unsent-mail safety net; the work is in ``notifications.delivery``).
 
 Schedules live in django-celery-beat's tables (created by ``ensure_schedules`` after migrate) so administrators
 edit them in the admin. Run exactly one beat.
@@ -10,15 +11,15 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import DatabaseError, OperationalError
+from django.db import OperationalError
 from django.utils import timezone
 
-from . import reminders
+from . import delivery, reminders
+from .delivery import MAX_RETRIES, RETRY_BACKOFF, RETRY_BACKOFF_MAX, RETRYABLE
 
 logger = logging.getLogger(__name__)
 
 SWEEP_TASK = "notifications.tasks.sweep_reminders"
-TIMERS_TASK = "notifications.tasks.fire_due_timers"
 
 
 def _day(today: str | None) -> datetime.date:
@@ -54,28 +55,48 @@ def sweep_reminders_chunk(event: str, today: str, lo: int | None = None, hi: int
     return len(reminders.sweep_event(event=event, today=_day(today), lo=lo, hi=hi))
 
 
-@shared_task(ignore_result=True)
-def fire_due_timers() -> dict[str, int]:
-    """Fire viewflow's due ``flow.Timer``/``OnTimeout`` timers and armed conditions (the ``workflow_timers``
-    command, as a task). Not acks_late: beat sends it every minute, so a tick lost with a worker is made up by the
-    next one, and viewflow re-checks every timer under its flow lock."""
-    from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers
-    from viewflow.workflow.timers import fire_due_timers as fire
+# --- E-mail delivery (notifications.delivery) -------------------------------------------------------------
 
-    counts = {"timers": 0, "starts": 0, "conditions": 0}
-    try:
-        counts["timers"] = fire()
-        counts["starts"] = fire_due_start_timers()
-        counts["conditions"] = fire_due_conditions()
-    except DatabaseError:
-        logger.exception("firing due workflow timers failed; the next tick retries")
-    return counts
+MAIL_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,  # idempotent: the claim makes a redelivery a no-op
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": RETRY_BACKOFF,
+    "retry_backoff_max": RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "max_retries": MAX_RETRIES,
+    "time_limit": 120,
+    "soft_time_limit": 90,
+}
+
+
+@shared_task(name="notifications.send_notification_email", **MAIL_TASK_OPTIONS)
+def send_notification_email(self, notification_id: int) -> bool:
+    return delivery.notification_email_deliver(
+        notification_id=notification_id, last_attempt=self.request.retries >= self.max_retries
+    )
+
+
+@shared_task(name="notifications.send_digest", **MAIL_TASK_OPTIONS)
+def send_digest(self, digest_id: int) -> bool:
+    return delivery.digest_deliver(digest_id=digest_id, last_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(name="notifications.send_daily_digests", acks_late=True, time_limit=600, soft_time_limit=540)
+def send_daily_digests() -> int:
+    """Periodic (once a day, scheduled in beat): plan today's digests; each is sent by its own task."""
+    return len(delivery.digest_plan(day=timezone.localdate()))
+
+
+@shared_task(name="notifications.requeue_unsent_emails", acks_late=True, time_limit=300, soft_time_limit=240)
+def requeue_unsent_emails() -> int:
+    """Periodic (e.g. every 15 minutes, in beat): the safety net for mails whose task never reached the broker."""
+    return delivery.email_requeue_unsent()
 
 
 # --- Schedules (django-celery-beat rows, so administrators edit them in the admin) --------------------------------
 
 SWEEP_SCHEDULE_NAME = "cellflow: reminder sweep"
-TIMERS_SCHEDULE_NAME = "cellflow: fire due workflow timers"
 DIGEST_SCHEDULE_NAME = "cellflow: daily e-mail digests"
 REQUEUE_SCHEDULE_NAME = "cellflow: queue unsent e-mails again"
 
@@ -101,12 +122,6 @@ def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
             SWEEP_TASK,
             {"crontab": daily_at(7)},
             "Reminders: task warnings, overdue tasks, escalations, stalled cases, report deadlines.",
-        ),
-        (
-            TIMERS_SCHEDULE_NAME,
-            TIMERS_TASK,
-            {"interval": every(1)},
-            "Fires viewflow's due timers (flow.Timer, OnTimeout) and armed conditions.",
         ),
         # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the safety net for mails
         # that were never queued.

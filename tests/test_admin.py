@@ -15,7 +15,11 @@ def staff(ward, make_official):
     from django.contrib.auth.models import Permission
 
     official = make_official(ward, Role.ADMINISTRATOR, is_staff=True)
-    official.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["org", "registry", "members", "cases"]))
+    official.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["org", "registry", "members", "cases"])
+    )
+        Permission.objects.filter(content_type__app_label__in=["org", "registry", "members", "cases"])
+    )
     return official
 
 

@@ -5,9 +5,9 @@ import datetime
 import pytest
 
 from cases import services
-from members import services as member_services
 from cases.models import Case, CaseHistory
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from members import services as member_services
 from members.models import PartyMember
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, add_full_members

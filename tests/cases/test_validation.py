@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from registry import services
 from core.text import fold
 from org.models import Role
+from registry import services
 from registry.models import Enterprise
 from registry.validators import validate_tax_code
 

@@ -1,6 +1,6 @@
 """manage.py seed_demo: the Hà Nội demo data set reproduces seed 000 (first half of 2024) exactly.
 
-The figures are counted here with plain ORM queries, independently of cases.demo, and each one in more than one
+The figures are counted here with plain ORM queries, independently of devdata.demo, and each one in more than one
 reasonable way (distinct enterprises and rows, register dates and case history). The seed runs once for the
 module, inside a transaction that is rolled back at the end.
 """

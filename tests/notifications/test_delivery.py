@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from cases import services as case_services
-from notifications import delivery
+from notifications import delivery, tasks
 from notifications.models import DigestDelivery, EmailMode, EmailState, Notification, NotificationPreference, Occasion
 from notifications.services import notification_send
 from org.models import Role
@@ -77,8 +77,8 @@ def test_mail_goes_once_after_commit(official, django_capture_on_commit_callback
     assert note.email_state == EmailState.SENT and note.emailed_at and note.email_attempts == 1
 
     # A redelivered task, a second worker, a second send of the same key: no second mail.
-    delivery.send_notification_email.delay(note.pk)
-    delivery.send_notification_email.apply(args=[note.pk])
+    tasks.send_notification_email.delay(note.pk)
+    tasks.send_notification_email.apply(args=[note.pk])
     with django_capture_on_commit_callbacks(execute=True) as again:
         assert send(official) == (note, False)
     assert again == [] and len(mail.outbox) == 1
@@ -102,11 +102,11 @@ def test_a_new_task_is_mailed_to_its_assignee(ward, official, django_capture_on_
 def test_a_claim_held_by_another_worker_is_left_alone_until_its_lease_ends(official):
     note, _ = send(official)  # on_commit never runs here: the notification waits to be sent
     Notification.objects.filter(pk=note.pk).update(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
-    delivery.send_notification_email.apply(args=[note.pk])
+    tasks.send_notification_email.apply(args=[note.pk])
     assert mail.outbox == []
     stale = timezone.now() - delivery.CLAIM_LEASE - datetime.timedelta(minutes=1)
     Notification.objects.filter(pk=note.pk).update(email_claimed_at=stale)  # that worker died mid-send
-    delivery.send_notification_email.apply(args=[note.pk])
+    tasks.send_notification_email.apply(args=[note.pk])
     assert len(mail.outbox) == 1
 
 
@@ -144,7 +144,7 @@ def test_no_address_no_mail(ward, make_official, django_capture_on_commit_callba
 def test_a_preference_changed_before_the_worker_runs_is_respected(official, django_capture_on_commit_callbacks):
     note, _ = send(official)
     prefer(official, email_mode=EmailMode.DIGEST)
-    delivery.send_notification_email.apply(args=[note.pk])
+    tasks.send_notification_email.apply(args=[note.pk])
     note.refresh_from_db()
     assert mail.outbox == [] and note.email_state == EmailState.DIGEST
 
@@ -218,10 +218,10 @@ def test_one_digest_per_official_and_day_even_if_run_twice(digest_officials, dja
         send(first, key=f"task:{i}")
     send(second, key="task:9")
     with django_capture_on_commit_callbacks(execute=True):
-        assert delivery.send_daily_digests.apply().get() == 2
+        assert tasks.send_daily_digests.apply().get() == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert delivery.send_daily_digests.apply().get() == 0  # a second beat, or a rerun
-        delivery.send_digest.apply(args=[DigestDelivery.objects.first().pk])  # a redelivered task
+        assert tasks.send_daily_digests.apply().get() == 0  # a second beat, or a rerun
+        tasks.send_digest.apply(args=[DigestDelivery.objects.first().pk])  # a redelivered task
     assert sorted(m.to[0] for m in mail.outbox) == ["o0@example.gov.vn", "o1@example.gov.vn"]
     mine = next(m for m in mail.outbox if m.to == [first.email])
     assert all(f"Quá hạn task:{i}" in mine.body for i in range(3))
@@ -263,7 +263,7 @@ def test_a_failed_digest_is_shown_and_can_be_retried(
     settings.EMAIL_BACKEND = FAILING_BACKEND
     FailingBackend.failures = 100
     with django_capture_on_commit_callbacks(execute=True):
-        delivery.send_daily_digests.apply()
+        tasks.send_daily_digests.apply()
     row = DigestDelivery.objects.get()
     note.refresh_from_db()
     assert row.state == EmailState.FAILED and row.attempts == delivery.MAX_RETRIES + 1 and "SMTP" in row.error
@@ -317,7 +317,7 @@ def test_mails_never_queued_are_queued_by_the_safety_net(official, django_captur
         note, _ = send(official)  # its on_commit callback is lost
         between_retries, _ = send(official, key="task:2")
     Notification.objects.filter(pk=between_retries.pk).update(email_attempts=1)  # Celery retries this one itself
-    assert delivery.requeue_unsent_emails.apply().get() == 0  # too recent: its task may still be on the way
+    assert tasks.requeue_unsent_emails.apply().get() == 0  # too recent: its task may still be on the way
     later = timezone.now() + delivery.UNQUEUED_AFTER + datetime.timedelta(minutes=1)
     assert delivery.email_requeue_unsent(now=later) == 1
     note.refresh_from_db()

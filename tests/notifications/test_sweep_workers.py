@@ -21,8 +21,8 @@ from django.db import connection
 from django.db.models import Count
 
 from devdata.builders import bulk_tasks
-from notifications import reminders
 from notifications.models import EmailState, Notification, Occasion
+from notifications.reminders import writes
 from org.models import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,9 +80,9 @@ def _conninfo() -> str:
 
 def _hold(conn, rows):
     """Insert notification rows in an open transaction (not committed): the sweep's inserts of the same keys wait."""
-    others = reminders._other_columns()
-    columns = ", ".join(f'"{c}"' for c in (*reminders._COLUMNS, *(c for c, _v in others)))
-    placeholders = ", ".join(["%s"] * (len(reminders._COLUMNS) + len(others)))
+    others = writes.other_columns()
+    columns = ", ".join(f'"{c}"' for c in (*writes.COLUMNS, *(c for c, _v in others)))
+    placeholders = ", ".join(["%s"] * (len(writes.COLUMNS) + len(others)))
     with conn.cursor() as cursor:
         for row in rows:
             cursor.execute(

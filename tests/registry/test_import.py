@@ -206,8 +206,8 @@ def test_strict_mode_writes_nothing_when_any_row_fails(ward_official):
 
 
 def test_a_case_that_cannot_be_closed_is_reported_on_its_row(ward_official, ward, monkeypatch):
-    from core.errors import Conflict
     from cases.closures import CaseClosures
+    from core.errors import Conflict
 
     e = EnterpriseFactory(unit=ward, tax_code="0101234567", name="Cũ")
     case = CaseFactory(enterprise=e)

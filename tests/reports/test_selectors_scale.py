@@ -10,12 +10,12 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from cases.models import Case, CaseHistory, CaseStateSpan, Survey
+from devdata.builders import bulk_tasks
 from members.models import PartyMember
 from org.models import Role
 from reports.models import Period
 from reports.selectors import period_figures, stalled_cases_for_official, stalled_page
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, UnitFactory
-from devdata.builders import bulk_tasks
 from workflows.models import TaskSLA
 
 pytestmark = pytest.mark.django_db

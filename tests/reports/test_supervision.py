@@ -10,11 +10,11 @@ from openpyxl import load_workbook
 from viewflow.workflow.models import Task
 
 from cases.models import Case
+from devdata.builders import bulk_tasks
 from org.models import Official, Role, Unit
 from reports.models import Indicator, Period, Target
 from reports.selectors import percent, period_figures, targets_for
 from tests.factories import CaseFactory, EnterpriseFactory, UnitFactory
-from devdata.builders import bulk_tasks
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

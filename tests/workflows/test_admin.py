@@ -19,6 +19,7 @@ from workflows.models import AssignmentRule, CalendarDay, CaseProcess, SavedFilt
 
 pytestmark = pytest.mark.django_db
 
+
 def _app(model: str) -> str:
     return "cases" if model in ("contactlog", "proposal") else "workflows"
 

@@ -5,9 +5,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from members import services as member_services
 from cases.models import Case, ContactLog
 from core.errors import Conflict, Forbidden, Invalid
+from members import services as member_services
 from tests.factories import EnterpriseFactory, PartyMemberFactory, add_full_members
 from workflows import services
 from workflows.models import Step

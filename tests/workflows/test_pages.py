@@ -9,9 +9,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from members import services as member_services
 from cases.models import Case
 from devdata.builders import bulk_tasks
+from members import services as member_services
 from org.models import Role
 from tests.factories import EnterpriseFactory, add_full_members
 from workflows.models import SavedFilter, TaskSLA

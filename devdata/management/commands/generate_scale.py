@@ -1,4 +1,4 @@
-"""``manage.py generate_scale``: the national-scale data set in PostgreSQL (see reports.scale)."""
+"""``manage.py generate_scale``: the national-scale data set in PostgreSQL (see devdata.scale)."""
 
 from __future__ import annotations
 

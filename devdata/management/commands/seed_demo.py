@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: the deterministic Hà Nội demo data set (idempotent; see cases.demo)."""
+"""``manage.py seed_demo``: the deterministic Hà Nội demo data set (idempotent; see devdata.demo)."""
 
 from django.core.management.base import BaseCommand
 

@@ -24,30 +24,27 @@ Paused tasks (``paused_until >= today``) neither warn nor fall overdue. An offic
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     BigIntegerField,
     CharField,
     Count,
     Exists,
     F,
-    Func,
     Max,
     Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models import Case as When_
-from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim, TruncDate
+from django.db.models.functions import Coalesce, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,8 +59,9 @@ from workflows.calendar import WorkingCalendar
 from workflows.models import Step, Substitute, TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
-from .delivery import notifications_created
-from .models import Notification, Occasion
+from ..models import Occasion
+from .sql import DayMonthYear, active_substitute, choice_label, full_name, on_leave, sql_format, text, url
+from .writes import Created, deliver_after_commit, insert_rows, insert_select
 
 TASK_WARNING = "task_warning"
 TASK_OVERDUE = "task_overdue"
@@ -74,8 +72,6 @@ EVENTS = (TASK_WARNING, TASK_OVERDUE, ESCALATION, CASE_STALLED, REPORT_DUE)
 TASK_EVENTS = (TASK_WARNING, TASK_OVERDUE, ESCALATION)
 
 ONE_DAY = datetime.timedelta(days=1)
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-_ID = 987654321  # stands for a primary key when a URL pattern is turned into SQL
 
 
 # --- Settings ---------------------------------------------------------------------------------------------------
@@ -94,159 +90,6 @@ def report_offsets() -> list[int]:
 
 def chunk_size() -> int:
     return max(1, int(getattr(settings, "CELLFLOW_REMINDER_CHUNK_SIZE", 200_000)))
-
-
-# --- SQL building blocks ---------------------------------------------------------------------------------------
-
-
-class DayMonthYear(Func):
-    """A date as dd/mm/yyyy, in SQL (PostgreSQL and SQLite)."""
-
-    template = "TO_CHAR(%(expressions)s, 'DD/MM/YYYY')"
-    output_field = CharField()
-
-    def as_sqlite(self, compiler, conn, **extra):
-        # '%%' survives the template's %-formatting as '%', then the driver's parameter pass needs it doubled.
-        return super().as_sql(compiler, conn, template="STRFTIME('%%%%d/%%%%m/%%%%Y', %(expressions)s)", **extra)
-
-
-def _text(value) -> Cast | Value:
-    return value if isinstance(value, Value) else Cast(value, CharField())
-
-
-def _sql_format(template: str, **parts) -> Concat | Value:
-    """A translated "... %(name)s ..." template as a SQL concatenation of its text and the given expressions."""
-    pieces: list = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        if match.start() > position:
-            pieces.append(Value(template[position : match.start()]))
-        pieces.append(_text(parts[match.group(1)]))
-        position = match.end()
-    if position < len(template):
-        pieces.append(Value(template[position:]))
-    if not pieces:
-        return Value("")
-    if len(pieces) == 1:
-        return pieces[0] if isinstance(pieces[0], Value) else Concat(pieces[0], Value(""), output_field=CharField())
-    return Concat(*pieces, output_field=CharField())
-
-
-def _choice_label(field: str, choices) -> When_:
-    return When_(
-        *[When(**{field: value}, then=Value(str(label))) for value, label in choices],
-        default=F(field),
-        output_field=CharField(),
-    )
-
-
-def _full_name(prefix: str, nobody: str = "") -> Coalesce:
-    """Official.get_full_name() in SQL (family name first), else the username, else ``nobody`` (no official)."""
-    name = Trim(Concat(F(f"{prefix}last_name"), Value(" "), F(f"{prefix}first_name"), output_field=CharField()))
-    return Coalesce(NullIf(name, Value("")), F(f"{prefix}username"), Value(nobody), output_field=CharField())
-
-
-def _url(name: str, pk_expr) -> Concat:
-    head, tail = reverse(name, args=[_ID]).split(str(_ID))
-    return Concat(Value(head), _text(pk_expr), Value(tail), output_field=CharField())
-
-
-def _on_leave(official_ref, today: datetime.date) -> QuerySet[Substitute]:
-    return Substitute.objects.filter(
-        official=official_ref, starts_on__lte=today, ends_on__gte=today, substitute__is_active=True
-    )
-
-
-def _active_substitute(official_ref, today: datetime.date) -> Subquery:
-    return Subquery(_on_leave(official_ref, today).order_by("-starts_on", "-pk").values("substitute_id")[:1])
-
-
-Created = tuple[int, int]  # (notification id, recipient id) of a notification the sweep wrote
-
-_COLUMNS = ("recipient_id", "occasion", "object_key", "offset", "title", "body", "url", "created_at")
-
-
-def _other_columns() -> list[tuple[str, object]]:
-    """The notification's other columns with their model defaults (raw INSERTs bypass the model's defaults)."""
-    return [
-        (f.column, f.get_default())
-        for f in Notification._meta.concrete_fields
-        if not f.primary_key and f.column not in _COLUMNS
-    ]
-
-
-def _insert_select(select: QuerySet, *, mapping: Sequence[tuple[int, int, str]] | None = None) -> list[Created]:
-    """Insert the notifications ``select`` describes; returns (id, recipient) of those that did not exist yet.
-
-    ``select`` is a values() queryset with the columns n_recipient (or n_unit with ``mapping``), n_occasion,
-    n_object_key, n_offset, n_title, n_body, n_url. ``mapping`` rows (unit id, recipient id, note) fan each row
-    out to the recipients of its unit and append the note to its body.
-    """
-    sql, params = select.query.get_compiler(connection=connection).as_sql()
-    qn = connection.ops.quote_name
-    others = _other_columns()
-    columns = ", ".join(qn(c) for c in (*_COLUMNS, *(c for c, _v in others)))
-    defaults = "".join(", %s" for _o in others)
-    head, head_params = "", []
-    if mapping is not None:
-        if not mapping:
-            return []
-        head = "WITH m (unit_id, recipient_id, note) AS (VALUES " + ", ".join(["(%s, %s, %s)"] * len(mapping)) + ") "
-        head_params = [value for row in mapping for value in row]
-        recipient, body, join = "m.recipient_id", "d.n_body || m.note", "JOIN m ON m.unit_id = d.n_unit"
-    else:
-        recipient, body, join = "d.n_recipient", "d.n_body", ""
-    statement = (
-        f"{head}INSERT INTO {qn(Notification._meta.db_table)} ({columns}) "
-        f"SELECT {recipient}, d.n_occasion, d.n_object_key, d.n_offset, d.n_title, {body}, d.n_url, %s{defaults} "
-        f"FROM ({sql}) d {join} WHERE {recipient} IS NOT NULL "
-        f"ON CONFLICT DO NOTHING RETURNING id, recipient_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*head_params, timezone.now(), *(v for _c, v in others), *params])
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def _insert_rows(rows: Iterable[tuple]) -> list[Created]:
-    """Insert (recipient, occasion, object_key, offset, title, body, url) rows; returns the new (id, recipient)."""
-    rows = list(rows)
-    qn = connection.ops.quote_name
-    others = _other_columns()
-    columns = ", ".join(qn(c) for c in (*_COLUMNS, *(c for c, _v in others)))
-    now = timezone.now()
-    row_sql = "(" + ", ".join(["%s"] * (len(_COLUMNS) + len(others))) + ")"
-    created: list[Created] = []
-    for start in range(0, len(rows), 500):
-        batch = rows[start : start + 500]
-        statement = (
-            f"INSERT INTO {qn(Notification._meta.db_table)} ({columns}) VALUES "
-            + ", ".join([row_sql] * len(batch))
-            + " ON CONFLICT DO NOTHING RETURNING id, recipient_id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [v for row in batch for v in (*row, now, *(v for _c, v in others))])
-            created.extend(tuple(r) for r in cursor.fetchall())
-    return created
-
-
-def _deliver_after_commit(created: list[Created]) -> None:
-    """Hand newly written notifications to delivery inside the transaction: it applies the recipients' preferences
-    and queues their e-mail after the commit (so a rolled-back chunk mails nothing).
-
-    Only those whose recipient has an e-mail address or saved preferences: for anyone else delivery has nothing to
-    do (every kind is shown by default, and there is nowhere to mail), and skipping them saves reading back every
-    row of a large first sweep."""
-    if not created:
-        return
-    recipients = {recipient for _pk, recipient in created}
-    concerned = set(
-        Official.objects.filter(pk__in=recipients)
-        .filter(~Q(email="") | Q(notification_preference__isnull=False))
-        .values_list("pk", flat=True)
-    )
-    ids = [pk for pk, recipient in created if recipient in concerned]
-    if ids:
-        notifications_created(ids)
 
 
 # --- Who stands in for whom -------------------------------------------------------------------------------------
@@ -308,29 +151,29 @@ def _open_tasks(today: datetime.date, lo: int | None, hi: int | None) -> QuerySe
 
 
 def _task_columns(occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool) -> dict:
-    step = _choice_label("step", Step.choices)
+    step = choice_label("step", Step.choices)
     enterprise = F("case__enterprise__name")
     due = DayMonthYear("due_on")
     columns = {
         "n_occasion": Value(occasion),
-        "n_object_key": Concat(Value("task:"), _text(F("task_id")), output_field=CharField()),
-        "n_offset": Concat(Value("due:"), _text(F("due_on")), output_field=CharField()),
-        "n_title": _sql_format(title, step=step, enterprise=enterprise, due=due),
-        "n_url": _url("workflows:task", F("task_id")),
+        "n_object_key": Concat(Value("task:"), text(F("task_id")), output_field=CharField()),
+        "n_offset": Concat(Value("due:"), text(F("due_on")), output_field=CharField()),
+        "n_title": sql_format(title, step=step, enterprise=enterprise, due=due),
+        "n_url": url("workflows:task", F("task_id")),
     }
-    owner = _full_name("task__owner__", _("nobody (in the queue)"))
-    body_sql = _sql_format(body, step=step, enterprise=enterprise, due=due, owner=owner)
+    owner = full_name("task__owner__", _("nobody (in the queue)"))
+    body_sql = sql_format(body, step=step, enterprise=enterprise, due=due, owner=owner)
     if to_owner:
-        substitute = _active_substitute(OuterRef("task__owner_id"), today)
+        substitute = active_substitute(OuterRef("task__owner_id"), today)
         note_template = _substitute_note("%(official)s")
         columns["n_recipient"] = Coalesce(substitute, F("task__owner_id"), output_field=BigIntegerField())
-        has_substitute = Exists(_on_leave(OuterRef("task__owner_id"), today))
+        has_substitute = Exists(on_leave(OuterRef("task__owner_id"), today))
         columns["n_body"] = When_(
             When(
                 has_substitute,
                 then=Concat(
                     body_sql,
-                    _sql_format(note_template, official=_full_name("task__owner__")),
+                    sql_format(note_template, official=full_name("task__owner__")),
                     output_field=CharField(),
                 ),
             ),
@@ -354,7 +197,7 @@ def sweep_task_warning(*, today: datetime.date, lo: int | None = None, hi: int |
             to_owner=True,
         )
     qs = _open_tasks(today, lo, hi).filter(warn_on__lte=today, due_on__gte=today, task__owner__isnull=False)
-    return _insert_select(qs.values(**columns))
+    return insert_select(qs.values(**columns))
 
 
 def sweep_task_overdue(*, today: datetime.date, lo: int | None = None, hi: int | None = None) -> list[Created]:
@@ -368,7 +211,7 @@ def sweep_task_overdue(*, today: datetime.date, lo: int | None = None, hi: int |
             to_owner=True,
         )
     qs = _open_tasks(today, lo, hi).filter(due_on__lt=today, task__owner__isnull=False)
-    return _insert_select(qs.values(**columns))
+    return insert_select(qs.values(**columns))
 
 
 def escalation_cutoff(*, today: datetime.date, working_days: int, calendar: WorkingCalendar | None = None):
@@ -424,7 +267,7 @@ def sweep_escalation(
             today,
             to_owner=False,
         )
-    return _insert_select(qs.values(**columns), mapping=mapping)
+    return insert_select(qs.values(**columns), mapping=mapping)
 
 
 # --- Cases ----------------------------------------------------------------------------------------------------
@@ -447,41 +290,41 @@ def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int |
         too_long |= Q(case__state=state, case__state_changed_at__lt=_start_of(today - datetime.timedelta(days=days)))
     qs = _open_tasks(today, lo, hi).filter(too_long, task__owner__isnull=False)
     since = TruncDate("case__state_changed_at", tzinfo=timezone.get_current_timezone())
-    state = _choice_label("case__state", Case.State.choices)
+    state = choice_label("case__state", Case.State.choices)
     norm = When_(
         *[When(case__state=s, then=Value(str(d))) for s, d in norms.items()],
         default=Value(""),
         output_field=CharField(),
     )
     with override("vi"):
-        body = _sql_format(
+        body = sql_format(
             _("In the state “%(state)s” since %(since)s, longer than its norm of %(norm)s days."),
             state=state,
             since=DayMonthYear(since),
             norm=norm,
         )
-        title = _sql_format(
+        title = sql_format(
             _("Stalled case: %(enterprise)s (%(state)s)"), enterprise=F("case__enterprise__name"), state=state
         )
-        note = _sql_format(_substitute_note("%(official)s"), official=_full_name("task__owner__"))
+        note = sql_format(_substitute_note("%(official)s"), official=full_name("task__owner__"))
     columns = {
         "n_recipient": Coalesce(
-            _active_substitute(OuterRef("task__owner_id"), today), F("task__owner_id"), output_field=BigIntegerField()
+            active_substitute(OuterRef("task__owner_id"), today), F("task__owner_id"), output_field=BigIntegerField()
         ),
         "n_occasion": Value(Occasion.CASE_STALLED),
-        "n_object_key": Concat(Value("case:"), _text(F("case_id")), output_field=CharField()),
-        "n_offset": Concat(Value("since:"), _text(since), output_field=CharField()),
+        "n_object_key": Concat(Value("case:"), text(F("case_id")), output_field=CharField()),
+        "n_offset": Concat(Value("since:"), text(since), output_field=CharField()),
         "n_title": title,
         "n_body": When_(
             When(
-                Exists(_on_leave(OuterRef("task__owner_id"), today)), then=Concat(body, note, output_field=CharField())
+                Exists(on_leave(OuterRef("task__owner_id"), today)), then=Concat(body, note, output_field=CharField())
             ),
             default=body,
             output_field=CharField(),
         ),
-        "n_url": _url("workflows:task", F("task_id")),
+        "n_url": url("workflows:task", F("task_id")),
     }
-    return _insert_select(qs.values(**columns))
+    return insert_select(qs.values(**columns))
 
 
 # --- Reports --------------------------------------------------------------------------------------------------
@@ -591,7 +434,7 @@ def sweep_report_due(
                     )
             if late:
                 rows.extend(_late_digests(deadline, units, supervisors, today, digest_url))
-    return _insert_rows(rows)
+    return insert_rows(rows)
 
 
 def _late_digests(deadline, units: list[Unit], supervisors: _Supervisors, today: datetime.date, url: str):
@@ -677,7 +520,7 @@ def sweep_event(
             )
         else:
             ids = _SWEEPS[event](today=today, lo=lo, hi=hi)
-        _deliver_after_commit(ids)
+        deliver_after_commit(ids)
     return [pk for pk, _recipient in ids]
 
 
