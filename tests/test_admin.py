@@ -18,8 +18,6 @@ def staff(ward, make_official):
     official.user_permissions.set(
         Permission.objects.filter(content_type__app_label__in=["org", "registry", "members", "cases"])
     )
-        Permission.objects.filter(content_type__app_label__in=["org", "registry", "members", "cases"])
-    )
     return official
 
 
