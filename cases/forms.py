@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import PartyMember
 from org.models import Unit
+from org.selectors import unit_ancestors
 from registry.models import Enterprise
 
-from .models import Case, Survey
+from .models import Case, ContactLog, Survey
 
 
 def selected_ids(data, name: str) -> list[int]:
@@ -30,7 +31,7 @@ class DateInput(forms.DateInput):
         return value
 
 
-def _date_field(label, required=True):
+def date_field(label, required=True):
     return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
 
@@ -69,7 +70,7 @@ class ReasonForm(forms.Form):
 
 class SurveyForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Survey.Kind.choices)
-    surveyed_on = _date_field(_("Surveyed on"))
+    surveyed_on = date_field(_("Surveyed on"))
     worker_count = forms.IntegerField(label=_("Number of workers"), required=False, min_value=0)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -80,7 +81,7 @@ class SurveyForm(forms.Form):
 
 class ApproveForm(forms.Form):
     decision_number = forms.CharField(label=_("Decision number"), max_length=64)
-    decision_date = _date_field(_("Decision date"))
+    decision_date = date_field(_("Decision date"))
     deciding_committee = forms.ModelChoiceField(label=_("Deciding committee"), queryset=Unit.objects.none())
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -98,11 +99,93 @@ class CloseForm(forms.Form):
 class MemberForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=PartyMember.Status.choices)
-    admitted_on = _date_field(_("Admission date"))
-    recognized_full_on = _date_field(_("Recognised as full member on"), required=False)
+    admitted_on = date_field(_("Admission date"))
+    recognized_full_on = date_field(_("Recognised as full member on"), required=False)
     is_owner = forms.BooleanField(label=_("Business owner"), required=False)
 
 
 class RecognizeForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
-    recognized_on = _date_field(_("Recognised on"), required=False)
+    recognized_on = date_field(_("Recognised on"), required=False)
+
+
+# --- The forms of the establishment flow's steps (the task page) ---------------------------------------
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done to find and cultivate members"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ContactForm(forms.Form):
+    contacted_on = date_field(_("Date"))
+    met_whom = forms.CharField(label=_("Who met whom"), max_length=200)
+    stance = forms.ChoiceField(label=_("Owner's stance"), choices=ContactLog.Stance.choices)
+    next_contact_on = date_field(_("Next contact"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacted_on"].initial = timezone.localdate()
+
+
+class ProposalForm(forms.Form):
+    cell_name = forms.CharField(label=_("Proposed cell name"), max_length=255)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Full members of the cell"), queryset=PartyMember.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    secretary = forms.ModelChoiceField(label=_("Proposed secretary"), queryset=PartyMember.objects.none())
+    deputy = forms.ModelChoiceField(
+        label=_("Proposed deputy secretary"), queryset=PartyMember.objects.none(), required=False
+    )
+    reports_to = forms.ModelChoiceField(label=_("Committee the cell reports to"), queryset=Unit.objects.none())
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        full = PartyMember.objects.active().full().filter(enterprise_id=case.enterprise_id).order_by("full_name")
+        for name in ("members", "secretary", "deputy"):
+            self.fields[name].queryset = full
+        self.fields["reports_to"].queryset = unit_ancestors(unit=case.enterprise.unit)
+        self.fields["reports_to"].initial = case.enterprise.unit_id
+        self.fields["cell_name"].initial = _("Party cell of %(name)s") % {"name": case.enterprise.name}
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("approve", _("Approve the establishment")),
+            ("return", _("Return the proposal for changes")),
+            ("refuse", _("Refuse the establishment")),
+        ],
+    )
+    decision_number = forms.CharField(label=_("Decision number"), max_length=64, required=False)
+    decision_date = date_field(_("Decision date"), required=False)
+    deciding_committee = forms.ModelChoiceField(
+        label=_("Deciding committee"), queryset=Unit.objects.none(), required=False
+    )
+    secretary_appointed = forms.BooleanField(
+        label=_("The proposed secretary is appointed"), required=False, initial=True
+    )
+    reason = forms.CharField(
+        label=_("Reason (to return or refuse)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deciding_committee"].queryset = unit_ancestors(unit=case.enterprise.unit)
+        proposal = case.proposals.order_by("-submitted_at").first()
+        if proposal is not None:
+            self.fields["deciding_committee"].initial = proposal.reports_to_id
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == "approve":
+            for name in ("decision_number", "decision_date", "deciding_committee"):
+                if not data.get(name):
+                    self.add_error(name, _("Required to approve."))
+        elif data.get("outcome") in ("return", "refuse") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why."))
+        return data

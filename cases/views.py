@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -23,6 +21,7 @@ from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
 
 from . import selectors, services
+from .actions import FormAction
 from .forms import (
     ApproveForm,
     CloseForm,
@@ -98,19 +97,9 @@ def enterprise_open_case(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Case page and its actions -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
-    label: str
-    form: type[forms.Form]
-    event: str  # the permission checked before the action is offered
-    states: tuple[str, ...]
-    run: Callable[..., Any]
-    danger: bool = False
-
-
 OPEN = tuple(Case.OPEN_STATES)
-ACTIONS: dict[str, Action] = {
-    "survey": Action(
+ACTIONS: dict[str, FormAction] = {
+    "survey": FormAction(
         gettext_lazy("Record a survey"),
         SurveyForm,
         "survey",
@@ -124,14 +113,14 @@ ACTIONS: dict[str, Action] = {
             note=d["note"],
         ),
     ),
-    "assess": Action(
+    "assess": FormAction(
         gettext_lazy("Assess eligibility"),
         NoteForm,
         "start_outreach",
         (Case.State.SURVEYING, Case.State.NURTURING),
         lambda a, c, d, e: services.case_assess_eligibility(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
     ),
-    "start_proposal": Action(
+    "start_proposal": FormAction(
         gettext_lazy("The owner agrees: prepare the proposal"),
         ProposalStartForm,
         "start_proposal",
@@ -140,14 +129,14 @@ ACTIONS: dict[str, Action] = {
             actor=a, case_id=c.pk, expected_state=e, note=d["note"], owner_initiative=d["owner_initiative"]
         ),
     ),
-    "submit_proposal": Action(
+    "submit_proposal": FormAction(
         gettext_lazy("Submit the proposal for decision"),
         NoteForm,
         "submit_proposal",
         (Case.State.PROPOSAL,),
         lambda a, c, d, e: services.case_submit_proposal(actor=a, case_id=c.pk, expected_state=e, note=d["note"]),
     ),
-    "approve": Action(
+    "approve": FormAction(
         gettext_lazy("Approve the establishment"),
         ApproveForm,
         "approve",
@@ -161,8 +150,9 @@ ACTIONS: dict[str, Action] = {
             expected_state=e,
             note=d["note"],
         ),
+        form_options=lambda case: {"committees": unit_ancestors(unit=case.enterprise.unit)},
     ),
-    "return": Action(
+    "return": FormAction(
         gettext_lazy("Return the proposal for changes"),
         ReasonForm,
         "return_to_proposal",
@@ -171,7 +161,7 @@ ACTIONS: dict[str, Action] = {
             actor=a, case_id=c.pk, reason=d["reason"], expected_state=e
         ),
     ),
-    "refuse": Action(
+    "refuse": FormAction(
         gettext_lazy("Refuse the establishment"),
         ReasonForm,
         "refuse",
@@ -179,7 +169,7 @@ ACTIONS: dict[str, Action] = {
         lambda a, c, d, e: services.case_refuse(actor=a, case_id=c.pk, reason=d["reason"], expected_state=e),
         danger=True,
     ),
-    "close": Action(
+    "close": FormAction(
         gettext_lazy("Close the case"),
         CloseForm,
         "close",
@@ -189,21 +179,21 @@ ACTIONS: dict[str, Action] = {
         ),
         danger=True,
     ),
-    "reopen": Action(
+    "reopen": FormAction(
         gettext_lazy("Reopen the case"),
         NoteForm,
         "reopen",
         (Case.State.CLOSED,),
         lambda a, c, d, e: services.case_reopen(actor=a, case_id=c.pk, note=d["note"], expected_state=e),
     ),
-    "add_member": Action(
+    "add_member": FormAction(
         gettext_lazy("Add a party member"),
         MemberForm,
         "member",
         (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: member_services.member_add(actor=a, enterprise_id=c.enterprise_id, **d),
     ),
-    "recognize": Action(
+    "recognize": FormAction(
         gettext_lazy("Recognise as full member"),
         RecognizeForm,
         "member",
@@ -218,11 +208,7 @@ FORM_ACTIONS = [k for k in ACTIONS if k != "recognize"]
 
 
 def _make_form(key: str, case: Case, data=None) -> forms.Form:
-    action = ACTIONS[key]
-    kwargs: dict[str, Any] = {}
-    if action.form is ApproveForm:
-        kwargs["committees"] = unit_ancestors(unit=case.enterprise.unit)
-    return action.form(data, prefix=key, **kwargs)
+    return ACTIONS[key].form_for(case, data, prefix=key)
 
 
 def _render_case(request, case: Case, *, failed: str = "", failed_form=None, error: str = "", status=200):
@@ -270,9 +256,9 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         )
     expected_state = request.POST.get("expected_state") or None
     try:
-        spec.run(request.user, case, form.cleaned_data, expected_state)
+        message = spec.perform(request.user, case, form.cleaned_data, expected_state)
     except ServiceError as exc:
         case = selectors.case_get_for_official(official=request.user, case_id=pk)
         return _render_case(request, case, failed=action, failed_form=form, error=str(exc.message), status=exc.status)
-    messages.success(request, _("Saved: %(action)s.") % {"action": spec.label})
+    messages.success(request, message)
     return redirect("cases:case_detail", pk=pk)

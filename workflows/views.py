@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
-from cases.forms import selected_ids
+from cases.actions import FormAction
+from cases.forms import ContactForm, DecisionForm, ProposalForm, ReviewForm, SurveyForm, selected_ids
 from cases.selectors import case_get_for_official
 from core.errors import ServiceError
 from org.policy import official_may_lead_team
@@ -23,18 +25,7 @@ from org.selectors import unit_list_for_official
 
 from . import selectors, services
 from .flows import EstablishmentFlow
-from .forms import (
-    ContactForm,
-    DecisionForm,
-    FollowUpForm,
-    InboxFilterForm,
-    ProposalForm,
-    ReassignForm,
-    ReviewForm,
-    SaveFilterForm,
-    SubstituteForm,
-    SurveyForm,
-)
+from .forms import FollowUpForm, InboxFilterForm, ReassignForm, SaveFilterForm, SubstituteForm
 from .models import Step, Substitute
 
 PAGE_SIZE = 25
@@ -202,70 +193,93 @@ def reassign_and_redirect(request: HttpRequest, *, task_ids: list[int], new_owne
 
 # --- The task page -----------------------------------------------------------------------------------
 
-STEP_FORMS: dict[str, Any] = {
-    Step.SURVEY: SurveyForm,
-    Step.NURTURING_REVIEW: ReviewForm,
-    Step.OUTREACH: ContactForm,
-    Step.PROPOSAL: ProposalForm,
-    Step.DECISION: DecisionForm,
-}
+
+def _with_case(case) -> dict[str, Any]:
+    return {"case": case}
 
 
-def _step_form(sla, data=None):
-    form_class = STEP_FORMS[sla.step]
-    if form_class in (ProposalForm, DecisionForm):
-        return form_class(data, case=sla.case)
-    return form_class(data)
-
-
-def _complete(actor, sla, d) -> str:
-    """Run the step's service; returns the success message."""
-    if sla.step == Step.SURVEY:
-        services.task_complete_survey(
-            actor=actor,
+# The task page: each step's form and the workflow service that completes it (the same FormAction table as the
+# case page's actions, cases.actions).
+STEP_ACTIONS: dict[str, FormAction] = {
+    Step.SURVEY: FormAction(
+        Step.SURVEY.label,
+        SurveyForm,
+        "",
+        (),
+        lambda a, sla, d, e: services.task_complete_survey(
+            actor=a,
             task_id=sla.pk,
             kind=d["kind"],
             surveyed_on=d["surveyed_on"],
             worker_count=d["worker_count"],
             note=d["note"],
-        )
-        return _("Survey recorded; the case moved on.")
-    if sla.step == Step.NURTURING_REVIEW:
-        services.task_review_nurturing(actor=actor, task_id=sla.pk, note=d["note"])
-        return _("Review recorded; the next review is scheduled.")
-    if sla.step == Step.OUTREACH:
-        services.task_log_contact(
-            actor=actor,
+        ),
+        done=gettext_lazy("Survey recorded; the case moved on."),
+    ),
+    Step.NURTURING_REVIEW: FormAction(
+        Step.NURTURING_REVIEW.label,
+        ReviewForm,
+        "",
+        (),
+        lambda a, sla, d, e: services.task_review_nurturing(actor=a, task_id=sla.pk, note=d["note"]),
+        done=gettext_lazy("Review recorded; the next review is scheduled."),
+    ),
+    Step.OUTREACH: FormAction(
+        Step.OUTREACH.label,
+        ContactForm,
+        "",
+        (),
+        lambda a, sla, d, e: services.task_log_contact(
+            actor=a,
             task_id=sla.pk,
             contacted_on=d["contacted_on"],
             met_whom=d["met_whom"],
             stance=d["stance"],
             next_contact_on=d["next_contact_on"],
             note=d["note"],
-        )
-        return _("Contact recorded.")
-    if sla.step == Step.PROPOSAL:
-        services.task_submit_proposal(
-            actor=actor,
+        ),
+        done=gettext_lazy("Contact recorded."),
+    ),
+    Step.PROPOSAL: FormAction(
+        Step.PROPOSAL.label,
+        ProposalForm,
+        "",
+        (),
+        lambda a, sla, d, e: services.task_submit_proposal(
+            actor=a,
             task_id=sla.pk,
             cell_name=d["cell_name"],
             members=d["members"],
             secretary=d["secretary"],
             deputy=d["deputy"],
             reports_to=d["reports_to"],
-        )
-        return _("Proposal submitted for decision.")
-    services.task_decide(
-        actor=actor,
-        task_id=sla.pk,
-        outcome=d["outcome"],
-        decision_number=d["decision_number"],
-        decision_date=d["decision_date"],
-        deciding_committee=d["deciding_committee"],
-        reason=d["reason"],
-        appoint_secretary=d["secretary_appointed"],
-    )
-    return _("Decision recorded.")
+        ),
+        done=gettext_lazy("Proposal submitted for decision."),
+        form_options=_with_case,
+    ),
+    Step.DECISION: FormAction(
+        Step.DECISION.label,
+        DecisionForm,
+        "",
+        (),
+        lambda a, sla, d, e: services.task_decide(
+            actor=a,
+            task_id=sla.pk,
+            outcome=d["outcome"],
+            decision_number=d["decision_number"],
+            decision_date=d["decision_date"],
+            deciding_committee=d["deciding_committee"],
+            reason=d["reason"],
+            appoint_secretary=d["secretary_appointed"],
+        ),
+        done=gettext_lazy("Decision recorded."),
+        form_options=_with_case,
+    ),
+}
+
+
+def _step_form(sla, data=None):
+    return STEP_ACTIONS[sla.step].form_for(sla.case, data)
 
 
 def _render_task(request, sla, form, *, error="", status=200):
@@ -299,7 +313,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_task(request, sla, form, error=_("Please correct the errors below."), status=400)
     try:
-        message = _complete(request.user, sla, form.cleaned_data)
+        message = STEP_ACTIONS[sla.step].perform(request.user, sla, form.cleaned_data)
     except ServiceError as exc:
         sla = selectors.task_get_for_official(official=request.user, task_id=pk)
         return _render_task(request, sla, form, error=str(exc.message), status=exc.status)
