@@ -47,7 +47,9 @@ class CaseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Survey)
-class SurveyAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+class SurveyAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: surveys are recorded through cases.services (history, the case's state)."""
+
     jurisdiction_field = "case__enterprise__unit"
     list_display = ["case", "kind", "surveyed_on", "surveyed_by"]
     list_filter = ["kind"]

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 
 from . import delivery
 from .models import DigestDelivery, EmailState, Notification, NotificationPreference
@@ -89,7 +89,9 @@ class DigestDeliveryAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+class NotificationPreferenceAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: each official sets their own preferences (/notifications/preferences/)."""
+
     jurisdiction_field = "official__unit"
     list_display = ["official", "email_enabled", "email_mode", "updated_at"]
     list_filter = ["email_enabled", "email_mode"]

@@ -109,6 +109,12 @@ def official_may_set_targets(official: Official, unit: Unit | None = None) -> bo
     return unit is None or unit_is_within(official=official, unit=unit)
 
 
+def official_may_change_national_settings(official: Official) -> bool:
+    """Periods, report deadlines, norms, the working-day calendar and the beat schedules hold for the whole country:
+    only superusers (the national administrators) change them."""
+    return bool(official.is_active and official.is_superuser)
+
+
 def check_role(actor: Official, event: str) -> None:
     """Raise ``Forbidden`` unless the actor may perform the event."""
     if not official_may(actor, event):

@@ -14,6 +14,11 @@ class EnterpriseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["unit", "former_district"]
     inlines: list = []  # members.admin adds the register
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an enterprise or closing it has rules (its case closes, reports follow): the registry import does it.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "unit", "operating_status"] if obj is not None else fields
+
 
 class ImportRowErrorInline(admin.TabularInline):
     model = ImportRowError

@@ -1,18 +1,18 @@
 from django.contrib import admin
 
 from cases.models import DecisionNumber
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin
 
 from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
 
-class PeriodDeadlineInline(admin.TabularInline):
+class PeriodDeadlineInline(NationalSettingsAdminMixin, admin.TabularInline):
     model = PeriodDeadline
     extra = 0
 
 
 @admin.register(Period)
-class PeriodAdmin(admin.ModelAdmin):
+class PeriodAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "starts_on", "ends_on"]
     inlines = [PeriodDeadlineInline]
     list_filter = ["kind"]
@@ -31,7 +31,7 @@ class TargetAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StateNorm)
-class StateNormAdmin(admin.ModelAdmin):
+class StateNormAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
     list_display = ["state", "days"]
 
 
@@ -48,7 +48,7 @@ class PeriodReportAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PeriodDeadline)
-class PeriodDeadlineAdmin(admin.ModelAdmin):
+class PeriodDeadlineAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
     list_display = ["period", "level", "due_on"]
     list_filter = ["period", "level"]
     list_select_related = ["period"]

@@ -14,6 +14,7 @@ from functools import lru_cache
 import holidays
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -22,10 +23,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases.models import ContactLog, Proposal
-from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
 from org.models import Official
 from org.policy import official_may_do_step
-from org.selectors import official_list_for_official, unit_is_within
+from org.selectors import jurisdiction_q, unit_ancestor_paths, unit_is_within
 
 from .calendar import WorkingCalendar
 from .models import AssignmentRule, CalendarDay, CaseProcess, SavedFilter, Step, StepNorm, Substitute, TaskSLA
@@ -39,23 +40,8 @@ def _holiday_names(year: int, language: str) -> dict:
 CASE_SEARCH = ["case__enterprise__name", "case__enterprise__tax_code", "case__enterprise__search_text"]
 
 
-class ScopedOfficialChoicesMixin:
-    """Official pickers list only officials of the staff member's jurisdiction (superusers: everyone)."""
-
-    unscoped_official_fields: tuple[str, ...] = ()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if (
-            db_field.related_model is Official
-            and db_field.name not in self.unscoped_official_fields
-            and not request.user.is_superuser
-        ):
-            kwargs["queryset"] = official_list_for_official(official=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class ScopedAdmin(JurisdictionAdminMixin, ScopedOfficialChoicesMixin, admin.ModelAdmin):
-    pass
+class ScopedAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    """Rows and every picker (officials, cases, units) limited to the staff member's jurisdiction."""
 
 
 # --- Global settings -----------------------------------------------------------------------------------
@@ -84,7 +70,7 @@ class StepNormForm(forms.ModelForm):
 
 
 @admin.register(StepNorm)
-class StepNormAdmin(admin.ModelAdmin):
+class StepNormAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
     """Norms apply to tasks created after the change; open tasks keep the dates they were given."""
 
     form = StepNormForm
@@ -119,7 +105,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
     """Extra days off and swapped working days on top of weekends and the public holidays (Tết included)."""
 
     form = CalendarDayForm
@@ -175,8 +161,14 @@ class AssignmentRuleAdmin(ScopedAdmin):
     """Who does a step for the cases of a unit and of the units below it (the nearest rule up the tree wins)."""
 
     form = AssignmentRuleForm
-    # The assignee may sit above the staff member's unit (a province decision maker deciding for a ward).
-    unscoped_official_fields = ("official",)
+
+    def field_choices(self, request, db_field):
+        if db_field.name == "official" and request.user.unit is not None:
+            # The assignee may sit above the staff member's unit (a province decision maker deciding for a ward).
+            above = unit_ancestor_paths(request.user.unit)
+            return Official.objects.filter(Q(jurisdiction_q(official=request.user)) | Q(unit__path__in=above))
+        return super().field_choices(request, db_field)
+
     list_display = ["unit", "step", "official", "official__unit"]
     list_filter = ["step"]
     list_select_related = ["unit", "official__unit"]

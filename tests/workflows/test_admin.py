@@ -13,7 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
 from cases.models import ContactLog, Proposal
-from org.models import Role
+from org.models import Official, Role
 from tests.factories import EnterpriseFactory, OfficialFactory, UnitFactory, add_full_members
 from workflows.models import AssignmentRule, CalendarDay, CaseProcess, SavedFilter, Step, StepNorm, Substitute, TaskSLA
 
@@ -158,28 +158,35 @@ def plain_staff(ward, make_official):
     return make_official(ward, Role.ADMINISTRATOR, is_staff=True, username="no-perms")
 
 
-def test_global_settings_need_the_model_permissions(client, plain_staff, global_settings):
+def test_national_settings_are_read_by_staff_and_changed_by_superusers(client, plain_staff, global_settings):
+    """Norms and the calendar hold for the whole country: a ward administrator with the permissions reads them,
+    only a superuser changes them."""
     client.force_login(plain_staff)
     assert client.get(changelist("stepnorm")).status_code == 403
     assert client.get(changelist("calendarday")).status_code == 403
     plain_staff.user_permissions.set(
         Permission.objects.filter(content_type__app_label="workflows", content_type__model__in=GLOBAL)
     )
-    response = client.post(
-        reverse("admin:workflows_calendarday_add"), {"date": "2026-02-23", "kind": "day_off", "note": "Nghỉ bù"}
-    )
-    assert response.status_code == 302
-    assert CalendarDay.objects.filter(date=datetime.date(2026, 2, 23), kind="day_off").exists()
+    day = {"date": "2026-02-23", "kind": "day_off", "note": "Nghỉ bù"}
+    assert client.post(reverse("admin:workflows_calendarday_add"), day).status_code == 403
+    assert not CalendarDay.objects.filter(date=datetime.date(2026, 2, 23)).exists()
     # Global: a ward administrator with the permission sees every row (the norms are the same everywhere).
     assert client.get(changelist("stepnorm")).context["cl"].result_count == 1
+    superuser = Official.objects.create_superuser("root-settings", password="pw-secret-123")
+    client.force_login(superuser)
+    assert client.post(reverse("admin:workflows_calendarday_add"), day).status_code == 302
+    assert CalendarDay.objects.filter(date=datetime.date(2026, 2, 23), kind="day_off").exists()
 
 
-def test_staff_edits_a_norm(client, staff, global_settings):
-    client.force_login(staff)
+def test_only_a_superuser_edits_a_norm(client, staff, global_settings):
     norm = global_settings["stepnorm"]
-    response = client.post(
-        change("stepnorm", norm.pk), {"step": "survey", "working_days": "12", "warning_days": "4", "review_months": ""}
-    )
+    data = {"step": "survey", "working_days": "12", "warning_days": "4", "review_months": ""}
+    client.force_login(staff)
+    assert client.post(change("stepnorm", norm.pk), data).status_code == 403
+    norm.refresh_from_db()
+    assert (norm.working_days, norm.warning_days) != (12, 4)
+    client.force_login(Official.objects.create_superuser("root-norms", password="pw-secret-123"))
+    response = client.post(change("stepnorm", norm.pk), data)
     assert response.status_code == 302
     norm.refresh_from_db()
     assert (norm.working_days, norm.warning_days) == (12, 4)
