@@ -241,7 +241,8 @@ def test_the_attackers_writes_with_victim_ids_take_no_effect(client, victim, att
             assert MARK not in response.content.decode() or _national(model_admin), change["change"]
         if change.get("delete"):
             client.post(change["delete"], {"post": "yes"})
-        client.post(urls["changelist"], {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
+        for action in {"delete_selected", *(getattr(a, "__name__", a) for a in model_admin.actions or ())}:
+            client.post(urls["changelist"], {"action": action, "_selected_action": [row.pk], "post": "yes"})
     after = _counts()
     grown = {m._meta.label: (before[m], after[m]) for m in before if after[m] > before[m]}
     assert grown == {}, f"rows created with victim ids: {grown}"
@@ -249,6 +250,20 @@ def test_the_attackers_writes_with_victim_ids_take_no_effect(client, victim, att
         fresh = model._default_manager.filter(pk=row.pk).first()
         assert fresh is not None, f"{model._meta.label} #{row.pk} was deleted"
         assert model_to_dict(fresh) == snapshot[model], f"{model._meta.label} #{row.pk} was changed"
+
+
+def test_autocomplete_answers_nothing(client, victim, attacker):
+    """No admin offers autocomplete fields; the endpoint refuses every foreign key it is asked about."""
+    client.force_login(attacker)
+    asked = 0
+    for model in admin.site._registry:
+        for field in model._meta.get_fields():
+            if field.is_relation and field.concrete and field.related_model in admin.site._registry:
+                params = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
+                response = client.get(reverse("admin:autocomplete"), {**params, "field_name": field.name, "term": "Bi"})
+                asked += 1
+                assert response.status_code == 403 or MARK not in response.content.decode(), (model, field.name)
+    assert asked > 20
 
 
 def test_own_rows_cannot_be_pointed_at_victim_rows(client, victim, attacker):
