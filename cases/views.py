@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import ServiceError
 from members import services as member_services
 from members.selectors import member_counts
+from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
 
@@ -40,7 +41,7 @@ PAGE_SIZE = 25
 
 
 @login_required
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     units = unit_list_for_official(official=request.user).order_by("path")
     form = EnterpriseFilterForm(request.GET or None, units=units)
     filters: dict[str, Any] = {}
@@ -63,7 +64,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
     members = list(enterprise.members.all())
     cases = list(enterprise.cases.all())
@@ -83,7 +84,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def enterprise_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
     try:
         case = services.case_open(actor=request.user, enterprise=enterprise, note=request.POST.get("note", ""))
@@ -207,11 +208,19 @@ ACTIONS: dict[str, FormAction] = {
 FORM_ACTIONS = [k for k in ACTIONS if k != "recognize"]
 
 
-def _make_form(key: str, case: Case, data=None) -> forms.Form:
+def _make_form(key: str, case: Case, data: QueryDict | None = None) -> forms.Form:
     return ACTIONS[key].form_for(case, data, prefix=key)
 
 
-def _render_case(request, case: Case, *, failed: str = "", failed_form=None, error: str = "", status=200):
+def _render_case(
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    *,
+    failed: str = "",
+    failed_form: forms.Form | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
     user = request.user
     available = [k for k in FORM_ACTIONS if case.state in ACTIONS[k].states and official_may(user, ACTIONS[k].event)]
     action_forms = [
@@ -236,14 +245,14 @@ def _render_case(request, case: Case, *, failed: str = "", failed_form=None, err
 
 
 @login_required
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for_official(official=request.user, case_id=pk)
     return _render_case(request, case)
 
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     # The selector answers 404 for cases outside the official's jurisdiction, before anything else.
     case = selectors.case_get_for_official(official=request.user, case_id=pk)
     if action not in ACTIONS:

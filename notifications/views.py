@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
 from cases.forms import selected_ids
+from org.http import AuthenticatedHttpRequest
 from org.policy import official_may_supervise
 from workflows.selectors import open_tasks_for_cases
 
@@ -23,13 +24,13 @@ from .models import NotificationPreference, Occasion
 
 
 @login_required
-def bell(request: HttpRequest) -> HttpResponse:
+def bell(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The unread count, fetched by htmx after the page loads (pages keep their own query counts)."""
     return render(request, "notifications/_bell.html", {"unread": selectors.unread_count(official=request.user)})
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notification_list_for_official(official=request.user), 30).get_page(
         request.GET.get("page")
     )
@@ -37,7 +38,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Which kinds of notification the official sees and receives by e-mail, at once or in a daily digest."""
     preference = NotificationPreference.for_official(request.user)
     form = NotificationPreferenceForm(request.POST or None, initial=NotificationPreferenceForm.initial_for(preference))
@@ -54,7 +55,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = selected_ids(request.POST, "ids")
     services.notification_mark_read(actor=request.user, ids=ids or None)
     target = request.POST.get("next") or ""
@@ -63,7 +64,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def nudge(request: HttpRequest) -> HttpResponse:
+def nudge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Remind the assignees of the selected stalled cases (at most once a day per case and assignee)."""
     if not official_may_supervise(request.user):
         return render(

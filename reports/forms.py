@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
@@ -18,6 +19,8 @@ class DashboardForm(forms.Form):
 
 
 class StalledFilterForm(forms.Form):
+    unit_options: QuerySet[Unit]  # the units the official may filter by, set by the stalled list's view
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("State"),

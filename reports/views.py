@@ -6,10 +6,12 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from openpyxl import Workbook
 from cases.forms import selected_ids
 from cases.models import Case
 from core.errors import ServiceError
+from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may_set_targets, official_may_supervise
 from org.selectors import unit_ancestors, unit_list_for_official
@@ -32,7 +35,7 @@ from .models import Indicator, Period
 PAGE_SIZE = 50
 
 
-def _forbidden(request, message: str | None = None):
+def _forbidden(request: AuthenticatedHttpRequest, message: str | None = None) -> HttpResponse:
     return render(
         request,
         "error.html",
@@ -45,13 +48,13 @@ def _forbidden(request, message: str | None = None):
     )
 
 
-def _bars(rows: list[tuple[str, int]]) -> list[dict]:
+def _bars(rows: list[tuple[str | Promise, int]]) -> list[dict]:
     top = max((v for _, v in rows), default=0) or 1
     return [{"label": label, "value": value, "width": round(value * 100 / top, 1)} for label, value in rows]
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_supervise(request.user):
         return _forbidden(request)
     units = unit_list_for_official(official=request.user).order_by("path")
@@ -142,7 +145,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The steering committee sets the targets of a unit and of each unit directly below it for a period."""
     if not official_may_set_targets(request.user):
         return _forbidden(request, _("Targets are set by the steering committee."))
@@ -190,7 +193,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/targets.html", {**context, "grid": grid}, status=status)
 
 
-def _current_period(periods):
+def _current_period(periods: list[Period]) -> Period | None:
     today = timezone.localdate()
     candidates = list(periods)
     for p in candidates:
@@ -199,7 +202,9 @@ def _current_period(periods):
     return candidates[0] if candidates else None
 
 
-def _stalled_queryset(request):
+def _stalled_queryset(
+    request: AuthenticatedHttpRequest,
+) -> tuple[StalledFilterForm, bool, QuerySet[Case], dict[str, int]]:
     units = unit_list_for_official(official=request.user).order_by("path")
     form = StalledFilterForm(request.GET or None, units=units)
     form.unit_options = units
@@ -217,7 +222,7 @@ def _stalled_queryset(request):
 
 
 @login_required
-def stalled(request: HttpRequest) -> HttpResponse:
+def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
@@ -242,7 +247,7 @@ def stalled(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def stalled_export(request: HttpRequest) -> HttpResponse:
+def stalled_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The whole filtered list as XLSX (every row, not just the page)."""
     if not official_may_supervise(request.user):
         return _forbidden(request)
@@ -299,7 +304,7 @@ def _text(value: str) -> str:
 
 @login_required
 @require_POST
-def stalled_reassign(request: HttpRequest) -> HttpResponse:
+def stalled_reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reassign the open tasks of the selected cases (one or many) to another official."""
     if not official_may_supervise(request.user):
         return _forbidden(request)

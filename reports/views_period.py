@@ -3,6 +3,9 @@ register of establishment decisions and the decision document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case, DecisionNumber
 from core.errors import Invalid, ServiceError
+from org.http import AuthenticatedHttpRequest
 from org.models import Unit
 from org.policy import (
     official_may_read_reports,
@@ -53,13 +57,13 @@ class CommentaryForm(forms.Form):
     )
 
 
-def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def _error(request: AuthenticatedHttpRequest, status: int, message: str) -> HttpResponse:
     return render(
         request, "error.html", {"status": status, "title": _("Not allowed"), "message": message}, status=status
     )
 
 
-def _unit_period(request: HttpRequest, unit_code: str, period_code: str) -> tuple[Unit, Period]:
+def _unit_period(request: AuthenticatedHttpRequest, unit_code: str, period_code: str) -> tuple[Unit, Period]:
     """The unit and period of the URL, if the official may see the unit's reports (else 404, like a sibling's)."""
     unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
     period = Period.objects.filter(code=period_code).first()
@@ -69,7 +73,7 @@ def _unit_period(request: HttpRequest, unit_code: str, period_code: str) -> tupl
 
 
 @login_required
-def period_report_index(request: HttpRequest) -> HttpResponse:
+def period_report_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Choose a unit and a period; defaults to the official's unit and the latest ended period."""
     if not (official_may_read_reports(request.user)):
         return _error(request, 403, _("Period reports are for the organization department and supervisors."))
@@ -88,13 +92,18 @@ def period_report_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def period_report(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+def period_report(request: AuthenticatedHttpRequest, unit_code: str, period_code: str) -> HttpResponse:
     unit, period = _unit_period(request, unit_code, period_code)
     return _render_report(request, unit, period)
 
 
 def _render_report(
-    request: HttpRequest, unit: Unit, period: Period, *, status: int = 200, form: CommentaryForm | None = None
+    request: AuthenticatedHttpRequest,
+    unit: Unit,
+    period: Period,
+    *,
+    status: int = 200,
+    form: CommentaryForm | None = None,
 ) -> HttpResponse:
     report = PeriodReport.objects.filter(unit=unit, period=period).select_related("submitted_by").first()
     data = period_report_data(unit=unit, period=period, report=report)
@@ -139,14 +148,20 @@ def _render_report(
             "commentary_form": form or CommentaryForm(initial=commentary),
             "commentary": commentary,
             "parent_code": unit.parent.code
-            if unit.parent_id and official_may_view_report(request.user, unit.parent)
+            if unit.parent is not None and official_may_view_report(request.user, unit.parent)
             else None,
         },
         status=status,
     )
 
 
-def _act(request: HttpRequest, unit_code: str, period_code: str, action, form=None) -> HttpResponse:
+def _act(
+    request: AuthenticatedHttpRequest,
+    unit_code: str,
+    period_code: str,
+    action: Callable[[Unit, Period], str],
+    form: CommentaryForm | None = None,
+) -> HttpResponse:
     unit, period = _unit_period(request, unit_code, period_code)
     try:
         message = action(unit, period)
@@ -159,10 +174,10 @@ def _act(request: HttpRequest, unit_code: str, period_code: str, action, form=No
 
 @login_required
 @require_POST
-def period_report_save(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+def period_report_save(request: AuthenticatedHttpRequest, unit_code: str, period_code: str) -> HttpResponse:
     form = CommentaryForm(request.POST)
 
-    def action(unit, period):
+    def action(unit: Unit, period: Period) -> str:
         if not form.is_valid():
             raise Invalid(_("The text is too long (at most %(n)s characters).") % {"n": 20000})
         kwargs = {k: form.cleaned_data[k] for k in ("results", "difficulties", "proposals")}
@@ -177,8 +192,8 @@ def period_report_save(request: HttpRequest, unit_code: str, period_code: str) -
 
 @login_required
 @require_POST
-def period_report_reopen(request: HttpRequest, unit_code: str, period_code: str) -> HttpResponse:
-    def action(unit, period):
+def period_report_reopen(request: AuthenticatedHttpRequest, unit_code: str, period_code: str) -> HttpResponse:
+    def action(unit: Unit, period: Period) -> str:
         services.period_report_reopen(actor=request.user, unit=unit, period=period)
         return _("The report has been reopened; the unit can edit and submit it again.")
 
@@ -186,13 +201,13 @@ def period_report_reopen(request: HttpRequest, unit_code: str, period_code: str)
 
 
 @login_required
-def period_report_export(request: HttpRequest, unit_code: str, period_code: str, fmt: str) -> HttpResponse:
+def period_report_export(request: AuthenticatedHttpRequest, unit_code: str, period_code: str, fmt: str) -> HttpResponse:
     if fmt not in documents.FORMATS:
         raise Http404
     unit, period = _unit_period(request, unit_code, period_code)
     report = PeriodReport.objects.filter(unit=unit, period=period).first()
     data = period_report_data(unit=unit, period=period, report=report)
-    kwargs = {"place": decisions.unit_place(unit)} if fmt == "docx" else {}
+    kwargs: dict[str, Any] = {"place": decisions.unit_place(unit)} if fmt == "docx" else {}
     if fmt == "docx" and report is not None and report.submitted_at:
         kwargs["day"] = timezone.localdate(report.submitted_at)
     body = documents.report_render(data, fmt, **kwargs)
@@ -205,7 +220,7 @@ def period_report_export(request: HttpRequest, unit_code: str, period_code: str,
 
 
 @login_required
-def decision_register(request: HttpRequest) -> HttpResponse:
+def decision_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The register of establishment decisions of the committees in my jurisdiction, by year."""
     if not (official_may_read_reports(request.user)):
         return _error(request, 403, _("The decision register is for the organization department and supervisors."))
@@ -224,7 +239,7 @@ def decision_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def decision_document(request: HttpRequest, case_id: int) -> HttpResponse:
+def decision_document(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """The establishment decision of an approved case (DOCX), for officials who can see the case."""
     case = get_object_or_404(
         Case.objects.filter(jurisdiction_q(official=request.user, unit_field="enterprise__unit")).select_related(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,20 +20,23 @@ from viewflow.workflow import chart
 
 from cases.actions import FormAction
 from cases.forms import ContactForm, DecisionForm, ProposalForm, ReviewForm, SurveyForm, selected_ids
+from cases.models import Case
 from cases.selectors import case_get_for_official
 from core.errors import ServiceError
+from org.http import AuthenticatedHttpRequest
+from org.models import Official
 from org.policy import official_may_lead_team
 from org.selectors import unit_list_for_official
 
 from . import selectors, services
 from .flows import EstablishmentFlow
 from .forms import FollowUpForm, InboxFilterForm, ReassignForm, SaveFilterForm, SubstituteForm
-from .models import Step, Substitute
+from .models import Step, Substitute, TaskSLA
 
 PAGE_SIZE = 25
 
 
-def _page(request, qs):
+def _page(request: AuthenticatedHttpRequest, qs: QuerySet[TaskSLA]) -> Page[TaskSLA]:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     for sla in page.object_list:
@@ -39,13 +44,13 @@ def _page(request, qs):
     return page
 
 
-def _query_without_page(request) -> str:
+def _query_without_page(request: AuthenticatedHttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
 
 
-def _filter_form(request, data=None):
+def _filter_form(request: AuthenticatedHttpRequest, data: QueryDict | None = None) -> InboxFilterForm:
     return InboxFilterForm(
         data if data is not None else request.GET or None,
         units=unit_list_for_official(official=request.user).order_by("path"),
@@ -57,7 +62,7 @@ def _inbox_url() -> str:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     filters = form.filters()
     show_hidden = bool(form.is_valid() and form.cleaned_data["show_hidden"])
@@ -80,7 +85,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_save_filter(request: HttpRequest) -> HttpResponse:
+def inbox_save_filter(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SaveFilterForm(request.POST)
     query = request.POST.get("query", "")
     if form.is_valid() and _filter_form(request, QueryDict(query)).is_valid():
@@ -95,14 +100,14 @@ def inbox_save_filter(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_delete_filter(request: HttpRequest, pk: int) -> HttpResponse:
+def inbox_delete_filter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     services.saved_filter_delete(actor=request.user, filter_id=pk)
     return redirect(_inbox_url())
 
 
 @login_required
 @require_POST
-def task_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def task_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid date."))
@@ -117,7 +122,7 @@ def task_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     page = _page(request, selectors.queue_for_official(official=request.user, **form.filters()))
     return render(request, "workflows/queue.html", {"form": form, "page": page, "query": _query_without_page(request)})
@@ -125,7 +130,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def queue_claim(request: HttpRequest) -> HttpResponse:
+def queue_claim(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = selected_ids(request.POST, "tasks")
     if not ids:
         messages.error(request, _("Select at least one task."))
@@ -140,7 +145,7 @@ def queue_claim(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_lead_team(request.user):
         return render(
             request,
@@ -169,7 +174,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_reassign(request: HttpRequest) -> HttpResponse:
+def team_reassign(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReassignForm(request.POST, officials=selectors.officials_for_assignment(official=request.user))
     ids = selected_ids(request.POST, "tasks")
     if not form.is_valid() or not ids:
@@ -178,7 +183,9 @@ def team_reassign(request: HttpRequest) -> HttpResponse:
     return reassign_and_redirect(request, task_ids=ids, new_owner=form.cleaned_data["new_owner"], back="workflows:team")
 
 
-def reassign_and_redirect(request: HttpRequest, *, task_ids: list[int], new_owner, back: str) -> HttpResponse:
+def reassign_and_redirect(
+    request: AuthenticatedHttpRequest, *, task_ids: list[int], new_owner: Official, back: str
+) -> HttpResponse:
     """Reassign tasks through the service and tell the supervisor how it went (team page, stalled list)."""
     try:
         count = services.task_reassign(actor=request.user, task_ids=task_ids, new_owner=new_owner)
@@ -194,7 +201,7 @@ def reassign_and_redirect(request: HttpRequest, *, task_ids: list[int], new_owne
 # --- The task page -----------------------------------------------------------------------------------
 
 
-def _with_case(case) -> dict[str, Any]:
+def _with_case(case: Case) -> dict[str, Any]:
     return {"case": case}
 
 
@@ -278,11 +285,13 @@ STEP_ACTIONS: dict[str, FormAction] = {
 }
 
 
-def _step_form(sla, data=None):
+def _step_form(sla: TaskSLA, data: QueryDict | None = None) -> forms.Form:
     return STEP_ACTIONS[sla.step].form_for(sla.case, data)
 
 
-def _render_task(request, sla, form, *, error="", status=200):
+def _render_task(
+    request: AuthenticatedHttpRequest, sla: TaskSLA, form: forms.Form, *, error: str = "", status: int = 200
+) -> HttpResponse:
     case = case_get_for_official(official=request.user, case_id=sla.case_id)
     members = list(case.enterprise.members.all())
     return render(
@@ -305,7 +314,7 @@ def _render_task(request, sla, form, *, error="", status=200):
 
 
 @login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sla = selectors.task_get_for_official(official=request.user, task_id=pk)
     if request.method != "POST":
         return _render_task(request, sla, _step_form(sla))
@@ -328,7 +337,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def substitute(request: HttpRequest) -> HttpResponse:
+def substitute(request: AuthenticatedHttpRequest) -> HttpResponse:
     officials = selectors.substitute_candidates(official=request.user)
     form = SubstituteForm(request.POST or None, officials=officials)
     status = 200
@@ -360,7 +369,7 @@ def substitute(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def substitute_end(request: HttpRequest, pk: int) -> HttpResponse:
+def substitute_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     services.substitute_end(actor=request.user, substitute_id=pk)
     return redirect("workflows:substitute")
 
@@ -369,7 +378,7 @@ def substitute_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
+def case_diagram(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_get_for_official(official=request.user, case_id=pk)
     grid = chart.calc_layout_data(EstablishmentFlow)
     process = case.processes.order_by("-pk").first()

@@ -6,11 +6,13 @@ status (400 bad file or mapping, 403 role, 404 not mine, 413 too large), never a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.errors import ServiceError
+from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_list_for_official
 from registry.closures import closure_handler
@@ -29,12 +32,26 @@ from .fields import FIELDS
 from .forms import ImportMappingForm, ImportUploadForm
 from .report import import_error_report_xlsx
 
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.utils.datastructures import MultiValueDict
+    from django.utils.functional import Promise
+    from django_stubs_ext import WithAnnotations
+
+    class _ChangeDisplay(TypedDict):
+        """What the result page sets on each change: the changed fields (label, old, new) or the reason's label."""
+
+        details: list[tuple[str | Promise, Any, Any]]
+        reason_label: str | Promise
+
+    ShownChange = WithAnnotations[ImportRowChange, _ChangeDisplay]
+
 PAGE_SIZE = 25
 # Room for the form fields and multipart boundaries around the file itself.
 MULTIPART_SLACK = 64 * 1024
 
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
+def _forbidden(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "registry/import_forbidden.html",
@@ -44,7 +61,7 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     jobs = selectors.import_job_list_for_official(official=request.user)
     page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -52,7 +69,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_form(request: HttpRequest, data=None, files=None) -> ImportUploadForm:
+def _upload_form(
+    request: AuthenticatedHttpRequest,
+    data: QueryDict | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
+) -> ImportUploadForm:
     units = unit_list_for_official(official=request.user).order_by("path")
     form = ImportUploadForm(data, files, units=units)
     if data is None and request.user.unit_id:
@@ -60,7 +81,9 @@ def _upload_form(request: HttpRequest, data=None, files=None) -> ImportUploadFor
     return form
 
 
-def _render_upload(request, form, *, error: str = "", status: int = 200) -> HttpResponse:
+def _render_upload(
+    request: AuthenticatedHttpRequest, form: ImportUploadForm, *, error: str = "", status: int = 200
+) -> HttpResponse:
     context = {
         "form": form,
         "error": error,
@@ -73,7 +96,7 @@ def _render_upload(request, form, *, error: str = "", status: int = 200) -> Http
 
 @csrf_exempt
 @login_required
-def import_new(request: HttpRequest) -> HttpResponse:
+def import_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Checks the declared size before the body is read (a 50 MB upload is refused without storing it)."""
     if not official_may(request.user, "open"):
         return _forbidden(request)
@@ -92,7 +115,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
-def _import_new(request: HttpRequest) -> HttpResponse:
+def _import_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_upload(request, _upload_form(request))
     form = _upload_form(request, request.POST, request.FILES)
@@ -116,7 +139,7 @@ def _import_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def import_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_official(official=request.user, job_id=pk)
     if job.status != ImportJob.Status.UPLOADED:
         return redirect("registry:import_detail", pk=pk)
@@ -158,7 +181,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _mapping_form(job: ImportJob, data=None) -> ImportMappingForm:
+def _mapping_form(job: ImportJob, data: QueryDict | None = None) -> ImportMappingForm:
     return ImportMappingForm(
         data,
         headers=job.headers,
@@ -169,7 +192,7 @@ def _mapping_form(job: ImportJob, data=None) -> ImportMappingForm:
 
 
 @login_required
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_official(official=request.user, job_id=pk)
     if request.htmx:
         if not job.is_active:
@@ -177,7 +200,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "registry/import_progress.html", {"job": job})
     if job.status == ImportJob.Status.UPLOADED:
         return redirect("registry:import_mapping", pk=pk)
-    changes = selectors.import_job_changes(job=job) if job.is_finished else []
+    # The page's attributes are set on these very instances below.
+    changes = cast("list[ShownChange]", selectors.import_job_changes(job=job) if job.is_finished else [])
     reasons = closure_handler().reason_labels()
     for change in changes:
         change.details = [
@@ -202,7 +226,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+def import_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_official(official=request.user, job_id=pk)
     if not job.is_finished:
         return render(
@@ -221,7 +245,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def import_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = selectors.import_job_get_for_official(official=request.user, job_id=pk)
     if not official_may(request.user, "reopen"):
         return _forbidden(request)
