@@ -176,7 +176,7 @@ class OfficialAdmin(JurisdictionAdminMixin, UserAdmin):
     inlines = [RoleAssignmentInline]
     raw_id_fields = ["unit"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Unit and title"), {"fields": ["unit", "title", "phone"]}),
     ]
     add_fieldsets = [

@@ -64,8 +64,11 @@ class Unit(models.Model):
         return self.valid_until is not None
 
     def compute_path(self) -> str:
-        base = self.parent.path if self.parent_id else PATH_SEPARATOR
-        return f"{base}{self.code}{PATH_SEPARATOR}"
+        if not self.parent_id:
+            return f"{PATH_SEPARATOR}{self.code}{PATH_SEPARATOR}"
+        parent = self.parent
+        assert parent is not None  # parent_id is set
+        return f"{parent.path}{self.code}{PATH_SEPARATOR}"
 
 
 class Role(models.TextChoices):

@@ -16,6 +16,7 @@ def jurisdiction_q(*, official: Official, unit_field: str = "unit") -> Q:
         return Q()
     if not official.is_authenticated or official.unit_id is None:
         return Q(pk__in=[])
+    assert official.unit is not None  # unit_id is set
     return Q(**{f"{unit_field}__path__startswith": official.unit.path})
 
 
@@ -24,13 +25,17 @@ def unit_list_for_official(*, official: Official) -> QuerySet[Unit]:
         return Unit.objects.all()
     if official.unit_id is None:
         return Unit.objects.none()
+    assert official.unit is not None  # unit_id is set
     return Unit.objects.filter(path__startswith=official.unit.path)
 
 
 def unit_is_within(*, official: Official, unit: Unit) -> bool:
     if official.is_superuser:
         return True
-    return official.unit_id is not None and unit.path.startswith(official.unit.path)
+    if official.unit_id is None:
+        return False
+    assert official.unit is not None  # unit_id is set
+    return unit.path.startswith(official.unit.path)
 
 
 def official_list_for_official(*, official: Official) -> QuerySet[Official]:
