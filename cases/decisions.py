@@ -22,7 +22,8 @@ from org.models import Official, Unit
 
 from .models import Case, DecisionNumber
 
-SUFFIXES = {
+# Keyed by str: looked up with Unit.level, a plain str on a loaded row.
+SUFFIXES: dict[str, str] = {
     Unit.Level.PROVINCE: "TU",
     Unit.Level.DISTRICT: "QU",
     Unit.Level.COMMUNE: "ĐU",

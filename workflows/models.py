@@ -36,7 +36,10 @@ STEP_STATE = {
 
 
 class CaseProcess(Process):
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="processes")
+    # Annotated: viewflow's Process is untyped, so django-stubs cannot infer the fields of its subclasses.
+    case: models.ForeignKey[Case, Case] = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="processes"
+    )
 
     class Meta:
         verbose_name = _("case process")
