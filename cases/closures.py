@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.functional import Promise
+
 from org.models import Official
 from registry.closures import CLOSING_STATUSES
 
@@ -36,5 +38,5 @@ class CaseClosures:
     def reopen(self, *, actor: Official, case_id: int, note: str) -> None:
         services.case_reopen(actor=actor, case_id=case_id, note=note, expected_state=Case.State.CLOSED)
 
-    def reason_labels(self) -> dict[str, str]:
+    def reason_labels(self) -> dict[str, str | Promise]:
         return dict(Case.ClosedReason.choices)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from django.utils.functional import Promise
+
 from org.models import Official
 
 from .models import Enterprise
@@ -41,7 +43,7 @@ class ClosureHandler(Protocol):
         """Reopen a case closed for a closing status (raises ``ServiceError`` when a rule refuses)."""
         ...
 
-    def reason_labels(self) -> dict[str, str]:
+    def reason_labels(self) -> dict[str, str | Promise]:
         """The label of each reason a case is closed for, as the case pages show it."""
         ...
 
@@ -61,7 +63,7 @@ class _NoCases:
     def reopen(self, *, actor: Official, case_id: int, note: str) -> None:
         return None
 
-    def reason_labels(self) -> dict[str, str]:
+    def reason_labels(self) -> dict[str, str | Promise]:
         return {}
 
 

@@ -16,13 +16,14 @@ Enterprises that became active again and whose last case was closed for one of t
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -92,9 +93,24 @@ class ImportAborted(Exception):
 
 
 class Existing:
-    """An enterprise already in the database, as plain attributes (model instances cost 5x more to load)."""
+    """An enterprise already in the database, as plain attributes (model instances cost 5x more to load).
 
+    Loaded: pk, unit_id and the import's fields (``MODEL_FIELDS``, read with getattr) with the union flags; then
+    ``unit``. ``search_text`` and ``updated_at`` are set when the import changes the enterprise."""
+
+    pk: int
+    unit_id: int
     unit: Unit
+    tax_code: str
+    name: str
+    trade_union_present: bool
+    trade_union_established_on: datetime.date | None
+    trade_union_member_count: int
+    youth_union_present: bool
+    youth_union_established_on: datetime.date | None
+    youth_union_member_count: int
+    search_text: str
+    updated_at: datetime.datetime
 
     def __init__(self, values: dict[str, Any]):
         self.__dict__.update(values)
@@ -305,7 +321,7 @@ class Importer:
             existing.unit = units[existing.unit_id]
         return found
 
-    def _split_new_and_existing(self, rows: list[_Row]) -> tuple[list[_Row], list[tuple[_Row, Enterprise]]]:
+    def _split_new_and_existing(self, rows: list[_Row]) -> tuple[list[_Row], list[tuple[_Row, Existing]]]:
         existing = self._existing([r.values["tax_code"] for r in rows])
         column = self._columns.get("tax_code", "")
         new, old = [], []
@@ -362,7 +378,7 @@ class Importer:
         enterprise.search_text = Enterprise.search_text_of(name=enterprise.name, tax_code=enterprise.tax_code)
         return enterprise
 
-    def _diff(self, row: _Row, enterprise: Enterprise) -> dict[str, list[Any]]:
+    def _diff(self, row: _Row, enterprise: Existing) -> dict[str, list[Any]]:
         changed: dict[str, list[Any]] = {}
         for key, value in row.values.items():
             if key == "unit":
@@ -377,7 +393,7 @@ class Importer:
                 changed[key] = [_jsonable(current), _jsonable(value)]
         return changed
 
-    def _apply(self, row: _Row, enterprise: Enterprise, changed: dict[str, list[Any]]) -> None:
+    def _apply(self, row: _Row, enterprise: Existing, changed: dict[str, list[Any]]) -> None:
         for key in changed:
             if key == "unit":
                 enterprise.unit = row.values["unit"]
@@ -391,7 +407,7 @@ class Importer:
         enterprise.search_text = Enterprise.search_text_of(name=enterprise.name, tax_code=enterprise.tax_code)
         enterprise.updated_at = timezone.now()
 
-    def _status_effects(self, updates: list[tuple[_Row, Enterprise, dict]]) -> tuple[list, list]:
+    def _status_effects(self, updates: list[tuple[_Row, Existing, dict]]) -> tuple[list, list]:
         """(rows whose open case must close, rows whose closed case may be reopened)."""
         closing, resuming = [], []
         for row, enterprise, changed in updates:
@@ -462,7 +478,7 @@ class Importer:
         new, old = self._split_new_and_existing(rows)
         self.progress("checking", total, total)
 
-        updates: list[tuple[_Row, Enterprise, dict]] = []
+        updates: list[tuple[_Row, Existing, dict]] = []
         for row, enterprise in old:
             changed = self._diff(row, enterprise)
             if changed:
@@ -504,8 +520,8 @@ class Importer:
             names = {("unit" if k == "unit" else k) for k in changed}
             names |= {"search_text", "updated_at", "trade_union_present", "youth_union_present"}
             by_fields[tuple(sorted(names))].append(enterprise)
-        for names, enterprises in by_fields.items():
-            update_enterprises(enterprises, names)
+        for field_names, enterprises in by_fields.items():
+            update_enterprises(enterprises, field_names)
 
     def _record(self, new, updates, to_close, to_offer) -> None:
         self.outcome.created = len(new)
@@ -581,10 +597,16 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
             copy.write_row(record)
 
 
+def _concrete_field(name: str) -> models.Field:
+    model_field = Enterprise._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # a column of the enterprise table, not a relation's reverse side
+    return model_field
+
+
 def update_enterprises(enterprises: list[Existing], names: tuple[str, ...]) -> None:
     """Write these fields of these enterprises: one ``UPDATE … FROM unnest(arrays)`` per batch on PostgreSQL (Django's
     ``bulk_update`` builds a CASE per field and row, twenty times slower), ``bulk_update`` elsewhere."""
-    fields = [Enterprise._meta.get_field(name) for name in names]
+    fields = [_concrete_field(name) for name in names]
     attributes = [f.attname for f in fields]
     if connection.vendor != "postgresql":
         objects = [Enterprise(pk=e.pk, **{a: getattr(e, a) for a in attributes}) for e in enterprises]

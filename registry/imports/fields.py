@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import models
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +45,9 @@ class FieldSpec:
 
 
 def _max(name: str) -> int | None:
-    return Enterprise._meta.get_field(name).max_length
+    field = Enterprise._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.max_length
 
 
 FIELDS: dict[str, FieldSpec] = {

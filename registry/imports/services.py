@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -207,8 +208,8 @@ def _claim(job_id: int) -> ImportJob | None:
             ImportJob.objects.select_for_update(of=("self",))
             .select_related("default_unit", "created_by__unit")
             .filter(pk=job_id)
+            .first()
         )
-        job = job.first()
         if job is None or job.is_finished or job.status == ImportJob.Status.UPLOADED:
             return None
         now = timezone.now()
@@ -226,7 +227,7 @@ def _claim(job_id: int) -> ImportJob | None:
 _PHASES = {"reading": (0, 10), "checking": (10, 60), "writing": (60, 99)}
 
 
-def _progress_updater(job_id: int):
+def _progress_updater(job_id: int) -> Callable[[str, int, int], None]:
     def update(phase: str, done: int, total: int) -> None:
         start, end = _PHASES.get(phase, (0, 99))
         percent = start + int((end - start) * done / total) if total else start
@@ -342,6 +343,7 @@ def import_job_reopen_cases(*, actor: Official, job_id: int) -> tuple[int, list[
     with translation.override("vi"):
         note = _("Registry import #%(job)s: the enterprise is active again.") % {"job": job.pk}
     for offer in offers:
+        assert offer.case_id is not None  # filtered on case_id__isnull=False
         try:
             closure_handler().reopen(actor=actor, case_id=offer.case_id, note=note)
         except ServiceError as exc:
