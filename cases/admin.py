@@ -10,7 +10,7 @@ class HistoryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["at", "actor", "event", "from_state", "to_state", "note"]
-    fields = readonly_fields
+    fields = [*readonly_fields]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -1,4 +1,7 @@
+from typing import ClassVar
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 
 from org.admin import JurisdictionAdminMixin
 
@@ -12,7 +15,7 @@ class EnterpriseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "tax_code", "search_text"]
     list_select_related = ["unit"]
     raw_id_fields = ["unit", "former_district"]
-    inlines: list = []  # members.admin adds the register
+    inlines: ClassVar[list[type[InlineModelAdmin]]] = []  # members.admin adds the register
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an enterprise or closing it has rules (its case closes, reports follow): the registry import does it.
@@ -25,7 +28,8 @@ class ImportRowErrorInline(admin.TabularInline):
     extra = 0
     can_delete = False
     max_num = 0
-    readonly_fields = fields = ["row", "column", "value", "message"]
+    readonly_fields = ["row", "column", "value", "message"]
+    fields = [*readonly_fields]
     ordering = ["row", "pk"]
 
 

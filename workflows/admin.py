@@ -243,7 +243,7 @@ def _task_status(task: Task) -> str:
 
 def _step_label(task: Task) -> str:
     name = task.flow_task.name if task.flow_task else ""
-    return Step(name).label if name in Step.values else name
+    return str(Step(name).label) if name in Step.values else name
 
 
 class TaskInline(admin.TabularInline):
@@ -251,8 +251,8 @@ class TaskInline(admin.TabularInline):
     "status" and "owner" for members and enterprises, which would mislabel viewflow's columns."""
 
     model = Task
-    fields = ["step", "state", "assignee", "created", "finished"]
-    readonly_fields = fields
+    readonly_fields = ["step", "state", "assignee", "created", "finished"]
+    fields = [*readonly_fields]
     extra = 0
     can_delete = False
 
@@ -297,8 +297,8 @@ class CaseProcessAdmin(ReadOnlyAdmin):
     list_select_related = ["case__enterprise__unit"]
     search_fields = CASE_SEARCH
     date_hierarchy = "created"
-    fields = ["case", "created", "finished"]
-    readonly_fields = fields
+    readonly_fields = ["case", "created", "finished"]
+    fields = [*readonly_fields]
     inlines = [TaskInline]
 
 
