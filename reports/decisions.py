@@ -43,7 +43,7 @@ def decision_context(*, case: Case) -> dict[str, Any]:
         "case": case,
         "committee": committee,
         "committee_name": _committee_name(committee),
-        "parent_name": _committee_name(committee.parent) if committee.parent_id else "",
+        "parent_name": _committee_name(committee.parent) if committee.parent is not None else "",
         "place": unit_place(committee),
         "number": case.decision_number,
         "date": case.decision_date,

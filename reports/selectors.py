@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -28,6 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from cases.models import Case, CaseHistory, CaseStateSpan
@@ -40,8 +42,22 @@ from workflows.selectors import OPEN_STATUSES
 
 from .models import Indicator, Period, StateNorm, Target
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _StalledCaseAttributes(TypedDict):
+        """What ``stalled_rows`` sets on each case of a stalled page (``last_activity`` may be a query annotation)."""
+
+        last_activity: datetime.datetime | None
+        open_task_id: int | None
+        assignee_id: int | None
+        is_paused: bool
+        has_overdue_task: bool
+
+    StalledCase = WithAnnotations[Case, _StalledCaseAttributes]
+
 # Days a case may stay in a state before it is stalled, unless an administrator sets a StateNorm.
-DEFAULT_STATE_NORMS = {
+DEFAULT_STATE_NORMS: dict[str, int] = {
     Case.State.SURVEYING: 30,
     Case.State.NURTURING: 200,  # reviewed every six months
     Case.State.OUTREACH: 90,
@@ -104,7 +120,7 @@ class Figures:
         return self.values[key]
 
 
-def _grouped(qs: QuerySet, bucket, aggregate) -> dict[int | None, int]:
+def _grouped(qs: QuerySet, bucket: Combinable, aggregate: Combinable) -> dict[int | None, int]:
     rows = qs.annotate(_bucket=bucket).values("_bucket").annotate(_n=aggregate).values_list("_bucket", "_n")
     return {b: n or 0 for b, n in rows}
 
@@ -177,8 +193,8 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         results[name] = {}
 
     rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
-    for r in rows.values_list("unit", "n"):
-        add("enterprises", *r)
+    for unit_id, n in rows.values_list("unit", "n"):
+        add("enterprises", unit_id, n)
 
     union_new = Q(trade_union_established_on__range=(start, end))
     youth_new = Q(youth_union_established_on__range=(start, end))
@@ -302,7 +318,9 @@ def targets_for(*, units: list[Unit], period: Period) -> dict[int, dict[str, int
         for path, ind, val in rows:
             if path != u.path and path.startswith(u.path):
                 summed[ind] = summed.get(ind, 0) + val
-        result[u.pk] = {ind: own.get(ind, summed.get(ind)) for ind in Indicator.values if ind in own or ind in summed}
+        result[u.pk] = {
+            ind: own[ind] if ind in own else summed[ind] for ind in Indicator.values if ind in own or ind in summed
+        }
     return result
 
 
@@ -445,24 +463,26 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
     today = timezone.localdate()
     norms = norms or state_norms()
     ids = [c.pk for c in cases]
+    # The page's attributes are set on these very instances below.
+    annotated = cast("list[StalledCase]", cases)
     tasks: dict[int, TaskSLA] = {}
     open_tasks = list(
         TaskSLA.objects.filter(case_id__in=ids, task__status__in=OPEN_STATUSES)
         .select_related("task__owner")
         .order_by("-pk")
     )
-    for sla in open_tasks:
-        tasks.setdefault(sla.case_id, sla)  # the newest open task of each case
+    for task_sla in open_tasks:
+        tasks.setdefault(task_sla.case_id, task_sla)  # the newest open task of each case
     overdue = {t.case_id for t in open_tasks if t.due_on < today and (t.paused_until is None or t.paused_until < today)}
     paused = {t.case_id for t in open_tasks if t.paused_until is not None and t.paused_until >= today}
     if cases and not hasattr(cases[0], "last_activity"):
         latest = dict(
             CaseHistory.objects.filter(case_id__in=ids).values("case").annotate(at=Max("at")).values_list("case", "at")
         )
-        for c in cases:
+        for c in annotated:
             c.last_activity = latest.get(c.pk)
     rows = []
-    for c in cases:
+    for c in annotated:
         sla = tasks.get(c.pk)
         owner = sla.task.owner if sla else None
         c.open_task_id, c.assignee_id = (sla.pk if sla else None), (owner.pk if owner else None)
@@ -474,8 +494,9 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
                 "days": days,
                 "norm": norms.get(c.state),
                 "assignee": owner,
-                "overdue_since": sla.due_on if c.has_overdue_task else None,
-                "paused_until": sla.paused_until if c.is_paused else None,
+                # An overdue or paused case has an open task (sla).
+                "overdue_since": sla.due_on if sla is not None and c.has_overdue_task else None,
+                "paused_until": sla.paused_until if sla is not None and c.is_paused else None,
                 "over_norm": days > norms.get(c.state, 10**6),
             }
         )
