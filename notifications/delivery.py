@@ -22,6 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -35,6 +36,14 @@ from django.utils.translation import override
 from org.models import Official
 
 from .models import DigestDelivery, EmailState, Notification, NotificationPreference
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Link(TypedDict):
+        link: str
+
+    LinkedNotification = WithAnnotations[Notification, _Link]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +84,11 @@ def enqueue_notification_email(notification_id: int) -> None:
         send_notification_email.delay(notification_id)
     except Exception:
         logger.exception("could not queue the e-mail of notification %s", notification_id)
+
+
+def _enqueue_notification_emails(notification_ids: list[int]) -> None:
+    for pk in notification_ids:
+        enqueue_notification_email(pk)
 
 
 def _claim(model, pk: int, *, state_field: str, claimed_field: str, attempts_field: str) -> bool:
@@ -153,7 +167,7 @@ def notifications_created(ids: Sequence[int]) -> None:
                 Notification.objects.filter(pk__in=pks).update(email_state=state)
         pending.extend(by_state.get(EmailState.PENDING, []))
     if pending:
-        transaction.on_commit(lambda: [enqueue_notification_email(pk) for pk in pending])
+        transaction.on_commit(partial(_enqueue_notification_emails, pending))
 
 
 def notification_email_retry(*, notification_ids: Iterable[int]) -> int:
@@ -220,7 +234,8 @@ def digest_deliver(*, digest_id: int, last_attempt: bool) -> bool:
     recipient = row.recipient
     mine = DigestDelivery.objects.filter(pk=digest_id, state=EmailState.SENDING)
     items = Notification.objects.filter(digest=row, email_state=EmailState.DIGEST)
-    notifications = list(items.order_by("created_at", "pk"))
+    # The mail reads each notification's absolute link, set on these very instances below.
+    notifications = cast("list[LinkedNotification]", list(items.order_by("created_at", "pk")))
     preference = NotificationPreference.for_official(recipient)
     if not (recipient.email and recipient.is_active and preference.email_enabled) or not notifications:
         items.update(email_state=EmailState.NONE)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Literal, TypedDict
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -57,7 +58,20 @@ def sweep_reminders_chunk(event: str, today: str, lo: int | None = None, hi: int
 
 # --- E-mail delivery (notifications.delivery) -------------------------------------------------------------
 
-MAIL_TASK_OPTIONS = {
+
+class _MailTaskOptions(TypedDict):
+    bind: Literal[True]
+    acks_late: bool
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int
+    time_limit: int
+    soft_time_limit: int
+
+
+MAIL_TASK_OPTIONS: _MailTaskOptions = {
     "bind": True,
     "acks_late": True,  # idempotent: the claim makes a redelivery a no-op
     "autoretry_for": RETRYABLE,
@@ -70,16 +84,19 @@ MAIL_TASK_OPTIONS = {
 }
 
 
+def _last_attempt(task: Task) -> bool:
+    assert task.max_retries is not None  # set by MAIL_TASK_OPTIONS
+    return task.request.retries >= task.max_retries
+
+
 @shared_task(name="notifications.send_notification_email", **MAIL_TASK_OPTIONS)
-def send_notification_email(self, notification_id: int) -> bool:
-    return delivery.notification_email_deliver(
-        notification_id=notification_id, last_attempt=self.request.retries >= self.max_retries
-    )
+def send_notification_email(self: Task, notification_id: int) -> bool:
+    return delivery.notification_email_deliver(notification_id=notification_id, last_attempt=_last_attempt(self))
 
 
 @shared_task(name="notifications.send_digest", **MAIL_TASK_OPTIONS)
-def send_digest(self, digest_id: int) -> bool:
-    return delivery.digest_deliver(digest_id=digest_id, last_attempt=self.request.retries >= self.max_retries)
+def send_digest(self: Task, digest_id: int) -> bool:
+    return delivery.digest_deliver(digest_id=digest_id, last_attempt=_last_attempt(self))
 
 
 @shared_task(name="notifications.send_daily_digests", acks_late=True, time_limit=600, soft_time_limit=540)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +44,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as When_
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Concat, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -118,7 +119,7 @@ class _Supervisors:
     """The supervisors of a unit: the active officials with the supervisor role in the unit, else in the nearest
     unit above it that has some (two queries for the whole sweep)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         by_path: dict[str, list[int]] = defaultdict(list)
         for pk, path in (
             Official.objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR, unit__isnull=False)
@@ -150,11 +151,13 @@ def _open_tasks(today: datetime.date, lo: int | None, hi: int | None) -> QuerySe
     return qs.order_by()
 
 
-def _task_columns(occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool) -> dict:
+def _task_columns(
+    occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool
+) -> dict[str, Combinable]:
     step = choice_label("step", Step.choices)
     enterprise = F("case__enterprise__name")
     due = DayMonthYear("due_on")
-    columns = {
+    columns: dict[str, Combinable] = {
         "n_occasion": Value(occasion),
         "n_object_key": Concat(Value("task:"), text(F("task_id")), output_field=CharField()),
         "n_offset": Concat(Value("due:"), text(F("due_on")), output_field=CharField()),
@@ -286,8 +289,10 @@ def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int |
     """
     norms = state_norms()
     too_long = Q()
-    for state, days in norms.items():
-        too_long |= Q(case__state=state, case__state_changed_at__lt=_start_of(today - datetime.timedelta(days=days)))
+    for norm_state, days in norms.items():
+        too_long |= Q(
+            case__state=norm_state, case__state_changed_at__lt=_start_of(today - datetime.timedelta(days=days))
+        )
     qs = _open_tasks(today, lo, hi).filter(too_long, task__owner__isnull=False)
     since = TruncDate("case__state_changed_at", tzinfo=timezone.get_current_timezone())
     state = choice_label("case__state", Case.State.choices)
@@ -374,8 +379,11 @@ def sweep_report_due(
     offsets = report_offsets() if offsets is None else offsets
     horizon = today + datetime.timedelta(days=max(offsets, default=0))
     deadlines = list(PeriodDeadline.objects.filter(due_on__lte=horizon).select_related("period"))
-    slots = [(d, report_slot(due_on=d.due_on, today=today, offsets=offsets)) for d in deadlines]
-    slots = [(d, s) for d, s in slots if s]
+    slots: list[tuple[PeriodDeadline, str]] = []
+    for d in deadlines:
+        s = report_slot(due_on=d.due_on, today=today, offsets=offsets)
+        if s:
+            slots.append((d, s))
     if not slots:
         return []
     overdue, awaiting = _open_work_by_unit(today)
@@ -467,7 +475,7 @@ def _late_digests(deadline, units: list[Unit], supervisors: _Supervisors, today:
 
 # --- The sweep ------------------------------------------------------------------------------------------------
 
-_SWEEPS = {
+_SWEEPS: dict[str, Callable[..., list[Created]]] = {
     TASK_WARNING: sweep_task_warning,
     TASK_OVERDUE: sweep_task_overdue,
     ESCALATION: sweep_escalation,

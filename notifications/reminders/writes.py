@@ -4,6 +4,7 @@ notification's unique key (recipient, occasion, object, offset), and delivery af
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -22,7 +23,7 @@ Created = tuple[int, int]  # (notification id, recipient id) of a notification t
 COLUMNS = ("recipient_id", "occasion", "object_key", "offset", "title", "body", "url", "created_at")
 
 
-def other_columns() -> list[tuple[str, object]]:
+def other_columns() -> list[tuple[str, Any]]:
     """The notification's other columns with their model defaults (raw INSERTs bypass the model's defaults)."""
     return [
         (f.column, f.get_default())
