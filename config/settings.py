@@ -1,6 +1,7 @@
 """cellflow settings: one module, driven by environment variables (see README)."""
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -156,7 +157,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Celery: an embedded filesystem broker needs no server; CELERY_BROKER_URL selects Redis or RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue_dir, _processed_dir = VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "processed"
     _control_dir = VAR_DIR / "broker" / "control"
@@ -242,7 +243,7 @@ LOGGING = {
 }
 
 # Viewflow (used by the workflow issue).
-VIEWFLOW = {}
+VIEWFLOW: dict[str, Any] = {}
 
 # Registry import (docs/import.md): upload limits, and the size above which an import runs as a Celery task.
 IMPORT_MAX_UPLOAD_BYTES = env.int("CELLFLOW_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
