@@ -333,7 +333,7 @@ def case_advance_nurturing(*, actor: Official, enterprise_id: int) -> None:
         )
 
 
-def on_register_changed(sender, *, actor: Official, enterprise_id: int, **kwargs) -> None:
+def on_register_changed(sender: object, *, actor: Official, enterprise_id: int, **kwargs: Any) -> None:
     case_advance_nurturing(actor=actor, enterprise_id=enterprise_id)
 
 

@@ -4,6 +4,7 @@ TaskSLA rows joined to their task, case, enterprise and unit in one query."""
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict, Unpack
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -20,6 +21,14 @@ from .models import SavedFilter, TaskSLA
 
 OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 ASSIGNED_STATUSES = (STATUS.ASSIGNED, STATUS.STARTED)
+
+
+class TaskFilters(TypedDict, total=False):
+    """The list filters of the inbox, queue and team pages (``_filter``)."""
+
+    step: str
+    due: str
+    search: str
 
 
 class Due:
@@ -73,7 +82,7 @@ def _filter(
 
 
 def inbox_for_official(
-    *, official: Official, show_hidden: bool = False, unit: Unit | None = None, **filters
+    *, official: Official, show_hidden: bool = False, unit: Unit | None = None, **filters: Unpack[TaskFilters]
 ) -> QuerySet[TaskSLA]:
     """My open tasks, soonest due first; tasks I hid until a follow-up date stay out until then."""
     today = timezone.localdate()
@@ -85,13 +94,15 @@ def inbox_for_official(
     return _filter(qs, today=today, **filters)
 
 
-def queue_for_official(*, official: Official, unit: Unit | None = None, **filters) -> QuerySet[TaskSLA]:
+def queue_for_official(
+    *, official: Official, unit: Unit | None = None, **filters: Unpack[TaskFilters]
+) -> QuerySet[TaskSLA]:
     """Unassigned tasks of my unit and the units below it."""
     return _filter(_list(official, unit).filter(task_status=STATUS.NEW), **filters)
 
 
 def team_tasks_for_official(
-    *, official: Official, owner: Official | None = None, unit: Unit | None = None, **filters
+    *, official: Official, owner: Official | None = None, unit: Unit | None = None, **filters: Unpack[TaskFilters]
 ) -> QuerySet[TaskSLA]:
     """Every open task in my jurisdiction (supervisors reassign from here)."""
     qs = _list(official, unit).filter(task_status__in=OPEN_STATUSES)

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -71,7 +72,7 @@ def workflow_sync_case(*, case: Case, actor: Official | None) -> None:
                 _finish(task, actor)
 
 
-def on_case_changed(sender, *, case: Case, event: str, actor: Official | None, **kwargs) -> None:
+def on_case_changed(sender: object, *, case: Case, event: str, actor: Official | None, **kwargs: Any) -> None:
     if _driving.get():
         return
     if event in ("survey", "note", "nurturing_review", "appoint_secretary"):
