@@ -42,6 +42,7 @@ class JurisdictionAdminMixin:
     assignee who may sit in a unit above)."""
 
     jurisdiction_field = "unit"
+    admin_site: admin.AdminSite  # set by the ModelAdmin this is mixed into
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
