@@ -108,6 +108,9 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 # Persistent connections (CONN_MAX_AGE > 0) are checked before reuse, so a database restart is survived.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# PostgreSQL: how long a service transaction waits for a row lock (case, process, task, enterprise) before the page
+# answers 409 "reload" (core.locks; 0 waits without limit). SQLite has no row locks.
+CELLFLOW_LOCK_TIMEOUT_MS = env.int("CELLFLOW_LOCK_TIMEOUT_MS", default=5000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Official"
