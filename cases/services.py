@@ -10,12 +10,13 @@ import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from core.errors import Conflict, Invalid, NotFound
+from core.locks import locked_atomic
 from members.models import MIN_FULL_MEMBERS, PartyMember
 from members.selectors import full_member_count
 from org.models import Official, Unit
@@ -27,9 +28,22 @@ from .models import Case, CaseHistory, ContactLog, Proposal, Survey
 from .signals import case_changed
 
 
-def _lock_case(case_id: int) -> Case:
+def case_lock(*, case_id: int, enterprise: bool = False) -> Case:
+    """Lock the case's row until the transaction ends (inside ``core.locks.locked_atomic``) and return it.
+
+    The lock order of every write (docs/architecture.md, "Lock order"): the enterprise, then the case, then its
+    workflow process, then the task. Only a write to the enterprise takes its row (``enterprise=True``: a survey's
+    worker count; the member services and the registry import lock it themselves), and it takes it before the case.
+    The workflow calls this before it locks the process (``workflows.services``). Both rows are locked FOR NO KEY
+    UPDATE: writers queue, while the foreign-key checks of rows that refer to them (KEY SHARE, at COMMIT) pass."""
+    if enterprise:
+        # A case never changes enterprise: its id is read before the lock.
+        enterprise_id = Case.objects.filter(pk=case_id).values_list("enterprise_id", flat=True).first()
+        list(Enterprise.objects.select_for_update(no_key=True).filter(pk=enterprise_id).values_list("pk", flat=True))
     try:
-        return Case.objects.select_for_update(of=("self",)).select_related("enterprise__unit").get(pk=case_id)
+        return (
+            Case.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise__unit").get(pk=case_id)
+        )
     except Case.DoesNotExist:
         raise NotFound(_("Case not found."), code="not_found") from None
 
@@ -77,8 +91,8 @@ def _transition(
     before: Callable[[Case], None] | None = None,
     role_checked: bool = True,
 ) -> Case:
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
         if role_checked:
             check_role(actor, event)
@@ -117,7 +131,7 @@ def case_open(*, actor: Official, enterprise: Enterprise, note: str = "") -> Cas
     check_role(actor, "open")
     check_jurisdiction(actor, enterprise.unit)
     try:
-        with transaction.atomic():
+        with locked_atomic():
             case = Case.objects.create(enterprise=enterprise)
             _append_history(case=case, actor=actor, event="open", from_state="", note=note)
     except IntegrityError:
@@ -139,8 +153,9 @@ def case_record_survey(
         raise Invalid(_("Unknown survey kind."), code="invalid")
     if surveyed_on > timezone.localdate():
         raise Invalid(_("The survey date cannot be in the future."), code="invalid")
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        # The survey may write the enterprise's worker count: its row is locked first (lock order).
+        case = case_lock(case_id=case_id, enterprise=True)
         check_jurisdiction(actor, case.enterprise.unit)
         check_role(actor, "survey")
         if not case.is_open:
@@ -168,8 +183,8 @@ def case_assess_eligibility(
     *, actor: Official, case_id: int, expected_state: str | None = None, note: str = ""
 ) -> Case:
     """After the survey: outreach when the register has enough full members, nurturing otherwise."""
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        case = case_lock(case_id=case_id)
         # From nurturing there is only one way on; its guard explains how many members are missing.
         enough = case.has_enough_full_members() or case.state == Case.State.NURTURING
         event = "start_outreach" if enough else "start_nurturing"
@@ -306,8 +321,8 @@ def case_record_note(
     its state. ``role_event`` names the permission it needs (field work by default)."""
     if not (note or "").strip():
         raise Invalid(_("Write the note."), code="invalid")
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
         check_role(actor, role_event)
         return _append_history(case=case, actor=actor, event=event, from_state=case.state, note=note)
@@ -359,8 +374,8 @@ def case_log_contact(
         raise Invalid(_("The contact date cannot be in the future."), code="invalid")
     if stance == ContactLog.Stance.ABSENT_ABROAD and (next_contact_on is None or next_contact_on <= today):
         raise Invalid(_("When the owner is abroad, give the next contact date (after today)."), code="invalid")
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
         contact = ContactLog.objects.create(
             case=case,
@@ -396,8 +411,8 @@ def proposal_submit(
     deputy, the committee it reports to; the case goes to the decision."""
     members = list(members)
     member_ids = {m.pk for m in members}
-    with transaction.atomic():
-        case = _lock_case(case_id)
+    with locked_atomic():
+        case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
         full = set(
             PartyMember.objects.active()

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -18,6 +17,7 @@ from viewflow.workflow.status import STATUS
 from cases import services as case_services
 from cases.models import Case, ContactLog, Proposal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.locks import locked_atomic
 from members.models import PartyMember
 from org.models import Official, Unit
 from org.policy import official_may_do_step, official_may_lead_team
@@ -60,7 +60,9 @@ def process_start(*, case: Case) -> CaseProcess:
 
 
 def workflow_sync_case(*, case: Case, actor: Official | None) -> None:
-    """After a change made outside a task (case page, member register, import): realign the flow with the case."""
+    """After a change made outside a task (case page, member register, import): realign the flow with the case.
+    Runs inside the change's transaction, which holds the case's lock (``case_changed`` is sent by the case
+    services after ``case_lock``), so the process and task locks come after it, as on the task page."""
     tasks = _active_tasks(case)
     if not tasks:
         if case.is_open and not CaseProcess.objects.filter(case=case, finished__isnull=True).exists():
@@ -84,37 +86,44 @@ def on_case_changed(sender: object, *, case: Case, event: str, actor: Official |
 
 
 @contextmanager
-def _task_for(actor: Official, task_id: int, step: Step) -> Iterator[Task]:
-    """Lock the task's process and the task; check it is the actor's, open and of this step."""
-    try:
-        process_id = Task.objects.values_list("process_id", flat=True).get(pk=task_id)
-    except Task.DoesNotExist:
-        raise NotFound(_("Task not found."), code="not_found") from None
-    with EstablishmentFlow.lock(process_id), transaction.atomic():
-        task = Task.objects.select_for_update(of=("self",)).select_related("sla__unit").get(pk=task_id)
-        sla = getattr(task, "sla", None)
-        if sla is None or not unit_is_within(official=actor, unit=sla.unit):
-            raise NotFound(_("Task not found."), code="not_found")
-        if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
-            raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
-        if task.owner_id != actor.pk:
-            raise Forbidden(
-                _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
-                code="not_owner",
-            )
-        if task.flow_task.name != step:
-            raise Invalid(_("This form does not belong to this task."), code="invalid")
-        token = _driving.set(True)
-        try:
-            yield task
-        finally:
-            _driving.reset(token)
+def _task_for(actor: Official, task_id: int, step: Step, *, enterprise: bool = False) -> Iterator[Task]:
+    """Lock the task's case, its process and the task, in that order: the lock order of every path that touches a
+    case and its flow (the case page locks the case, then reaches the flow through ``case_changed``). Check the
+    task is the actor's, open and of this step. ``enterprise``: the step writes the enterprise, whose row is locked
+    before the case."""
+    # A task never changes process or case: both are read before the locks.
+    found = Task.objects.filter(pk=task_id).values_list("process_id", "sla__case_id").first()
+    if found is None or found[1] is None:
+        raise NotFound(_("Task not found."), code="not_found")
+    process_id, case_id = found
+    with locked_atomic():
+        case_services.case_lock(case_id=case_id, enterprise=enterprise)
+        with EstablishmentFlow.lock(process_id):
+            task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("sla__unit").get(pk=task_id)
+            sla = getattr(task, "sla", None)
+            if sla is None or not unit_is_within(official=actor, unit=sla.unit):
+                raise NotFound(_("Task not found."), code="not_found")
+            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+                raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
+            if task.owner_id != actor.pk:
+                raise Forbidden(
+                    _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
+                    code="not_owner",
+                )
+            if task.flow_task.name != step:
+                raise Invalid(_("This form does not belong to this task."), code="invalid")
+            token = _driving.set(True)
+            try:
+                yield task
+            finally:
+                _driving.reset(token)
 
 
 def task_complete_survey(
     *, actor: Official, task_id: int, kind: str, surveyed_on: datetime.date, worker_count: int | None, note: str
 ) -> Case:
-    with _task_for(actor, task_id, Step.SURVEY) as task:
+    # The survey writes the enterprise's worker count (cases.services.case_record_survey): its row is locked first.
+    with _task_for(actor, task_id, Step.SURVEY, enterprise=True) as task:
         case_id = task.sla.case_id
         case_services.case_record_survey(
             actor=actor, case_id=case_id, kind=kind, surveyed_on=surveyed_on, worker_count=worker_count, note=note
@@ -240,7 +249,7 @@ def task_decide(
 
 def _locked_open_tasks(task_ids: Iterable[int]) -> list[Task]:
     return list(
-        Task.objects.select_for_update(of=("self",))
+        Task.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=list(task_ids), status__in=(STATUS.NEW, STATUS.ASSIGNED), flow_task_type="HUMAN")
         .select_related("sla__unit")
         .order_by("pk")
@@ -260,7 +269,7 @@ def _give(task: Task, official: Official, *, by: Official) -> None:
 def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
     """Take unassigned tasks of my unit (and below) that my role may do. All or nothing."""
     task_ids = list(task_ids)  # read twice below: a generator would be empty the second time
-    with transaction.atomic():
+    with locked_atomic():  # task rows only (the last in the lock order)
         tasks = _locked_open_tasks(task_ids)
         if len(tasks) != len(set(task_ids)):
             raise Conflict(_("Some of these tasks were taken or finished meanwhile. Reload the queue."), code="stale")
@@ -281,7 +290,7 @@ def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Offici
     if not new_owner.is_active or new_owner.unit is None or not unit_is_within(official=actor, unit=new_owner.unit):
         raise Invalid(_("Choose an active official of your jurisdiction."), code="invalid")
     ids = set(task_ids)
-    with transaction.atomic():
+    with locked_atomic():  # task rows only (the last in the lock order)
         tasks = _locked_open_tasks(ids)
         if not ids or len(tasks) != len(ids) or any(not unit_is_within(official=actor, unit=t.sla.unit) for t in tasks):
             raise Conflict(_("Some of these tasks are finished or outside your jurisdiction."), code="stale")
@@ -349,8 +358,13 @@ def workflow_backfill(*, since_state_change: bool = True, unit: Unit | None = No
     cases = Case.objects.filter(state__in=Case.OPEN_STATES).exclude(pk__in=running).select_related("enterprise__unit")
     if unit is not None:
         cases = cases.filter(enterprise__unit__path__startswith=unit.path)
-    for case in cases.iterator(chunk_size=200):
-        with transaction.atomic():
+    for case_id in cases.values_list("pk", flat=True).iterator(chunk_size=200):
+        with locked_atomic():
+            # The case first (lock order), then check again: a case page may have changed it meanwhile, and its
+            # change may have started the process already.
+            case = case_services.case_lock(case_id=case_id)
+            if not case.is_open or CaseProcess.objects.filter(case=case, finished__isnull=True).exists():
+                continue
             start = timezone.localtime(case.state_changed_at).date() if since_state_change else None
             with sla_start_override(start):
                 process_start(case=case)

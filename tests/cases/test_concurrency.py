@@ -19,16 +19,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 def race(calls, hold_seconds=0.3, monkeypatch=None):
     """Run calls in parallel threads; the first to take the row lock holds it a moment."""
-    original = services._lock_case
+    original = services.case_lock
     lock_times = []
 
-    def slow_lock(case_id):
-        case = original(case_id)
+    def slow_lock(**kwargs):
+        case = original(**kwargs)
         lock_times.append(time.monotonic())
         time.sleep(hold_seconds)  # keep the lock so the other thread really waits on it
         return case
 
-    monkeypatch.setattr(services, "_lock_case", slow_lock)
+    monkeypatch.setattr(services, "case_lock", slow_lock)
     results, _took = run(calls)
     return results, lock_times
 
