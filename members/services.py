@@ -1,15 +1,16 @@
 """Writes for the party-member register. Each locks the enterprise, checks the actor, writes, and tells the higher
-apps in the same transaction (``register_changed``: a nurturing case moves on when the register reaches three)."""
+apps in the same transaction (``register_changed``: a nurturing case moves on when the register reaches three).
+The enterprise comes first in the lock order (docs/architecture.md): the case, its process and task come after."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, Invalid, NotFound
+from core.locks import locked_atomic
 from org.models import Official
 from org.policy import check_jurisdiction, check_role
 from registry.models import Enterprise
@@ -21,7 +22,12 @@ from .signals import register_changed
 def _lock_enterprise_for(actor: Official, enterprise_id: int) -> Enterprise:
     check_role(actor, "member")
     try:
-        enterprise = Enterprise.objects.select_for_update().select_related("unit").get(pk=enterprise_id)
+        # The enterprise's row only, FOR NO KEY UPDATE (docs/architecture.md, "Lock order"): without of=("self",)
+        # the joined unit's row was locked too, which blocked the foreign-key checks on that unit (made at COMMIT)
+        # of every task page in the ward, and deadlocked with one completing a task of this enterprise's case.
+        enterprise = (
+            Enterprise.objects.select_for_update(of=("self",), no_key=True).select_related("unit").get(pk=enterprise_id)
+        )
     except Enterprise.DoesNotExist:
         raise NotFound(_("Enterprise not found."), code="not_found") from None
     check_jurisdiction(actor, enterprise.unit)
@@ -47,7 +53,7 @@ def member_add(
         recognized_full_on = recognized_full_on or admitted_on + PROBATION
     elif recognized_full_on:
         raise Invalid(_("A probationary member has no recognition date."), code="invalid")
-    with transaction.atomic():
+    with locked_atomic():
         enterprise = _lock_enterprise_for(actor, enterprise_id)
         member = PartyMember.objects.create(
             enterprise=enterprise,
@@ -81,10 +87,10 @@ def member_recognize_full(
     enterprise_id: int | None = None,
 ) -> PartyMember:
     """Recognise a probationary member as full (effective at the end of probation unless a date is given)."""
-    with transaction.atomic():
+    with locked_atomic():
         enterprise_id = _member_enterprise_id(member_id, enterprise_id)
         enterprise = _lock_enterprise_for(actor, enterprise_id)
-        member = PartyMember.objects.select_for_update().get(pk=member_id)
+        member = PartyMember.objects.select_for_update(no_key=True).get(pk=member_id)
         if member.status == PartyMember.Status.FULL:
             raise Conflict(_("This member is already a full member."), code="not_allowed")
         if member.left_on:
@@ -100,10 +106,10 @@ def member_mark_left(
     *, actor: Official, member_id: int, left_on: datetime.date, enterprise_id: int | None = None
 ) -> PartyMember:
     """A member left the enterprise: they stay in the register's history but no longer count."""
-    with transaction.atomic():
+    with locked_atomic():
         enterprise_id = _member_enterprise_id(member_id, enterprise_id)
         _lock_enterprise_for(actor, enterprise_id)
-        member = PartyMember.objects.select_for_update().get(pk=member_id)
+        member = PartyMember.objects.select_for_update(no_key=True).get(pk=member_id)
         member.left_on = left_on
         member.save(update_fields=["left_on"])
     return member
