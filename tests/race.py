@@ -39,3 +39,20 @@ def run(calls, *, after: threading.Event | None = None):
     for r in results:
         assert r == "ok" or isinstance(r, ServiceError), r  # never anything but a clear refusal
     return results, took
+
+
+def hold_first_call(monkeypatch, module, name: str, seconds: float = 0.3) -> threading.Event:
+    """Patch ``module.<name>``: its first call runs, sets the returned event, then keeps its caller's transaction
+    (and the locks it holds) open for ``seconds`` before returning. Later calls run unchanged."""
+    original = getattr(module, name)
+    entered = threading.Event()
+
+    def wrapper(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not entered.is_set():
+            entered.set()
+            time.sleep(seconds)
+        return result
+
+    monkeypatch.setattr(module, name, wrapper)
+    return entered
