@@ -252,6 +252,8 @@ VIEWFLOW: dict[str, Any] = {}
 IMPORT_MAX_UPLOAD_BYTES = env.int("CELLFLOW_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("CELLFLOW_IMPORT_MAX_ROWS", default=200_000)
 IMPORT_SYNC_MAX_ROWS = env.int("CELLFLOW_IMPORT_SYNC_ROWS", default=2_000)
+# Uploads an official may make on the import page in any hour (dry runs count; the command is exempt; 0: no limit).
+CELLFLOW_IMPORT_RATE_PER_HOUR = env.int("CELLFLOW_IMPORT_RATE_PER_HOUR", default=30)
 
 # Reminders (notifications.reminders; schedules are edited in the admin under "Periodic tasks").
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)

@@ -3,7 +3,9 @@
 1. Each row is parsed field by field (``fields.parse_value``); a row with any error is rejected whole.
 2. Across rows: a tax code that appears on several rows rejects all of them (which one is right cannot be known).
 3. Against the database: unit codes (must exist, be current and lie inside the official's jurisdiction) and tax
-   codes already registered (an error when adding; the row to update in update mode).
+   codes already registered (an error when adding; the row to update in update mode). A tax code registered
+   outside the official's jurisdiction is an error in every mode, and its report names neither the enterprise
+   nor its unit ("registered in another unit").
 4. Strict mode with any error, or a dry run: nothing is written.
 5. Otherwise, in one ``transaction.atomic()``: ``bulk_create`` the new enterprises, ``bulk_update`` the changed
    ones, then close the open case of every enterprise whose operating status became dissolved / suspended / left
@@ -339,6 +341,18 @@ class Importer:
                     continue
                 new.append(row)
                 continue
+            if not unit_is_within(official=self.actor, unit=enterprise.unit):
+                # Whatever the mode: no name, ward or anything else of an enterprise outside the jurisdiction
+                # (a dry run over every tax code of the country must not list who is registered where).
+                self._issue(
+                    row.number,
+                    column,
+                    row.values["tax_code"],
+                    "duplicate_outside",
+                    _("Tax code %(tax_code)s is registered in another unit; ask that unit or your superior."),
+                    {"tax_code": row.values["tax_code"]},
+                )
+                continue
             if not self.update:
                 self._issue(
                     row.number,
@@ -350,16 +364,6 @@ class Importer:
                         "to update existing enterprises."
                     ),
                     {"tax_code": enterprise.tax_code, "name": enterprise.name, "unit": enterprise.unit.name},
-                )
-                continue
-            if not unit_is_within(official=self.actor, unit=enterprise.unit):
-                self._issue(
-                    row.number,
-                    column,
-                    row.values["tax_code"],
-                    "duplicate_outside",
-                    _("Tax code %(tax_code)s is registered to an enterprise outside your jurisdiction."),
-                    {"tax_code": enterprise.tax_code},
                 )
                 continue
             old.append((row, enterprise))

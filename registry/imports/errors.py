@@ -15,3 +15,9 @@ class ImportTooLarge(ImportFileError):
     """The file is over the byte or row limit."""
 
     status = 413
+
+
+class ImportRateLimited(ImportFileError):
+    """The official has uploaded as many files as allowed in the last hour."""
+
+    status = 429

@@ -25,7 +25,7 @@ from registry.closures import closure_handler
 from registry.models import ImportJob, ImportRowChange, ImportRowError
 
 from .engine import Importer, Outcome
-from .errors import ImportFileError, ImportTooLarge
+from .errors import ImportFileError, ImportRateLimited, ImportTooLarge
 from .fields import FIELDS, REQUIRED, guess_mapping
 from .reading import ENCODINGS, file_format_for, read_table
 
@@ -35,6 +35,8 @@ MAX_STORED_ERRORS = 100_000
 PREVIEW_ROWS = 5
 # A running job whose progress has not moved for this long was interrupted (worker lost): it may run again.
 STALE_AFTER = datetime.timedelta(minutes=15)
+# The window of CELLFLOW_IMPORT_RATE_PER_HOUR.
+RATE_WINDOW = datetime.timedelta(hours=1)
 
 
 def _check_may_import(actor: Official) -> None:
@@ -62,6 +64,31 @@ def import_check_upload_size(*, size: int) -> None:
         )
 
 
+def import_check_rate(*, actor: Official) -> None:
+    """An official uploads at most ``CELLFLOW_IMPORT_RATE_PER_HOUR`` files in any hour on the pages (dry runs
+    included; the command line is exempt; 0 lifts the limit). Every upload tells the importer which tax codes exist,
+    so the limit bounds how fast anyone can probe the registry."""
+    limit = settings.CELLFLOW_IMPORT_RATE_PER_HOUR
+    if limit <= 0:
+        return
+    recent = ImportJob.objects.filter(
+        created_by=actor, via_command=False, created_at__gte=timezone.now() - RATE_WINDOW
+    ).order_by("created_at")
+    times = list(recent.values_list("created_at", flat=True)[: limit + 1])
+    if len(times) < limit:
+        return
+    # The next upload is allowed when enough of those in the window have aged out of it.
+    allowed_at = times[len(times) - limit] + RATE_WINDOW
+    raise ImportRateLimited(
+        _(
+            "You have uploaded %(count)s files in the last hour; at most %(max)s an hour are allowed. "
+            "Try again after %(time)s."
+        )
+        % {"count": len(times), "max": limit, "time": timezone.localtime(allowed_at).strftime("%H:%M")},
+        code="rate_limited",
+    )
+
+
 def import_job_create(
     *,
     actor: Official,
@@ -73,8 +100,11 @@ def import_job_create(
     encoding: str = "",
     via_command: bool = False,
 ) -> ImportJob:
-    """Check the upload (type, size, readable, rows) and keep it with a guessed column mapping."""
+    """Check the upload (type, size, readable, rows, the official's hourly limit) and keep it with a guessed column
+    mapping."""
     _check_may_import(actor)
+    if not via_command:
+        import_check_rate(actor=actor)
     if mode not in ImportJob.Mode.values:
         raise ImportFileError(_("Unknown import mode."), code="invalid")
     if encoding and encoding not in ENCODINGS:
@@ -86,23 +116,28 @@ def import_job_create(
         import_check_upload_size(size=len(data))
     max_rows = None if via_command else settings.IMPORT_MAX_ROWS
     table = read_table(data=data, filename=filename, encoding=encoding, max_rows=max_rows, keep=PREVIEW_ROWS)
-    return ImportJob.objects.create(
-        created_by=actor,
-        default_unit=default_unit,
-        filename=filename[-255:],
-        file_format=file_format,
-        file_size=len(data),
-        source=data,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        headers=table.headers,
-        mapping=guess_mapping(table.headers),
-        mode=mode,
-        dry_run=dry_run,
-        via_command=via_command,
-        rows_total=table.row_count,
-        report={"preview": [_preview(values) for _number, values in table.rows]},
-    )
+    with transaction.atomic():
+        if not via_command:
+            # Two uploads of one official at the same moment count one after the other (PostgreSQL row lock).
+            list(Official.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+            import_check_rate(actor=actor)
+        return ImportJob.objects.create(
+            created_by=actor,
+            default_unit=default_unit,
+            filename=filename[-255:],
+            file_format=file_format,
+            file_size=len(data),
+            source=data,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            headers=table.headers,
+            mapping=guess_mapping(table.headers),
+            mode=mode,
+            dry_run=dry_run,
+            via_command=via_command,
+            rows_total=table.row_count,
+            report={"preview": [_preview(values) for _number, values in table.rows]},
+        )
 
 
 def _preview(values: list[Any]) -> list[str]:

@@ -1,7 +1,8 @@
 """Import pages: my imports, upload, column mapping, progress and result, error report, reopening cases.
 
 Views parse input, call a selector or a service, and render. Every refusal is a page with a message and a 4xx
-status (400 bad file or mapping, 403 role, 404 not mine, 413 too large), never a stack trace.
+status (400 bad file or mapping, 403 role, 404 not mine, 413 too large, 429 too many uploads in the last hour),
+never a stack trace.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from registry.closures import closure_handler
 from registry.models import ImportJob, ImportRowChange
 
 from . import selectors, services
-from .errors import ImportTooLarge
+from .errors import ImportRateLimited, ImportTooLarge
 from .fields import FIELDS
 from .forms import ImportMappingForm, ImportUploadForm
 from .report import import_error_report_xlsx
@@ -97,10 +98,15 @@ def _render_upload(
 @csrf_exempt
 @login_required
 def import_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Checks the declared size before the body is read (a 50 MB upload is refused without storing it)."""
+    """Checks the official's hourly limit and the declared size before the body is read (a 50 MB upload is refused
+    without storing it)."""
     if not official_may(request.user, "open"):
         return _forbidden(request)
     if request.method == "POST":
+        try:
+            services.import_check_rate(actor=request.user)
+        except ImportRateLimited as exc:
+            return _render_upload(request, _upload_form(request), error=str(exc.message), status=exc.status)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
