@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedForm, BoundedModelMultipleChoiceField, bounded_ids, column_integer_field
 from members.models import PartyMember
 from org.models import Unit
 from org.selectors import unit_ancestors
@@ -11,14 +12,9 @@ from .models import Case, ContactLog, Survey
 
 
 def selected_ids(data, name: str) -> list[int]:
-    """The ticked ids of a list form (checkboxes named ``name``); services check each one again."""
-    ids = set()
-    for raw in data.getlist(name):
-        try:
-            ids.add(int(raw))
-        except (TypeError, ValueError):
-            continue
-    return sorted(ids)
+    """The ticked ids of a list form (checkboxes named ``name``) that can be ids at all; services check each one
+    again."""
+    return bounded_ids(data.getlist(name))
 
 
 class DateInput(forms.DateInput):
@@ -35,7 +31,7 @@ def date_field(label, required=True):
     return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
 
-class EnterpriseFilterForm(forms.Form):
+class EnterpriseFilterForm(BoundedForm):
     q = forms.CharField(label=_("Name or tax code"), required=False, max_length=200)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     enterprise_type = forms.ChoiceField(
@@ -56,7 +52,7 @@ class EnterpriseFilterForm(forms.Form):
             self.fields["unit"].queryset = units
 
 
-class NoteForm(forms.Form):
+class NoteForm(BoundedForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -64,14 +60,14 @@ class ProposalStartForm(NoteForm):
     owner_initiative = forms.BooleanField(label=_("The owner applied on their own initiative"), required=False)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(BoundedForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(BoundedForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Survey.Kind.choices)
     surveyed_on = date_field(_("Surveyed on"))
-    worker_count = forms.IntegerField(label=_("Number of workers"), required=False, min_value=0)
+    worker_count = column_integer_field(Survey, "worker_count", label=_("Number of workers"), required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -79,7 +75,7 @@ class SurveyForm(forms.Form):
         self.fields["surveyed_on"].initial = timezone.localdate()
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(BoundedForm):
     decision_number = forms.CharField(label=_("Decision number"), max_length=64)
     decision_date = date_field(_("Decision date"))
     deciding_committee = forms.ModelChoiceField(label=_("Deciding committee"), queryset=Unit.objects.none())
@@ -91,12 +87,12 @@ class ApproveForm(forms.Form):
             self.fields["deciding_committee"].queryset = committees
 
 
-class CloseForm(forms.Form):
+class CloseForm(BoundedForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=Case.ClosedReason.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MemberForm(forms.Form):
+class MemberForm(BoundedForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=PartyMember.Status.choices)
     admitted_on = date_field(_("Admission date"))
@@ -104,21 +100,21 @@ class MemberForm(forms.Form):
     is_owner = forms.BooleanField(label=_("Business owner"), required=False)
 
 
-class RecognizeForm(forms.Form):
-    member = forms.IntegerField(widget=forms.HiddenInput)
+class RecognizeForm(BoundedForm):
+    member = column_integer_field(PartyMember, "id", widget=forms.HiddenInput)
     recognized_on = date_field(_("Recognised on"), required=False)
 
 
 # --- The forms of the establishment flow's steps (the task page) ---------------------------------------
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(BoundedForm):
     note = forms.CharField(
         label=_("What was done to find and cultivate members"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class ContactForm(forms.Form):
+class ContactForm(BoundedForm):
     contacted_on = date_field(_("Date"))
     met_whom = forms.CharField(label=_("Who met whom"), max_length=200)
     stance = forms.ChoiceField(label=_("Owner's stance"), choices=ContactLog.Stance.choices)
@@ -130,9 +126,9 @@ class ContactForm(forms.Form):
         self.fields["contacted_on"].initial = timezone.localdate()
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(BoundedForm):
     cell_name = forms.CharField(label=_("Proposed cell name"), max_length=255)
-    members = forms.ModelMultipleChoiceField(
+    members = BoundedModelMultipleChoiceField(
         label=_("Full members of the cell"), queryset=PartyMember.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     secretary = forms.ModelChoiceField(label=_("Proposed secretary"), queryset=PartyMember.objects.none())
@@ -151,7 +147,7 @@ class ProposalForm(forms.Form):
         self.fields["cell_name"].initial = _("Party cell of %(name)s") % {"name": case.enterprise.name}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(BoundedForm):
     outcome = forms.ChoiceField(
         label=_("Decision"),
         widget=forms.RadioSelect,

@@ -86,8 +86,12 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_POST
 def enterprise_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        context = {"status": 400, "title": _("Bad request"), "message": form.first_error()}
+        return render(request, "error.html", context, status=400)
     try:
-        case = services.case_open(actor=request.user, enterprise=enterprise, note=request.POST.get("note", ""))
+        case = services.case_open(actor=request.user, enterprise=enterprise, note=form.cleaned_data["note"])
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("cases:enterprise_detail", pk=pk)

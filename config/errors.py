@@ -8,8 +8,8 @@ def _error(request, status: int, title: str, message: str):
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
-def bad_request(request, exception=None):
-    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+def bad_request(request, exception=None, *, message: str = ""):
+    return _error(request, 400, _("Bad request"), message or _("The request could not be understood."))
 
 
 def permission_denied(request, exception=None):

@@ -71,6 +71,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside the header middlewares above, so its pages get the same headers (config/middleware.py): control
+    # characters, date-part lookups out of range, ... answer 400 before any view.
+    "config.middleware.RequestInputGuard",
     "axes.middleware.AxesMiddleware",
 ]
 

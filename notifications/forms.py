@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedForm
+
 from .models import EmailMode, NotificationPreference, Occasion
 
 
-class NotificationPreferenceForm(forms.Form):
+class NotificationPreferenceForm(BoundedForm):
     shown_occasions = forms.MultipleChoiceField(
         label=_("Show in cellflow"),
         choices=Occasion.choices,

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_POST
@@ -59,7 +60,9 @@ def mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = selected_ids(request.POST, "ids")
     services.notification_mark_read(actor=request.user, ids=ids or None)
     target = request.POST.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "notifications:list")
+    # Only a path on this site ("/\evil.example" would leave it: browsers read the backslash as a slash).
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return redirect(target if local else "notifications:list")
 
 
 @login_required

@@ -3,12 +3,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from core.forms import BoundedForm
 from org.models import Unit
 
 from .models import Indicator, Period
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(BoundedForm):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     period = forms.ModelChoiceField(label=_("Period"), queryset=Period.objects.none(), required=False)
 
@@ -18,7 +19,7 @@ class DashboardForm(forms.Form):
         self.fields["period"].queryset = periods if periods is not None else Period.objects.none()
 
 
-class StalledFilterForm(forms.Form):
+class StalledFilterForm(BoundedForm):
     unit_options: QuerySet[Unit]  # the units the official may filter by, set by the stalled list's view
 
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
@@ -44,7 +45,7 @@ class StalledFilterForm(forms.Form):
             self.fields["unit"].queryset = units
 
 
-class TargetGridForm(forms.Form):
+class TargetGridForm(BoundedForm):
     """One number field per unit and indicator ("35.000" is read as in Vietnamese); empty: no target of its own."""
 
     def __init__(self, *args, rows=(), max_value: int, **kwargs):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case, DecisionNumber
 from core.errors import Invalid, ServiceError
+from core.forms import BoundedForm
 from org.http import AuthenticatedHttpRequest
 from org.models import Unit
 from org.policy import (
@@ -36,7 +37,11 @@ from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
 
 
-class CommentaryForm(forms.Form):
+class YearForm(BoundedForm):
+    year = forms.IntegerField(required=False, min_value=1, max_value=9999)
+
+
+class CommentaryForm(BoundedForm):
     results = forms.CharField(
         label=gettext_lazy("Results"),
         required=False,
@@ -226,10 +231,11 @@ def decision_register(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _error(request, 403, _("The decision register is for the organization department and supervisors."))
     qs = DecisionNumber.objects.filter(jurisdiction_q(official=request.user, unit_field="committee"))
     years = list(qs.order_by("-year").values_list("year", flat=True).distinct())
-    try:
-        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
-    except ValueError:
-        year = timezone.localdate().year
+    form = YearForm(request.GET)
+    if form.is_valid() and form.cleaned_data["year"]:
+        year = form.cleaned_data["year"]
+    else:
+        year = years[0] if years else timezone.localdate().year
     rows = list(
         qs.filter(year=year)
         .select_related("committee", "case__enterprise")

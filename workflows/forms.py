@@ -1,14 +1,16 @@
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import date_field
+from core.forms import BoundedForm, has_control_characters
 from org.models import Official, Unit
 
 from .models import Step
 from .selectors import Due
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(BoundedForm):
     q = forms.CharField(label=_("Enterprise or tax code"), required=False, max_length=200)
     step = forms.ChoiceField(label=_("Step"), required=False, choices=[("", _("All steps")), *Step.choices])
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
@@ -37,11 +39,11 @@ class InboxFilterForm(forms.Form):
         return {"search": d["q"], "step": d["step"], "unit": d["unit"], "due": d["due"]}
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(BoundedForm):
     until = date_field(_("Hide until"), required=False)
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BoundedForm):
     new_owner = forms.ModelChoiceField(label=_("Reassign to"), queryset=Official.objects.none())
 
     def __init__(self, *args, officials=None, **kwargs):
@@ -50,7 +52,7 @@ class ReassignForm(forms.Form):
             self.fields["new_owner"].queryset = officials
 
 
-class SubstituteForm(forms.Form):
+class SubstituteForm(BoundedForm):
     substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=Official.objects.none())
     starts_on = date_field(_("From"))
     ends_on = date_field(_("Until"))
@@ -61,6 +63,19 @@ class SubstituteForm(forms.Form):
             self.fields["substitute"].queryset = officials
 
 
-class SaveFilterForm(forms.Form):
+class SaveFilterForm(BoundedForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     shared = forms.BooleanField(label=_("Share with my unit"), required=False)
+    query = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def clean_query(self) -> QueryDict:
+        """The inbox filter to save, as a query string of the inbox's own filter fields only."""
+        query = QueryDict(self.cleaned_data["query"], mutable=True)
+        unknown = set(query) - set(InboxFilterForm.base_fields) - {"page"}
+        if unknown or any(has_control_characters(v) for _key, values in query.lists() for v in values):
+            raise forms.ValidationError(
+                _("This filter cannot be saved: it holds unknown fields or characters that are not allowed."),
+                code="invalid_query",
+            )
+        query.pop("page", None)
+        return query

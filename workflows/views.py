@@ -87,15 +87,24 @@ def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def inbox_save_filter(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SaveFilterForm(request.POST)
-    query = request.POST.get("query", "")
-    if form.is_valid() and _filter_form(request, QueryDict(query)).is_valid():
-        services.saved_filter_save(
-            actor=request.user, name=form.cleaned_data["name"], query=query, shared=form.cleaned_data["shared"]
-        )
-        messages.success(request, _("Filter saved."))
-    else:
-        messages.error(request, _("Give the filter a name."))
-    return redirect(f"{_inbox_url()}?{query}")
+    if not form.is_valid():
+        errors = form.errors.as_data()
+        if list(errors) == ["name"] and errors["name"][0].code == "required":
+            messages.error(request, _("Give the filter a name."))
+            return redirect(f"{_inbox_url()}?{form.cleaned_data['query'].urlencode()}")
+        return _bad_request(request, form.first_error())
+    query = form.cleaned_data["query"]
+    if not _filter_form(request, query).is_valid():
+        return _bad_request(request, _("This filter cannot be saved: correct the filter first."))
+    services.saved_filter_save(
+        actor=request.user, name=form.cleaned_data["name"], query=query.urlencode(), shared=form.cleaned_data["shared"]
+    )
+    messages.success(request, _("Filter saved."))
+    return redirect(f"{_inbox_url()}?{query.urlencode()}")
+
+
+def _bad_request(request: AuthenticatedHttpRequest, message: str) -> HttpResponse:
+    return render(request, "error.html", {"status": 400, "title": _("Bad request"), "message": message}, status=400)
 
 
 @login_required

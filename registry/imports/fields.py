@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import has_control_characters
 from core.text import fold
 from registry.models import Enterprise
 from registry.validators import TAX_CODE_RE
@@ -237,8 +238,16 @@ def as_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _refuse_control_characters(text: str) -> None:
+    if has_control_characters(text):
+        raise RowValueError(
+            "control_characters", _("The cell contains control characters (such as NUL); remove them."), {}
+        )
+
+
 def parse_text(spec: FieldSpec, value: Any) -> str:
     text = " ".join(as_text(value).split())
+    _refuse_control_characters(text)
     if spec.max_length and len(text) > spec.max_length:
         raise RowValueError(
             "too_long",
@@ -279,6 +288,7 @@ def parse_tax_code(value: Any) -> str:
 
 def parse_unit_code(value: Any) -> str:
     text = as_text(value)
+    _refuse_control_characters(text)
     if len(text) > 32:
         raise RowValueError(
             "too_long",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedForm
 from org.models import Unit
 from registry.models import ImportJob
 
@@ -18,7 +19,7 @@ ENCODING_CHOICES = [
 ]
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(BoundedForm):
     file = forms.FileField(label=_("File (CSV or XLSX)"))
     default_unit = forms.ModelChoiceField(
         label=_("Default unit"),
@@ -39,7 +40,7 @@ class ImportUploadForm(forms.Form):
             self.fields["default_unit"].queryset = units
 
 
-class ImportMappingForm(forms.Form):
+class ImportMappingForm(BoundedForm):
     """One choice per column of the file: which field it fills (or none)."""
 
     def __init__(

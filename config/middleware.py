@@ -1,0 +1,89 @@
+"""Project-wide middleware: input no view should see.
+
+``RequestInputGuard`` answers 400 with the product's error page, before any view (the app's or the admin's) runs,
+when the query string or a form post (``application/x-www-form-urlencoded``) holds
+
+* a control character in a name or a value (NUL, the other C0 and C1 controls but tab, line feed and carriage
+  return, lone surrogates): PostgreSQL refuses NUL in text, so a NUL in an admin list filter or a saved inbox
+  filter was a 500;
+* a date-part lookup (``opened_at__year=…``, ``__month``, ``__day``, ``__week``, …) that is not a whole number in
+  its range: a year beyond 9999 made the admin's queries raise;
+* an admin ``_to_field`` that is not a field name;
+* in the query string, a whole number beyond the 64-bit range the database's integers hold (SQLite cannot even bind
+  it), except in the free-text search ``q``.
+
+It is independent of the ModelAdmins: it looks at the request only. Multipart posts are left to the forms
+(``core.forms.BoundedForm``, and Django's own ``ProhibitNullCharactersValidator`` in model forms): reading them here
+would read an upload before the import page has checked its declared size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
+
+from core.forms import COLUMN_RANGES, has_control_characters
+
+from .errors import bad_request
+
+DATE_PARTS: dict[str, tuple[int, int]] = {
+    "year": (1, 9999),
+    "iso_year": (1, 9999),
+    "quarter": (1, 4),
+    "month": (1, 12),
+    "week": (1, 53),
+    "day": (1, 31),
+    "week_day": (1, 7),
+    "iso_week_day": (1, 7),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+}
+BIG_INTEGER = COLUMN_RANGES["BigIntegerField"]
+INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FREE_TEXT = {"q"}
+
+
+def _refusal(params: QueryDict, *, query_string: bool) -> str:
+    """Why these parameters are refused, or "" when they are fine."""
+    for key, values in params.lists():
+        if has_control_characters(key) or any(has_control_characters(v) for v in values):
+            return _(
+                "The request contains control characters (such as NUL), which are not allowed. Remove them and try "
+                "again."
+            )
+        parts = key.split("__")
+        part = next((p for p in parts[1:] if p in DATE_PARTS), None)
+        if part is not None and parts[-1] != "isnull":
+            low, high = DATE_PARTS[part]
+            for value in (item for v in values for item in v.split(",") if v.strip()):
+                if not INTEGER.match(value) or not low <= int(value) <= high:
+                    return _("“%(name)s” must be a whole number from %(low)s to %(high)s.") % {
+                        "name": key,
+                        "low": low,
+                        "high": high,
+                    }
+        if key == "_to_field" and any(not FIELD_NAME.match(v) for v in values):
+            return _("“_to_field” must name a field.")
+        if query_string and key not in FREE_TEXT:
+            for value in (item for v in values for item in v.split(",")):
+                if INTEGER.match(value) and not BIG_INTEGER[0] <= int(value) <= BIG_INTEGER[1]:
+                    return _("The number given for “%(name)s” is too large.") % {"name": key}
+    return ""
+
+
+class RequestInputGuard:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reason = _refusal(request.GET, query_string=True)
+        if not reason and request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            reason = _refusal(request.POST, query_string=False)
+        if reason:
+            return bad_request(request, message=reason)
+        return self.get_response(request)

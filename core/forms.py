@@ -1,0 +1,142 @@
+"""Form input the database can hold: every product form derives from ``BoundedForm``.
+
+* Text refuses control characters (NUL and the other C0/C1 controls except tab, line feed and carriage return, and
+  lone surrogates): PostgreSQL refuses NUL in text and UTF-8 cannot encode a lone surrogate, so either would end in
+  a 500; no official types them.
+* Integers are bounded by their column: a field declared with ``column_integer_field`` takes the range of the model
+  field it fills, any other integer field at most the range of a plain ``IntegerField`` column (what PostgreSQL
+  stores in 32 bits; SQLite would take 64 and fail beyond).
+* Ids chosen from a list (``ModelMultipleChoiceField``) are checked against the range of the primary key before
+  the database sees them (SQLite cannot bind an integer beyond 64 bits).
+
+The request middleware (``config.middleware.RequestInputGuard``) refuses the same characters in every query string
+and form post before a view runs; these checks keep forms safe where it does not look (multipart posts, forms fed
+from stored data).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils.translation import gettext_lazy as _
+
+# C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# The ranges Django documents for its integer fields (PostgreSQL's columns).
+COLUMN_RANGES: dict[str, tuple[int, int]] = dict(BaseDatabaseOperations.integer_field_ranges)
+DEFAULT_RANGE = COLUMN_RANGES["IntegerField"]
+ID_RANGE = (1, COLUMN_RANGES["BigAutoField"][1])
+
+
+def has_control_characters(text: Any) -> bool:
+    return isinstance(text, str) and CONTROL_CHARACTERS.search(text) is not None
+
+
+def validate_no_control_characters(value: Any) -> None:
+    if has_control_characters(value):
+        raise ValidationError(
+            _("Remove the control characters (such as NUL) from this text."), code="control_characters"
+        )
+
+
+def column_range(model_field: models.Field) -> tuple[int, int]:
+    """(lowest, highest) value the column of this integer model field holds (a foreign key: its target's)."""
+    target = model_field.target_field if isinstance(model_field, models.ForeignKey) else model_field
+    return COLUMN_RANGES.get(target.get_internal_type(), DEFAULT_RANGE)
+
+
+def column_integer_field(model: type[models.Model], name: str, **kwargs: Any) -> forms.IntegerField:
+    """An integer form field bounded by the column of ``model.name`` (tighter ``min_value``/``max_value`` win)."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field), f"{model.__name__}.{name} is not a column"
+    low, high = column_range(model_field)
+    kwargs["min_value"] = max(low, kwargs.get("min_value", low))
+    kwargs["max_value"] = min(high, kwargs.get("max_value", high))
+    return forms.IntegerField(**kwargs)
+
+
+def _bound_integer(field: forms.IntegerField, low: int, high: int) -> None:
+    low = low if field.min_value is None else max(low, field.min_value)
+    high = high if field.max_value is None else min(high, field.max_value)
+    if (low, high) == (field.min_value, field.max_value):
+        return
+    field.min_value, field.max_value = low, high
+    field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator | MaxValueValidator)] + [
+        MinValueValidator(low),
+        MaxValueValidator(high),
+    ]
+    field.widget.attrs.update(field.widget_attrs(field.widget))
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an integer id outside its column's range as "not a valid value" instead of querying with it."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        model_field = self.queryset.model._meta.pk if key == "pk" else self.queryset.model._meta.get_field(key)
+        if model_field.get_internal_type() in COLUMN_RANGES and not isinstance(value, str | bytes):
+            low, high = column_range(model_field)
+            for pk in value if isinstance(value, list | tuple | set | frozenset) else ():
+                try:
+                    number = int(str(pk).strip())
+                except ValueError:
+                    continue  # the parent class refuses it
+                if not low <= number <= high:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
+
+
+def bound_field(field: forms.Field) -> None:
+    """Give one form field the checks above (idempotent)."""
+    if isinstance(field, forms.CharField):
+        if validate_no_control_characters not in field.validators:
+            # Django's own NUL check says so in English only; this one covers NUL too, in both languages.
+            field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+            field.validators.append(validate_no_control_characters)
+    elif type(field) is forms.IntegerField:
+        _bound_integer(field, *DEFAULT_RANGE)
+    elif type(field) is forms.ModelMultipleChoiceField:
+        field.__class__ = BoundedModelMultipleChoiceField
+
+
+class BoundedForm(forms.Form):
+    """The base of every form of the product (admin forms aside): see the module's docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            bound_field(field)
+
+    def full_clean(self) -> None:
+        for field in self.fields.values():  # again: some forms add fields after __init__
+            bound_field(field)
+        super().full_clean()
+
+    def first_error(self) -> str:
+        """The first error message, for pages that show one line (a redirect with a message)."""
+        for errors in self.errors.values():
+            return str(errors[0])
+        return ""
+
+
+def bounded_ids(values: list[str]) -> list[int]:
+    """The integers among these values that can be ids (1 .. the largest big integer), sorted, once each."""
+    ids = set()
+    low, high = ID_RANGE
+    for raw in values:
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if low <= number <= high:
+            ids.add(number)
+    return sorted(ids)
