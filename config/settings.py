@@ -1,5 +1,6 @@
 """cellflow settings: one module, driven by environment variables (see README)."""
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -131,10 +132,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: lock a username+IP pair after repeated failures.
+# Login throttling (django-axes): lock a user name *from one client address* after repeated failures, so nobody can
+# lock a colleague's account from elsewhere. Behind the reverse proxy the client address is read from
+# X-Forwarded-For, but only for requests that come from CELLFLOW_TRUSTED_PROXIES (config/proxy.py; docs/operations.md).
+# axes' own AXES_IPWARE_* settings need django-ipware, which is not installed: AXES_CLIENT_IP_CALLABLE replaces it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+CELLFLOW_TRUSTED_PROXIES = env.list("CELLFLOW_TRUSTED_PROXIES", default=[])
+for _proxy in CELLFLOW_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CELLFLOW_TRUSTED_PROXIES: {exc}") from exc
+# The lockout page says until when (config/errors.py lockout): every attempt while locked starts the wait again,
+# so the lock ends one cool-off after the attempt that shows the page.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_LOCKOUT_CALLABLE = "config.errors.lockout"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 
