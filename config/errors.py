@@ -1,4 +1,4 @@
-"""Error pages in the product's own layout (never a stack trace)."""
+"""Error pages in the product's own layout and language (never a stack trace, never Django's English defaults)."""
 
 from django.conf import settings
 from django.shortcuts import render
@@ -31,6 +31,32 @@ def lockout(request, original_response=None, credentials=None):
     attempt_time = getattr(request, "axes_attempt_time", None) or timezone.now()
     context = {"locked_until": attempt_time + cool_off if cool_off else None}
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+def method_not_allowed(request):
+    """A 405 (``config.middleware.MethodNotAllowedPage`` keeps the Allow header)."""
+    return _error(
+        request,
+        405,
+        _("Not possible here"),
+        _("This address does not accept this kind of request (%(method)s). Use the links and buttons of the pages.")
+        % {"method": request.method},
+    )
+
+
+def csrf_failure(request, reason: str = ""):
+    """CSRF_FAILURE_VIEW: a form sent without a valid security token (an old page, cookies blocked, another site).
+    The reason stays in the log (django.security.csrf), not on the page."""
+    return _error(
+        request,
+        403,
+        _("The form has expired"),
+        _(
+            "The form could not be accepted because its security token is missing or out of date (the page was "
+            "open for a long time, you logged in again elsewhere, or cookies are blocked). Go back, reload the page "
+            "and send the form again."
+        ),
+    )
 
 
 def server_error(request):

@@ -1,4 +1,4 @@
-"""Project-wide middleware: input no view should see.
+"""Project-wide middleware: input no view should see, the 405 page, the Permissions-Policy header.
 
 ``RequestInputGuard`` answers 400 with the product's error page, before any view (the app's or the admin's) runs,
 when the query string or a form post (``application/x-www-form-urlencoded``) holds
@@ -22,12 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.utils.translation import gettext as _
 
 from core.forms import COLUMN_RANGES, has_control_characters
 
-from .errors import bad_request
+from .errors import bad_request, method_not_allowed
 
 DATE_PARTS: dict[str, tuple[int, int]] = {
     "year": (1, 9999),
@@ -87,3 +88,33 @@ class RequestInputGuard:
         if reason:
             return bad_request(request, message=reason)
         return self.get_response(request)
+
+
+class MethodNotAllowedPage:
+    """``require_POST`` and friends answer 405 with an empty body: show the product's page instead (same Allow)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            page = method_not_allowed(request)
+            page["Allow"] = response["Allow"]
+            return page
+        return response
+
+
+class PermissionsPolicy:
+    """Sends ``Permissions-Policy`` (``CELLFLOW_PERMISSIONS_POLICY``) on every response: the pages use no camera,
+    microphone, location, payment, sensors or USB, so no page (nor anything injected into one) may ask for them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.policy = settings.CELLFLOW_PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.policy:
+            response.headers.setdefault("Permissions-Policy", self.policy)
+        return response

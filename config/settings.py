@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,9 +73,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Inside the header middlewares above, so its pages get the same headers (config/middleware.py): control
-    # characters, date-part lookups out of range, ... answer 400 before any view.
+    # Inside the header middlewares above, so their pages get the same headers (config/middleware.py): control
+    # characters, date-part lookups out of range, ... answer 400 before any view; an empty 405 gets the layout.
     "config.middleware.RequestInputGuard",
+    "config.middleware.MethodNotAllowedPage",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -236,6 +238,13 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     }
 }
+
+# Sent on every response (config.middleware.PermissionsPolicy): the pages use none of these browser features.
+CELLFLOW_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# A form refused for its CSRF token gets the product's page, in the official's language (config/errors.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
