@@ -283,3 +283,25 @@ def test_own_rows_cannot_be_pointed_at_victim_rows(client, victim, attacker):
     superuser = Official.objects.create_superuser("root-crawl", password="pw-secret-123")
     client.post(reverse("admin:org_roleassignment_add"), {"official": superuser.pk, "role": Role.SUPERVISOR})
     assert not RoleAssignment.objects.filter(official=superuser).exists()
+
+
+def test_a_unit_administrator_creates_an_official_of_their_unit(client, ward, sibling_ward):
+    admin_official = _attacker(ward, "qt.hoankiem")
+    client.force_login(admin_official)
+    url = reverse("admin:org_official_add")
+    base = {
+        "username": "canbo.moi",
+        "password1": "Mk-dai-hon-12ky",
+        "password2": "Mk-dai-hon-12ky",
+        "role_assignments-TOTAL_FORMS": "0",
+        "role_assignments-INITIAL_FORMS": "0",
+    }
+    assert "unit" in client.get(url).context["adminform"].form.fields
+    response = client.post(url, base)
+    assert response.status_code == 200 and not Official.objects.filter(username="canbo.moi").exists()
+    client.post(url, {**base, "unit": sibling_ward.pk})
+    assert not Official.objects.filter(username="canbo.moi").exists()
+    response = client.post(url, {**base, "unit": ward.pk, "title": "Cán bộ"})
+    assert response.status_code == 302
+    created = Official.objects.get(username="canbo.moi")
+    assert created.unit == ward and not created.is_superuser
