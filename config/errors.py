@@ -5,6 +5,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.errors import json_not_found, json_server_error
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
 
 def _error(request, status: int, title: str, message: str):
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
@@ -19,6 +25,8 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return json_not_found(request)
     return _error(request, 404, _("Not found"), _("This page does not exist or is outside your jurisdiction."))
 
 
@@ -60,4 +68,6 @@ def csrf_failure(request, reason: str = ""):
 
 
 def server_error(request):
+    if _is_api(request):
+        return json_server_error(request)
     return render(request, "500.html", status=500)

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "axes",
     "viewflow",
     "viewflow.workflow",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
     "core",
     "org",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "workflows",
     "reports",
     "notifications",
+    "api",
     "devdata",
 ]
 
@@ -286,3 +290,48 @@ CELLFLOW_IMPORT_RATE_PER_HOUR = env.int("CELLFLOW_IMPORT_RATE_PER_HOUR", default
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)
+
+# REST API (/api/v1/, docs/api.md): browser sessions (CSRF enforced) and API tokens; one error shape; keyset pages.
+REST_FRAMEWORK = {
+    # The token first: its WWW-Authenticate header makes an unauthenticated request a 401 (not a 403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenHasScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.ApiTokenRateThrottle",
+        "api.throttling.ApiSessionRateThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cellflow API",
+    "DESCRIPTION": "Cases, tasks, enterprises, units and notifications of the caller's jurisdiction (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.Case.State",
+        "ClosedReasonEnum": "cases.models.Case.ClosedReason",
+    },
+}
+# Rate limits ("<n>/<second|minute|hour|day>"; empty: none), counted in Django's cache per token / per official.
+CELLFLOW_API_TOKEN_RATE = env.str("CELLFLOW_API_TOKEN_RATE", default="300/minute")
+CELLFLOW_API_SESSION_RATE = env.str("CELLFLOW_API_SESSION_RATE", default="600/minute")
+# How long an issued token is valid unless the issuer says otherwise.
+CELLFLOW_API_TOKEN_DAYS = env.int("CELLFLOW_API_TOKEN_DAYS", default=90)

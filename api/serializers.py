@@ -1,0 +1,266 @@
+"""Output shapes of /api/v1/ (read-only serializers over what the selectors return), the error shape for the
+schema, and the request bodies of the case actions, derived from the case page's own forms (``form_serializer``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases.models import Case, CaseHistory, Survey
+from members.selectors import member_counts
+from notifications.models import Notification
+from org.models import Official, Unit
+from registry.models import Enterprise
+from workflows.models import TaskSLA
+from workflows.selectors import due_status
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "level", "parent", "party_committee_name", "valid_until"]
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name"]
+
+
+class OfficialRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__")
+
+    class Meta:
+        model = Official
+        fields = ["id", "name"]
+
+
+class EnterpriseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "tax_code", "name"]
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer()
+    full_members = serializers.IntegerField(help_text="Full party members still working there.")
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "tax_code",
+            "name",
+            "enterprise_type",
+            "operating_status",
+            "address",
+            "unit",
+            "worker_count",
+            "full_members",
+        ]
+
+
+class CaseRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = ["id", "state", "opened_at", "state_changed_at", "closed_reason"]
+
+
+class MemberCountsSerializer(serializers.Serializer):
+    active = serializers.IntegerField()
+    full = serializers.IntegerField()
+    probationary = serializers.IntegerField()
+
+
+class EnterpriseDetailSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer()
+    former_district = UnitRefSerializer(allow_null=True)
+    members = serializers.SerializerMethodField()
+    cases = CaseRefSerializer(many=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "tax_code",
+            "name",
+            "enterprise_type",
+            "operating_status",
+            "address",
+            "unit",
+            "former_district",
+            "owner_name",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "worker_count",
+            "trade_union_present",
+            "trade_union_established_on",
+            "trade_union_member_count",
+            "youth_union_present",
+            "youth_union_established_on",
+            "youth_union_member_count",
+            "members",
+            "cases",
+            "updated_at",
+        ]
+
+    @extend_schema_field(MemberCountsSerializer)
+    def get_members(self, enterprise: Enterprise) -> dict[str, int]:
+        return member_counts(members=list(enterprise.members.all()))
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefSerializer()
+    unit = UnitRefSerializer(source="enterprise.unit")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "state",
+            "enterprise",
+            "unit",
+            "opened_at",
+            "state_changed_at",
+            "closed_reason",
+            "decision_number",
+            "decision_date",
+        ]
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = OfficialRefSerializer(allow_null=True)
+    data = serializers.DictField(  # type: ignore[assignment]
+        help_text="Details of the event (a decision's number, a survey's kind, …)."
+    )
+
+    class Meta:
+        model = CaseHistory
+        fields = ["id", "at", "event", "from_state", "to_state", "actor", "note", "data"]
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    surveyed_by = OfficialRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Survey
+        fields = ["id", "kind", "surveyed_on", "worker_count", "surveyed_by", "note"]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    history = HistorySerializer(many=True)
+    surveys = SurveySerializer(many=True)
+    deciding_committee = UnitRefSerializer(allow_null=True)
+    available_actions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The actions (POST /cases/{id}/<action>/) the caller's roles allow in the case's state.",
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "closed_note",
+            "deciding_committee",
+            "coordination_rules_adopted_on",
+            "working_rules_adopted_on",
+            "history",
+            "surveys",
+            "available_actions",
+        ]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk")
+    case = CaseRefSerializer()
+    enterprise = EnterpriseRefSerializer(source="case.enterprise")
+    unit = UnitRefSerializer()
+    owner = OfficialRefSerializer(source="task.owner", allow_null=True)
+    substitute_for = OfficialRefSerializer(allow_null=True)
+    status = serializers.CharField(source="task.status")
+    due_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskSLA
+        fields = [
+            "id",
+            "step",
+            "status",
+            "due_on",
+            "warn_on",
+            "due_status",
+            "paused_until",
+            "follow_up_on",
+            "case",
+            "enterprise",
+            "unit",
+            "owner",
+            "substitute_for",
+            "created_at",
+        ]
+
+    def get_due_status(self, sla: TaskSLA) -> str:
+        return due_status(sla, self.context["today"])
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    sender = OfficialRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "occasion", "title", "body", "url", "sender", "created_at", "read_at"]
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField()
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField(help_text="In the request's language (Accept-Language; Vietnamese by default).")
+    message_vi = serializers.CharField()
+    message_en = serializers.CharField()
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()), help_text="Per input field, its errors."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+def _field_for(field: forms.Field) -> serializers.Field:
+    """The schema's view of one form field (the form itself validates)."""
+    common: dict[str, Any] = {"required": field.required, "help_text": str(field.label or "")}
+    if isinstance(field, forms.ModelChoiceField):
+        return serializers.IntegerField(**common)
+    if isinstance(field, forms.ChoiceField):
+        choices: Any = field.choices
+        return serializers.ChoiceField(choices=[c for c in choices if c[0] != ""], **common)
+    if isinstance(field, forms.DateField):
+        return serializers.DateField(**common)
+    if isinstance(field, forms.IntegerField):
+        bounds: dict[str, Any] = {
+            k: v for k, v in (("min_value", field.min_value), ("max_value", field.max_value)) if v is not None
+        }
+        return serializers.IntegerField(allow_null=not field.required, **bounds, **common)
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(**common)
+    max_length = getattr(field, "max_length", None)
+    if max_length is not None:
+        common["max_length"] = max_length
+    return serializers.CharField(allow_blank=not field.required, **common)
+
+
+def form_serializer(name: str, form: type[forms.Form]) -> type[serializers.Serializer]:
+    """A serializer with the form's fields and ``expected_state``, for the schema of a case action's body."""
+    attrs: dict[str, Any] = {name: _field_for(f) for name, f in form.base_fields.items()}
+    attrs["expected_state"] = serializers.ChoiceField(
+        choices=Case.State.choices,
+        required=False,
+        help_text="The state the caller saw: if the case moved meanwhile, 409 (code stale) and nothing is done.",
+    )
+    return type(name, (serializers.Serializer,), attrs)

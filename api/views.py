@@ -1,0 +1,430 @@
+"""/api/v1/: thin views over the pages' selectors and services. Each view names its resource (the token scope it
+needs) and its keyset sort key; reads go through the same scoped selectors as the pages, writes through the same
+services, and every refusal is a ``core.errors.ServiceError`` turned into the error shape (api.errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from django import forms
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import selectors as case_selectors
+from cases.forms import EnterpriseFilterForm
+from cases.models import Case
+from cases.views import ACTIONS
+from notifications import selectors as notification_selectors
+from notifications import services as notification_services
+from org.models import Official
+from org.policy import official_may
+from org.selectors import unit_list_for_official
+from workflows import selectors as task_selectors
+from workflows import services as task_services
+from workflows.forms import InboxFilterForm
+
+from . import serializers as s
+from .authentication import REQUEST_TOKEN_ATTRIBUTE
+from .services import api_token_use_record
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input"),
+    401: OpenApiResponse(s.ErrorSerializer, description="Not signed in, or the token is invalid, expired or revoked"),
+    403: OpenApiResponse(s.ErrorSerializer, description="The role or the token's scopes do not allow it"),
+    404: OpenApiResponse(s.ErrorSerializer, description="Not found, or outside the caller's jurisdiction"),
+    429: OpenApiResponse(s.ErrorSerializer, description="Rate limit reached"),
+}
+WRITE_ERRORS = {**ERRORS, 409: OpenApiResponse(s.ErrorSerializer, description="Refused, or changed meanwhile")}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: WRITE_ERRORS[code] for code in codes}
+
+
+READ_ERRORS = _errors(400, 401, 403, 404, 429)
+DETAIL_ERRORS = _errors(401, 403, 404, 429)
+
+
+def form_errors(form: forms.Form) -> dict[str, list[str]]:
+    return {name: [e["message"] for e in errors] for name, errors in form.errors.get_json_data().items()}
+
+
+def form_parameters(form: type[forms.Form], *, exclude: tuple[str, ...] = ()) -> list[OpenApiParameter]:
+    """A filter form's fields as the schema's query parameters (the form validates them)."""
+    params = []
+    for name, field in form.base_fields.items():
+        if name in exclude:
+            continue
+        kind: Any = OpenApiTypes.STR
+        enum = None
+        if isinstance(field, forms.ModelChoiceField):
+            kind = OpenApiTypes.INT
+        elif isinstance(field, forms.ChoiceField):
+            choices: Any = field.choices
+            enum = [value for value, _label in choices if value != ""]
+        elif isinstance(field, forms.BooleanField):
+            kind = OpenApiTypes.BOOL
+        params.append(OpenApiParameter(name, kind, description=str(field.label or ""), enum=enum))
+    return params
+
+
+def _plain_data(data: Any, form: type[forms.Form]) -> dict[str, Any]:
+    """A JSON body as form data: one value per field, numbers as text (what a browser would post)."""
+    if not isinstance(data, Mapping):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    plain: dict[str, Any] = {}
+    for name, field in form.base_fields.items():
+        if name not in data:
+            continue
+        value = data.get(name)
+        if isinstance(value, list | dict):
+            raise ValidationError({name: [_("Enter a single value.")]})
+        if isinstance(value, bool) and not isinstance(field, forms.BooleanField):
+            value = str(value).lower()
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        plain[name] = value
+    return plain
+
+
+def caller(request: Request) -> Official:
+    """The signed-in official (IsAuthenticated ran first); for a token, narrowed to its unit."""
+    return cast(Official, request.user)
+
+
+class ApiView(APIView):
+    """Every API view: names its resource (token scope); logs each request made with a token."""
+
+    resource: str = ""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        token = getattr(request._request, REQUEST_TOKEN_ATTRIBUTE, None)
+        if token is not None:
+            api_token_use_record(
+                token=token, method=request.method or "", path=request.path, status=response.status_code
+            )
+        return response
+
+
+# --- Units -------------------------------------------------------------------------------------------
+
+
+class UnitList(ApiView, generics.ListAPIView):
+    """The caller's unit and every unit below it, in tree order."""
+
+    resource = "units"
+    serializer_class = s.UnitSerializer
+    keyset_ordering = ("path",)
+
+    def get_queryset(self) -> QuerySet:
+        return unit_list_for_official(official=caller(self.request))
+
+    @extend_schema(responses={200: s.UnitSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class UnitDetail(ApiView, generics.RetrieveAPIView):
+    resource = "units"
+    serializer_class = s.UnitSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return unit_list_for_official(official=caller(self.request))
+
+    @extend_schema(responses={200: s.UnitSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# --- Enterprises ---------------------------------------------------------------------------------------
+
+
+class EnterpriseList(ApiView, generics.ListAPIView):
+    """The enterprises of the caller's jurisdiction, by name, with the list page's filters; `q` matches the name or
+    the tax code without regard to diacritics or case ("hoan kiem" finds "Hoàn Kiếm")."""
+
+    resource = "enterprises"
+    serializer_class = s.EnterpriseSerializer
+    keyset_ordering = ("name", "pk")
+
+    def get_queryset(self) -> QuerySet:
+        user = caller(self.request)
+        form = EnterpriseFilterForm(
+            self.request.query_params, units=unit_list_for_official(official=user).order_by("path")
+        )
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        d = form.cleaned_data
+        return case_selectors.enterprise_list_for_official(
+            official=user,
+            search=d["q"],
+            unit=d["unit"],
+            enterprise_type=d["enterprise_type"],
+            operating_status=d["operating_status"],
+            case_state=d["case_state"],
+        )
+
+    @extend_schema(
+        parameters=form_parameters(EnterpriseFilterForm),
+        responses={200: s.EnterpriseSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class EnterpriseDetail(ApiView):
+    resource = "enterprises"
+
+    @extend_schema(responses={200: s.EnterpriseDetailSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        enterprise = case_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
+        return Response(s.EnterpriseDetailSerializer(enterprise).data)
+
+
+# --- Cases -------------------------------------------------------------------------------------------
+
+
+# URL slug -> the case page's action (cases.views.ACTIONS): the same form, the same service, the same messages.
+CASE_ACTIONS: dict[str, str] = {
+    "survey": "survey",
+    "assess": "assess",
+    "start-proposal": "start_proposal",
+    "submit-proposal": "submit_proposal",
+    "approve": "approve",
+    "return": "return",
+    "refuse": "refuse",
+    "close": "close",
+    "reopen": "reopen",
+}
+
+
+def _available_actions(case: Case, official: Official) -> list[str]:
+    """As the case page offers them: the action's states and the caller's role."""
+    return [
+        slug
+        for slug, key in CASE_ACTIONS.items()
+        if case.state in ACTIONS[key].states and official_may(official, ACTIONS[key].event)
+    ]
+
+
+def _case_detail(request: Request, case_id: int) -> Response:
+    case = case_selectors.case_get_for_official(official=caller(request), case_id=case_id)
+    case.available_actions = _available_actions(case, caller(request))  # type: ignore[attr-defined]
+    return Response(s.CaseDetailSerializer(case).data)
+
+
+class CaseList(ApiView, generics.ListAPIView):
+    """The cases of the caller's jurisdiction, newest first."""
+
+    resource = "cases"
+    serializer_class = s.CaseSerializer
+    keyset_ordering = ("-pk",)
+
+    def get_queryset(self) -> QuerySet:
+        state = self.request.query_params.get("state", "")
+        if state and state not in Case.State.values:
+            raise ValidationError({"state": [_("Unknown case state.")]})
+        return case_selectors.case_list_for_official(official=caller(self.request), state=state)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("state", OpenApiTypes.STR, enum=list(Case.State.values))],
+        responses={200: s.CaseSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CaseDetail(ApiView):
+    resource = "cases"
+
+    @extend_schema(responses={200: s.CaseDetailSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return _case_detail(request, pk)
+
+
+class CaseAction(ApiView):
+    """One case action (one class per action, made by ``case_action_view``)."""
+
+    resource = "cases"
+    action_key = ""
+
+    def post(self, request: Request, pk: int) -> Response:
+        # As the page: the selector answers 404 outside the jurisdiction before anything else is looked at.
+        case = case_selectors.case_get_for_official(official=caller(request), case_id=pk)
+        spec = ACTIONS[self.action_key]
+        form = spec.form_for(case, _plain_data(request.data, spec.form))
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        expected_state = request.data.get("expected_state") or None
+        if expected_state is not None and expected_state not in Case.State.values:
+            raise ValidationError({"expected_state": [_("Unknown case state.")]})
+        spec.perform(caller(request), case, form.cleaned_data, expected_state)
+        return _case_detail(request, pk)
+
+
+def case_action_view(slug: str) -> Any:
+    key = CASE_ACTIONS[slug]
+    spec = ACTIONS[key]
+    body = s.form_serializer(f"Case{''.join(p.title() for p in slug.split('-'))}Request", spec.form)
+
+    def post(self: CaseAction, request: Request, pk: int) -> Response:
+        return CaseAction.post(self, request, pk)
+
+    post = extend_schema(
+        operation_id=f"cases_{key}",
+        summary=str(spec.label),
+        description=(
+            f"{spec.label}: the case page's action `{key}`, with the same form, service, guards and messages. "
+            "Answers the case as it is afterwards."
+        ),
+        request=body,
+        responses={200: s.CaseDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )(post)
+    view = cast(
+        type[CaseAction],
+        type(f"Case{key.title().replace('_', '')}Action", (CaseAction,), {"action_key": key, "post": post}),
+    )
+    return view.as_view()
+
+
+# --- Tasks -------------------------------------------------------------------------------------------
+
+
+class _TaskList(ApiView, generics.ListAPIView):
+    resource = "tasks"
+    serializer_class = s.TaskSerializer
+    keyset_ordering = ("due_on", "pk")
+
+    def filters(self) -> dict[str, Any]:
+        form = InboxFilterForm(
+            self.request.query_params, units=unit_list_for_official(official=caller(self.request)).order_by("path")
+        )
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        self.show_hidden = form.cleaned_data["show_hidden"]
+        return form.filters()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+
+class TaskInbox(_TaskList):
+    """My open tasks, soonest due first (tasks hidden until a follow-up date stay out unless show_hidden)."""
+
+    def get_queryset(self) -> QuerySet:
+        filters = self.filters()
+        return task_selectors.inbox_for_official(official=caller(self.request), show_hidden=self.show_hidden, **filters)
+
+    @extend_schema(
+        operation_id="tasks_inbox",
+        parameters=form_parameters(InboxFilterForm),
+        responses={200: s.TaskSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class TaskQueue(_TaskList):
+    """Unassigned tasks of my unit and the units below it (claim one to take it)."""
+
+    def get_queryset(self) -> QuerySet:
+        return task_selectors.queue_for_official(official=caller(self.request), **self.filters())
+
+    @extend_schema(
+        operation_id="tasks_queue",
+        parameters=form_parameters(InboxFilterForm, exclude=("show_hidden",)),
+        responses={200: s.TaskSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _task_detail(request: Request, task_id: int) -> Response:
+    sla = task_selectors.task_get_for_official(official=caller(request), task_id=task_id)
+    return Response(s.TaskSerializer(sla, context={"today": timezone.localdate()}).data)
+
+
+class TaskDetail(ApiView):
+    resource = "tasks"
+
+    @extend_schema(responses={200: s.TaskSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return _task_detail(request, pk)
+
+
+class TaskClaim(ApiView):
+    """Take an unassigned task of my unit (or below) that my role may do: it moves to my inbox."""
+
+    resource = "tasks"
+
+    @extend_schema(
+        operation_id="tasks_claim", request=None, responses={200: s.TaskSerializer, **_errors(401, 403, 404, 409, 429)}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        task_selectors.task_get_for_official(official=caller(request), task_id=pk)  # 404 outside the jurisdiction
+        task_services.task_claim(actor=caller(request), task_ids=[pk])
+        return _task_detail(request, pk)
+
+
+# --- Notifications ---------------------------------------------------------------------------------------
+
+
+class NotificationList(ApiView, generics.ListAPIView):
+    """My notifications, newest first."""
+
+    resource = "notifications"
+    serializer_class = s.NotificationSerializer
+    keyset_ordering = ("-pk",)
+
+    def get_queryset(self) -> QuerySet:
+        unread = serializers.BooleanField(required=False).to_internal_value(
+            self.request.query_params.get("unread", "false")
+        )
+        return notification_selectors.notification_list_for_official(official=caller(self.request), unread_only=unread)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only the unread ones.")],
+        responses={200: s.NotificationSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class NotificationRead(ApiView):
+    """Mark one of my notifications read (again: no change)."""
+
+    resource = "notifications"
+
+    @extend_schema(
+        operation_id="notifications_read", request=None, responses={200: s.NotificationSerializer, **DETAIL_ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mine = notification_selectors.notification_list_for_official(official=caller(request))
+        if not mine.filter(pk=pk).exists():
+            raise Http404
+        notification_services.notification_mark_read(actor=caller(request), ids=[pk])
+        return Response(s.NotificationSerializer(mine.get(pk=pk)).data)
+
+
+class NotificationReadAll(ApiView):
+    """Mark all my notifications read."""
+
+    resource = "notifications"
+
+    @extend_schema(
+        operation_id="notifications_read_all", request=None, responses={200: s.MarkedReadSerializer, **DETAIL_ERRORS}
+    )
+    def post(self, request: Request) -> Response:
+        count = notification_services.notification_mark_read(actor=caller(request))
+        return Response({"marked_read": count})
