@@ -54,7 +54,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid API token.")) from None
         prefix = token_prefix_of(raw)
         token = (
-            ApiToken.objects.select_related("acting_as", "unit").filter(prefix=prefix).first()
+            ApiToken.objects.select_related("acting_as__unit", "unit").filter(prefix=prefix).first()
             if prefix is not None
             else None
         )

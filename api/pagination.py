@@ -68,11 +68,18 @@ class KeysetPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def get_page_size(self, request: Request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, DEFAULT_PAGE_SIZE))
-        except (TypeError, ValueError):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return DEFAULT_PAGE_SIZE
-        return min(max(size, 1), MAX_PAGE_SIZE)
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                {self.page_size_query_param: [_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_PAGE_SIZE}]}
+            )
+        return size
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
         ordering: tuple[str, ...] = view.keyset_ordering

@@ -71,11 +71,21 @@ def form_parameters(form: type[forms.Form], *, exclude: tuple[str, ...] = ()) ->
             kind = OpenApiTypes.INT
         elif isinstance(field, forms.ChoiceField):
             choices: Any = field.choices
-            enum = [value for value, _label in choices if value != ""]
+            enum = [value for value, _label in choices]  # "" (as on the page): any
         elif isinstance(field, forms.BooleanField):
             kind = OpenApiTypes.BOOL
         params.append(OpenApiParameter(name, kind, description=str(field.label or ""), enum=enum))
     return params
+
+
+def check_booleans(form: type[forms.Form], params: Any) -> None:
+    """A form's check box reads any text but "false" as ticked; the API accepts only true/false (1/0, yes/no)."""
+    for name, field in form.base_fields.items():
+        if isinstance(field, forms.BooleanField) and name in params:
+            try:
+                serializers.BooleanField().run_validation(params.get(name))
+            except ValidationError as exc:
+                raise ValidationError({name: exc.detail}) from None
 
 
 def _plain_data(data: Any, form: type[forms.Form]) -> dict[str, Any]:
@@ -307,6 +317,7 @@ class _TaskList(ApiView, generics.ListAPIView):
     keyset_ordering = ("due_on", "pk")
 
     def filters(self) -> dict[str, Any]:
+        check_booleans(InboxFilterForm, self.request.query_params)
         form = InboxFilterForm(
             self.request.query_params, units=unit_list_for_official(official=caller(self.request)).order_by("path")
         )

@@ -18,6 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 
+from api.models import ApiToken, ApiTokenUse
+from api.services import api_token_issue
 from cases import services as case_services
 from cases.models import Case, CaseHistory, CaseStateSpan, ContactLog, DecisionNumber, Proposal, Survey
 from members.models import PartyMember
@@ -103,6 +105,11 @@ def victim(province, ward):
         DigestDelivery: DigestDelivery.objects.create(recipient=secretary, day=timezone.localdate()),
         NotificationPreference: NotificationPreference.objects.create(official=secretary),
     }
+    token, _raw = api_token_issue(
+        actor=None, name=f"Hệ thống {MARK}", acting_as=official, unit=ward, scopes=["cases:read"]
+    )
+    rows[ApiToken] = token
+    rows[ApiTokenUse] = ApiTokenUse.objects.create(token=token, method="GET", path=f"/api/v1/{MARK}/", status=200)
     rows[Process] = rows[CaseProcess].process_ptr if rows[CaseProcess] else None
     rows[Task] = rows[TaskSLA].task if rows[TaskSLA] else None
     missing = [m.__name__ for m, row in rows.items() if row is None]
