@@ -78,14 +78,23 @@ def form_parameters(form: type[forms.Form], *, exclude: tuple[str, ...] = ()) ->
     return params
 
 
-def check_booleans(form: type[forms.Form], params: Any) -> None:
-    """A form's check box reads any text but "false" as ticked; the API accepts only true/false (1/0, yes/no)."""
+def check_query(form: type[forms.Form], params: Any) -> None:
+    """What the schema says of a filter form's parameters, checked before the form reads them: a check box is
+    true/false (1/0, yes/no; the form reads any other text as ticked), a unit is an id (the form reads an empty one
+    as "any")."""
     for name, field in form.base_fields.items():
-        if isinstance(field, forms.BooleanField) and name in params:
-            try:
-                serializers.BooleanField().run_validation(params.get(name))
-            except ValidationError as exc:
-                raise ValidationError({name: exc.detail}) from None
+        if name not in params:
+            continue
+        if isinstance(field, forms.BooleanField):
+            check: serializers.Field = serializers.BooleanField()
+        elif isinstance(field, forms.ModelChoiceField):
+            check = serializers.IntegerField()
+        else:
+            continue
+        try:
+            check.run_validation(params.get(name))
+        except ValidationError as exc:
+            raise ValidationError({name: exc.detail}) from None
 
 
 def _plain_data(data: Any, form: type[forms.Form]) -> dict[str, Any]:
@@ -116,6 +125,12 @@ class ApiView(APIView):
     """Every API view: names its resource (token scope); logs each request made with a token."""
 
     resource: str = ""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # An id no row can have (beyond 64 bits) is simply not found, before a database refuses to compare it.
+        if any(isinstance(value, int) and not 0 < value < 2**63 for value in kwargs.values()):
+            raise Http404
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -170,6 +185,7 @@ class EnterpriseList(ApiView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet:
         user = caller(self.request)
+        check_query(EnterpriseFilterForm, self.request.query_params)
         form = EnterpriseFilterForm(
             self.request.query_params, units=unit_list_for_official(official=user).order_by("path")
         )
@@ -248,7 +264,9 @@ class CaseList(ApiView, generics.ListAPIView):
         return case_selectors.case_list_for_official(official=caller(self.request), state=state)
 
     @extend_schema(
-        parameters=[OpenApiParameter("state", OpenApiTypes.STR, enum=list(Case.State.values))],
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR, enum=["", *Case.State.values], description="Empty: any")
+        ],
         responses={200: s.CaseSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -317,7 +335,7 @@ class _TaskList(ApiView, generics.ListAPIView):
     keyset_ordering = ("due_on", "pk")
 
     def filters(self) -> dict[str, Any]:
-        check_booleans(InboxFilterForm, self.request.query_params)
+        check_query(InboxFilterForm, self.request.query_params)
         form = InboxFilterForm(
             self.request.query_params, units=unit_list_for_official(official=caller(self.request)).order_by("path")
         )

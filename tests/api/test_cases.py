@@ -169,5 +169,8 @@ def test_unknown_addresses_and_methods_keep_the_error_shape(api, ward_official):
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     response = api.delete(reverse("api:case_list"))
     assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+    for url in ("/api/v1/tasks/81181767953399929039224832/claim/", "/api/v1/cases/99999999999999999999/"):
+        response = api.post(url) if "claim" in url else api.get(url)
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     response = api.get(reverse("api:case_list"), {"state": "flying"})
     assert response.status_code == 400 and "state" in response.json()["error"]["fields"]

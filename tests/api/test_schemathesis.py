@@ -20,7 +20,21 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture
-def token(sites, units, make_official):
+def keep_connection():
+    """The WSGI app closes the database connection at the end of each request (Django's test client switches that
+    off; a raw WSGI call does not): on PostgreSQL that would drop the test's transaction after the first request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(sites, units, make_official, keep_connection):
     official = make_official(units["own"], Role.WARD_OFFICIAL, username="z-schemathesis")
     _token, raw = issue(official, units["own"])
     return raw
