@@ -113,5 +113,15 @@ def json_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("not_found", NOT_FOUND), status=status.HTTP_404_NOT_FOUND)
 
 
+def json_bad_request(request: HttpRequest, message: str | Promise = BAD_REQUEST) -> JsonResponse:
+    """Django's 400 for /api/ (config.errors delegates here), e.g. config.middleware.RequestInputGuard's refusals of
+    control characters or numbers beyond 64 bits, before any API view runs."""
+    return JsonResponse(error_body("bad_request", message), status=status.HTTP_400_BAD_REQUEST)
+
+
+def json_method_not_allowed(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(error_body("method_not_allowed", METHOD_NOT_ALLOWED), status=405)
+
+
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("server_error", SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)

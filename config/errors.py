@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.errors import json_not_found, json_server_error
+from api.errors import json_bad_request, json_method_not_allowed, json_not_found, json_server_error
 
 
 def _is_api(request) -> bool:
@@ -17,6 +17,8 @@ def _error(request, status: int, title: str, message: str):
 
 
 def bad_request(request, exception=None, *, message: str = ""):
+    if _is_api(request):
+        return json_bad_request(request, message) if message else json_bad_request(request)
     return _error(request, 400, _("Bad request"), message or _("The request could not be understood."))
 
 
@@ -43,6 +45,8 @@ def lockout(request, original_response=None, credentials=None):
 
 def method_not_allowed(request):
     """A 405 (``config.middleware.MethodNotAllowedPage`` keeps the Allow header)."""
+    if _is_api(request):
+        return json_method_not_allowed(request)
     return _error(
         request,
         405,

@@ -172,5 +172,10 @@ def test_unknown_addresses_and_methods_keep_the_error_shape(api, ward_official):
     for url in ("/api/v1/tasks/81181767953399929039224832/claim/", "/api/v1/cases/99999999999999999999/"):
         response = api.post(url) if "claim" in url else api.get(url)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    # Refused by config.middleware.RequestInputGuard before the view: the same shape.
+    for params in ({"state": "a\x00b"}, {"cursor": "99999999999999999999999"}):
+        response = api.get(reverse("api:case_list"), params)
+        assert response.status_code == 400 and response.json()["error"]["code"] == "bad_request", params
+        assert response.json()["error"]["message_vi"] != response.json()["error"]["message_en"]
     response = api.get(reverse("api:case_list"), {"state": "flying"})
     assert response.status_code == 400 and "state" in response.json()["error"]["fields"]
