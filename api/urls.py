@@ -14,20 +14,20 @@ urlpatterns = [
         name="docs",
     ),
     path("v1/units/", views.UnitList.as_view(), name="unit_list"),
-    path("v1/units/<int:pk>/", views.UnitDetail.as_view(), name="unit_detail"),
+    path("v1/units/<id:pk>/", views.UnitDetail.as_view(), name="unit_detail"),
     path("v1/enterprises/", views.EnterpriseList.as_view(), name="enterprise_list"),
-    path("v1/enterprises/<int:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
+    path("v1/enterprises/<id:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
     path("v1/cases/", views.CaseList.as_view(), name="case_list"),
-    path("v1/cases/<int:pk>/", views.CaseDetail.as_view(), name="case_detail"),
+    path("v1/cases/<id:pk>/", views.CaseDetail.as_view(), name="case_detail"),
     *(
-        path(f"v1/cases/<int:pk>/{slug}/", views.case_action_view(slug), name=f"case_{slug.replace('-', '_')}")
+        path(f"v1/cases/<id:pk>/{slug}/", views.case_action_view(slug), name=f"case_{slug.replace('-', '_')}")
         for slug in views.CASE_ACTIONS
     ),
     path("v1/tasks/inbox/", views.TaskInbox.as_view(), name="task_inbox"),
     path("v1/tasks/queue/", views.TaskQueue.as_view(), name="task_queue"),
-    path("v1/tasks/<int:pk>/", views.TaskDetail.as_view(), name="task_detail"),
-    path("v1/tasks/<int:pk>/claim/", views.TaskClaim.as_view(), name="task_claim"),
+    path("v1/tasks/<id:pk>/", views.TaskDetail.as_view(), name="task_detail"),
+    path("v1/tasks/<id:pk>/claim/", views.TaskClaim.as_view(), name="task_claim"),
     path("v1/notifications/", views.NotificationList.as_view(), name="notification_list"),
     path("v1/notifications/read/", views.NotificationReadAll.as_view(), name="notification_read_all"),
-    path("v1/notifications/<int:pk>/read/", views.NotificationRead.as_view(), name="notification_read"),
+    path("v1/notifications/<id:pk>/read/", views.NotificationRead.as_view(), name="notification_read"),
 ]

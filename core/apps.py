@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.urls import register_converter
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .converters import IdConverter
+
+        register_converter(IdConverter, "id")

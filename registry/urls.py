@@ -6,8 +6,8 @@ app_name = "registry"
 urlpatterns = [
     path("imports/", views.import_list, name="import_list"),
     path("imports/new/", views.import_new, name="import_new"),
-    path("imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path("imports/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
-    path("imports/<int:pk>/report.xlsx", views.import_report, name="import_report"),
-    path("imports/<int:pk>/reopen/", views.import_reopen, name="import_reopen"),
+    path("imports/<id:pk>/", views.import_detail, name="import_detail"),
+    path("imports/<id:pk>/mapping/", views.import_mapping, name="import_mapping"),
+    path("imports/<id:pk>/report.xlsx", views.import_report, name="import_report"),
+    path("imports/<id:pk>/reopen/", views.import_reopen, name="import_reopen"),
 ]

@@ -26,5 +26,5 @@ urlpatterns = [
         name="period_report_export",
     ),
     path("decisions/", views_period.decision_register, name="decision_register"),
-    path("decisions/<int:case_id>.docx", views_period.decision_document, name="decision_document"),
+    path("decisions/<id:case_id>.docx", views_period.decision_document, name="decision_document"),
 ]

@@ -327,3 +327,11 @@ def test_the_refusal_is_in_english_on_request(admin_client):
     assert "“opened_at__year” must be a whole number from 1 to 9999." in html
     html = admin_client.get("/admin/cases/case/?state=%00").content.decode()
     assert "The request contains control characters (such as NUL)" in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/cases/99999999999999999999/", "/enterprises/99999999999999999999/", "/tasks/99999999999999999999/"]
+)
+def test_an_id_beyond_64_bits_in_the_path_is_not_found(client, ward_official, url):
+    client.force_login(ward_official)
+    assert client.get(url).status_code == 404
