@@ -50,9 +50,18 @@ def error_body(code: str, message: str | Promise, fields: dict[str, Any] | None 
     return {"error": {"code": code, "message": current, "message_vi": vi, "message_en": en, "fields": fields or {}}}
 
 
+def _messages(detail: Any, prefix: str = "") -> list[str]:
+    """A field's errors as a flat list of texts: a list's items are named by their position ("2: ...")."""
+    if isinstance(detail, dict):
+        return [m for key, value in detail.items() for m in _messages(value, f"{prefix}{key}: ")]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value, prefix)]
+    return [f"{prefix}{detail}"]
+
+
 def _fields(detail: Any) -> dict[str, Any]:
     if isinstance(detail, dict):
-        return detail
+        return {name: _messages(value) for name, value in detail.items()}
     if isinstance(detail, list):
         return {"non_field_errors": detail}
     return {"non_field_errors": [detail]}

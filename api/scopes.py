@@ -7,13 +7,15 @@ from __future__ import annotations
 
 READ, WRITE = "read", "write"
 
-# The resources of /api/v1/ and the scopes that exist for each (units and enterprises have no writes yet).
+# The resources of /api/v1/ and the scopes that exist for each (units and decisions are read only).
 RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "units": (READ,),
     "enterprises": (READ,),
     "cases": (READ, WRITE),
     "tasks": (READ, WRITE),
     "notifications": (READ, WRITE),
+    "reports": (READ, WRITE),
+    "decisions": (READ,),
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(f"{r}:{m}" for r, modes in RESOURCE_SCOPES.items() for m in modes)

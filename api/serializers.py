@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Case, CaseHistory, Survey
+from cases.models import Case, CaseHistory, DecisionNumber, Survey
 from members.selectors import member_counts
 from notifications.models import Notification
 from org.models import Official, Unit
@@ -214,6 +215,39 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "occasion", "title", "body", "url", "sender", "created_at", "read_at"]
 
 
+class TaskReassignRequestSerializer(serializers.Serializer):
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1, max_length=500
+    )
+    new_owner = serializers.IntegerField(help_text="An active official of the caller's jurisdiction.")
+
+
+class ReassignedSerializer(serializers.Serializer):
+    reassigned = serializers.IntegerField()
+
+
+class ReportCommentarySerializer(serializers.Serializer):
+    """The report's commentary (each part optional: a missing part keeps what was saved)."""
+
+    results = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    difficulties = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    proposals = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    committee = UnitRefSerializer()
+    case = CaseRefSerializer()
+    enterprise = EnterpriseRefSerializer(source="case.enterprise")
+    document = serializers.SerializerMethodField(help_text="The decision document (DOCX) in the API.")
+
+    class Meta:
+        model = DecisionNumber
+        fields = ["id", "year", "number", "sequence", "decision_date", "committee", "case", "enterprise", "document"]
+
+    def get_document(self, row: DecisionNumber) -> str:
+        return reverse("api:decision_document", args=[row.case_id])
+
+
 class MarkedReadSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField()
 
@@ -235,6 +269,8 @@ class ErrorSerializer(serializers.Serializer):
 def _field_for(field: forms.Field) -> serializers.Field:
     """The schema's view of one form field (the form itself validates)."""
     common: dict[str, Any] = {"required": field.required, "help_text": str(field.label or "")}
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return serializers.ListField(child=serializers.IntegerField(), **common)
     if isinstance(field, forms.ModelChoiceField):
         return serializers.IntegerField(**common)
     if isinstance(field, forms.ChoiceField):
@@ -255,12 +291,13 @@ def _field_for(field: forms.Field) -> serializers.Field:
     return serializers.CharField(allow_blank=not field.required, **common)
 
 
-def form_serializer(name: str, form: type[forms.Form]) -> type[serializers.Serializer]:
-    """A serializer with the form's fields and ``expected_state``, for the schema of a case action's body."""
+def form_serializer(name: str, form: type[forms.Form], *, expected_state: bool = True) -> type[serializers.Serializer]:
+    """A serializer with the form's fields (and ``expected_state`` for a case action), for the schema of a body."""
     attrs: dict[str, Any] = {name: _field_for(f) for name, f in form.base_fields.items()}
-    attrs["expected_state"] = serializers.ChoiceField(
-        choices=Case.State.choices,
-        required=False,
-        help_text="The state the caller saw: if the case moved meanwhile, 409 (code stale) and nothing is done.",
-    )
+    if expected_state:
+        attrs["expected_state"] = serializers.ChoiceField(
+            choices=Case.State.choices,
+            required=False,
+            help_text="The state the caller saw: if the case moved meanwhile, 409 (code stale) and nothing is done.",
+        )
     return type(name, (serializers.Serializer,), attrs)

@@ -9,11 +9,11 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -24,14 +24,20 @@ from cases import selectors as case_selectors
 from cases.forms import EnterpriseFilterForm
 from cases.models import Case
 from cases.views import ACTIONS
+from core.errors import Conflict, Forbidden
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from org.models import Official
-from org.policy import official_may
+from org.policy import official_may, official_may_lead_team, official_may_read_reports
 from org.selectors import unit_list_for_official
+from reports import documents as report_documents
+from reports import selectors as report_selectors
+from reports import services as report_services
+from reports.decisions import decision_docx, decision_filename
 from workflows import selectors as task_selectors
 from workflows import services as task_services
-from workflows.forms import InboxFilterForm
+from workflows.forms import FollowUpForm, InboxFilterForm, ReassignForm
+from workflows.views import STEP_ACTIONS
 
 from . import serializers as s
 from .authentication import REQUEST_TOKEN_ATTRIBUTE
@@ -106,6 +112,11 @@ def _plain_data(data: Any, form: type[forms.Form]) -> dict[str, Any]:
         if name not in data:
             continue
         value = data.get(name)
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+            if not isinstance(value, list) or any(isinstance(v, list | dict | bool) for v in value):
+                raise ValidationError({name: [_("Enter a list of values.")]})
+            plain[name] = [str(v) for v in value]
+            continue
         if isinstance(value, list | dict):
             raise ValidationError({name: [_("Enter a single value.")]})
         if isinstance(value, bool) and not isinstance(field, forms.BooleanField):
@@ -404,6 +415,282 @@ class TaskClaim(ApiView):
         task_selectors.task_get_for_official(official=caller(request), task_id=pk)  # 404 outside the jurisdiction
         task_services.task_claim(actor=caller(request), task_ids=[pk])
         return _task_detail(request, pk)
+
+
+def _step_body(step: str) -> type[serializers.Serializer]:
+    name = "".join(part.title() for part in str(step).split("_"))
+    return s.form_serializer(f"Task{name}Request", STEP_ACTIONS[step].form, expected_state=False)
+
+
+class TaskComplete(ApiView):
+    """Complete my task's step: the task page's form for that step validates the body and the same workflow
+    service runs (``workflows.views.STEP_ACTIONS``), with the same guards and messages."""
+
+    resource = "tasks"
+
+    @extend_schema(
+        operation_id="tasks_complete",
+        request=PolymorphicProxySerializer(
+            component_name="TaskCompleteRequest",
+            serializers=[_step_body(step) for step in STEP_ACTIONS],
+            resource_type_field_name=None,
+        ),
+        responses={200: s.TaskSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        sla = task_selectors.task_get_for_official(official=caller(request), task_id=pk)
+        spec = STEP_ACTIONS.get(sla.step)
+        if spec is None:
+            raise Conflict(_("This step is not completed from a form."), code="not_allowed")
+        form = spec.form_for(sla.case, _plain_data(request.data, spec.form))
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        spec.perform(caller(request), sla, form.cleaned_data)
+        return _task_detail(request, pk)
+
+
+class TaskFollowUp(ApiView):
+    """Hide one of my tasks from my inbox until a date (``until`` empty or null: show it again)."""
+
+    resource = "tasks"
+
+    @extend_schema(
+        operation_id="tasks_follow_up",
+        request=s.form_serializer("TaskFollowUpRequest", FollowUpForm, expected_state=False),
+        responses={200: s.TaskSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        task_selectors.task_get_for_official(official=caller(request), task_id=pk)  # 404 outside the jurisdiction
+        form = FollowUpForm(_plain_data(request.data, FollowUpForm))
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        task_services.task_follow_up(actor=caller(request), task_id=pk, until=form.cleaned_data["until"])
+        return _task_detail(request, pk)
+
+
+def _check_team_lead(official: Official) -> None:
+    if not official_may_lead_team(official):
+        raise Forbidden(_("Only supervisors and administrators see team tasks."), code="role")
+
+
+class TaskTeam(_TaskList):
+    """Every open task of my jurisdiction, soonest due first (supervisors and administrators: the team page)."""
+
+    def get_queryset(self) -> QuerySet:
+        _check_team_lead(caller(self.request))
+        return task_selectors.team_tasks_for_official(official=caller(self.request), **self.filters())
+
+    @extend_schema(
+        operation_id="tasks_team",
+        parameters=form_parameters(InboxFilterForm, exclude=("show_hidden",)),
+        responses={200: s.TaskSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class TaskReassign(ApiView):
+    """Hand open tasks of my jurisdiction to another active official of it (supervisors and administrators)."""
+
+    resource = "tasks"
+
+    @extend_schema(
+        operation_id="tasks_reassign",
+        request=s.TaskReassignRequestSerializer,
+        responses={200: s.ReassignedSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        user = caller(request)
+        _check_team_lead(user)
+        ids = s.TaskReassignRequestSerializer(data=request.data)
+        ids.is_valid(raise_exception=True)
+        form = ReassignForm(
+            _plain_data(request.data, ReassignForm), officials=task_selectors.officials_for_assignment(official=user)
+        )
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        count = task_services.task_reassign(
+            actor=user, task_ids=ids.validated_data["tasks"], new_owner=form.cleaned_data["new_owner"]
+        )
+        return Response({"reassigned": count})
+
+
+# --- Period reports ---------------------------------------------------------------------------------------
+
+REPORT_PATH_PARAMETERS = [
+    OpenApiParameter("unit_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The unit's code, e.g. W01."),
+    OpenApiParameter("period_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The period, e.g. 2026-h1."),
+]
+REPORT_JSON = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="The report's figures, exactly as the page's JSON export (docs/reports.md): the submitted "
+    "snapshot once the unit has submitted it, else the live figures as of the period's end.",
+)
+REPORT_FORMATS = ("xlsx", "docx")
+
+
+def _report_json(request: Request, unit_code: str, period_code: str) -> HttpResponse:
+    unit, period = report_selectors.report_unit_period_for_official(
+        official=caller(request), unit_code=unit_code, period_code=period_code
+    )
+    body, _name = report_documents.period_report_file(unit=unit, period=period, fmt="json")
+    return HttpResponse(body, content_type="application/json")
+
+
+class PeriodReportDetail(ApiView):
+    """A unit's period report (the organization department and supervisors of its jurisdiction)."""
+
+    resource = "reports"
+
+    @extend_schema(
+        operation_id="reports_retrieve",
+        parameters=REPORT_PATH_PARAMETERS,
+        responses={200: REPORT_JSON, **DETAIL_ERRORS},
+    )
+    def get(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
+        return _report_json(request, unit_code, period_code)
+
+
+class PeriodReportFile(ApiView):
+    """The report as the page exports it: XLSX, or DOCX in the layout of an official document."""
+
+    resource = "reports"
+
+    @extend_schema(
+        operation_id="reports_file",
+        parameters=[
+            *REPORT_PATH_PARAMETERS,
+            OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(REPORT_FORMATS)),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **DETAIL_ERRORS},
+    )
+    def get(self, request: Request, unit_code: str, period_code: str, fmt: str) -> HttpResponse:
+        if fmt not in REPORT_FORMATS:
+            raise Http404
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        body, filename = report_documents.period_report_file(unit=unit, period=period, fmt=fmt)
+        response = HttpResponse(body, content_type=report_documents.CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def _commentary(request: Request) -> dict[str, str]:
+    body = s.ReportCommentarySerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+class PeriodReportCommentary(ApiView):
+    """Save the report's commentary without submitting it (the unit's organization department)."""
+
+    resource = "reports"
+
+    @extend_schema(
+        operation_id="reports_commentary",
+        parameters=REPORT_PATH_PARAMETERS,
+        request=s.ReportCommentarySerializer,
+        responses={200: REPORT_JSON, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        report_services.period_report_save_commentary(
+            actor=caller(request), unit=unit, period=period, **_commentary(request)
+        )
+        return _report_json(request, unit_code, period_code)
+
+
+class PeriodReportSubmit(ApiView):
+    """Submit the unit's report to the parent unit: its figures are frozen as of the period's end."""
+
+    resource = "reports"
+
+    @extend_schema(
+        operation_id="reports_submit",
+        parameters=REPORT_PATH_PARAMETERS,
+        request=s.ReportCommentarySerializer,
+        responses={200: REPORT_JSON, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        report_services.period_report_submit(actor=caller(request), unit=unit, period=period, **_commentary(request))
+        return _report_json(request, unit_code, period_code)
+
+
+class PeriodReportReopen(ApiView):
+    """Reopen a submitted report so the unit can correct and submit it again (the parent unit's supervisors)."""
+
+    resource = "reports"
+
+    @extend_schema(
+        operation_id="reports_reopen",
+        parameters=REPORT_PATH_PARAMETERS,
+        request=None,
+        responses={200: REPORT_JSON, **_errors(401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        report_services.period_report_reopen(actor=caller(request), unit=unit, period=period)
+        return _report_json(request, unit_code, period_code)
+
+
+# --- Decisions -------------------------------------------------------------------------------------------
+
+
+def _check_report_reader(official: Official) -> None:
+    if not official_may_read_reports(official):
+        raise Forbidden(_("The decision register is for the organization department and supervisors."), code="role")
+
+
+class DecisionList(ApiView, generics.ListAPIView):
+    """The register of establishment decisions of the committees in my jurisdiction, newest first."""
+
+    resource = "decisions"
+    serializer_class = s.DecisionSerializer
+    keyset_ordering = ("-pk",)
+
+    def get_queryset(self) -> QuerySet:
+        user = caller(self.request)
+        _check_report_reader(user)
+        qs = report_selectors.decisions_for_official(official=user).select_related("committee", "case__enterprise")
+        year = self.request.query_params.get("year")
+        if year is not None:
+            check = serializers.IntegerField(min_value=1945, max_value=9999)
+            try:
+                qs = qs.filter(year=check.run_validation(year))
+            except ValidationError as exc:
+                raise ValidationError({"year": exc.detail}) from None
+        return qs
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Only the decisions of this year.")],
+        responses={200: s.DecisionSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class DecisionDocument(ApiView):
+    """The establishment decision of an established case (DOCX), for officials who can see the case."""
+
+    resource = "decisions"
+
+    @extend_schema(
+        operation_id="decisions_document",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **DETAIL_ERRORS},
+    )
+    def get(self, request: Request, case_id: int) -> HttpResponse:
+        case = report_selectors.decided_case_for_official(official=caller(request), case_id=case_id)
+        response = HttpResponse(decision_docx(case=case), content_type=report_documents.CONTENT_TYPES["docx"])
+        response["Content-Disposition"] = f'attachment; filename="{decision_filename(case)}"'
+        return response
 
 
 # --- Notifications ---------------------------------------------------------------------------------------

@@ -8,25 +8,11 @@ from typing import Any
 from cases.models import Case, Proposal
 from org.models import Unit
 
-from .documents import official_document
+from .documents import official_document, unit_place
 
 
 def _committee_name(unit: Unit) -> str:
     return (unit.party_committee_name or unit.name).upper()
-
-
-def unit_place(unit: Unit) -> str:
-    """The place written before the date ("Hà Nội, ngày ..."): the unit's province (one query)."""
-    from org.selectors import unit_ancestors
-
-    province = unit if unit.level == Unit.Level.PROVINCE else None
-    if province is None:
-        province = unit_ancestors(unit=unit).filter(level=Unit.Level.PROVINCE).first() or unit
-    name = province.name
-    for prefix in ("Thành phố ", "Tỉnh ", "TP. "):
-        if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
 
 
 def decision_context(*, case: Case) -> dict[str, Any]:
@@ -123,3 +109,8 @@ def decision_docx(*, case: Case) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def decision_filename(case: Case) -> str:
+    safe = "".join(ch if ch.isalnum() else "-" for ch in case.decision_number)
+    return f"quyet-dinh-{safe}.docx"

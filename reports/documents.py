@@ -10,9 +10,14 @@ import io
 import json
 from typing import Any
 
+from django.utils import timezone
+
+from org.models import Unit
+from org.selectors import unit_ancestors
 from registry.models import Enterprise
 
-from .period_reports import indicator_rows
+from .models import Period, PeriodReport
+from .period_reports import indicator_rows, period_report_data
 
 FORMATS = ("json", "xlsx", "docx")
 CONTENT_TYPES = {
@@ -291,3 +296,26 @@ def report_render(report: dict[str, Any], fmt: str, **kwargs: Any) -> bytes:
     if fmt == "docx":
         return report_docx(report, **kwargs)
     raise ValueError(fmt)
+
+
+def unit_place(unit: Unit) -> str:
+    """The place written before the date ("Hà Nội, ngày ..."): the unit's province (one query)."""
+    province = unit if unit.level == Unit.Level.PROVINCE else None
+    if province is None:
+        province = unit_ancestors(unit=unit).filter(level=Unit.Level.PROVINCE).first() or unit
+    name = province.name
+    for prefix in ("Thành phố ", "Tỉnh ", "TP. "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def period_report_file(*, unit: Unit, period: Period, fmt: str) -> tuple[bytes, str]:
+    """A unit's period report as a file (its bytes and name), as the page, the API and the command export it: a
+    submitted report reads its snapshot, and its DOCX is dated the day it was submitted."""
+    report = PeriodReport.objects.filter(unit=unit, period=period).first()
+    data = period_report_data(unit=unit, period=period, report=report)
+    kwargs: dict[str, Any] = {"place": unit_place(unit)} if fmt == "docx" else {}
+    if fmt == "docx" and report is not None and report.submitted_at:
+        kwargs["day"] = timezone.localdate(report.submitted_at)
+    return report_render(data, fmt, **kwargs), filename(data, fmt)

@@ -30,17 +30,21 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseHistory, CaseStateSpan
+from cases.models import Case, CaseHistory, CaseStateSpan, DecisionNumber
 from members.models import MIN_FULL_MEMBERS, PartyMember
 from org.models import Official, Unit
-from org.selectors import unit_list_for_official
+from org.policy import official_may_view_report
+from org.selectors import jurisdiction_q, unit_list_for_official
 from registry.models import Enterprise
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
-from .models import Indicator, Period, StateNorm, Target
+from .models import Indicator, Period, PeriodReport, StateNorm, Target
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -517,3 +521,50 @@ def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
         .values_list("bucket", "n")
     )
     return [(label, counts.get(label, 0)) for _, label in edges] + [("> 365", counts.get("> 365", 0))]
+
+
+# --- Period reports and decisions, as the pages and the API find them ----------------------------------------
+
+
+def report_unit_period_for_official(*, official: Official, unit_code: str, period_code: str) -> tuple[Unit, Period]:
+    """The unit and period of a report, if the official may see the unit's reports (else 404, like a sibling's)."""
+    unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
+    period = Period.objects.filter(code=period_code).first()
+    if unit is None or period is None or not official_may_view_report(official, unit):
+        raise Http404(_("Report not found."))
+    return unit, period
+
+
+def period_report_of(*, unit: Unit, period: Period) -> PeriodReport | None:
+    return PeriodReport.objects.filter(unit=unit, period=period).select_related("submitted_by").first()
+
+
+def decisions_for_official(*, official: Official) -> QuerySet[DecisionNumber]:
+    """The register of establishment decisions of the committees in the official's jurisdiction."""
+    return DecisionNumber.objects.filter(jurisdiction_q(official=official, unit_field="committee"))
+
+
+def decision_years(decisions: QuerySet[DecisionNumber]) -> list[int]:
+    return list(decisions.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def decision_register_rows(decisions: QuerySet[DecisionNumber], *, year: int) -> QuerySet[DecisionNumber]:
+    return (
+        decisions.filter(year=year)
+        .select_related("committee", "case__enterprise")
+        .order_by("committee__path", "sequence", "number")
+    )
+
+
+def decided_case_for_official(*, official: Official, case_id: int) -> Case:
+    """An established case with its decision number, for its decision document (404 otherwise)."""
+    case = get_object_or_404(
+        Case.objects.filter(jurisdiction_q(official=official, unit_field="enterprise__unit")).select_related(
+            "enterprise__unit", "deciding_committee__parent"
+        ),
+        pk=case_id,
+        state=Case.State.ESTABLISHED,
+    )
+    if not case.decision_number or case.decision_date is None:
+        raise Http404(_("This case has no decision number."))
+    return case

@@ -52,13 +52,20 @@ def _clean(text: str) -> str:
 
 
 def period_report_save_commentary(
-    *, actor: Official, unit: Unit, period: Period, results: str, difficulties: str, proposals: str
+    *,
+    actor: Official,
+    unit: Unit,
+    period: Period,
+    results: str | None = None,
+    difficulties: str | None = None,
+    proposals: str | None = None,
 ) -> PeriodReport:
-    """Save the unit's commentary on a draft report (results, difficulties, proposals)."""
+    """Save the unit's commentary on a draft report (results, difficulties, proposals; None keeps a part)."""
     _check_view(actor, unit)
     if not official_may_submit_report(actor, unit):
         raise Forbidden(_("Only the unit's organization department may write its report."), code="role")
-    texts = {"results": _clean(results), "difficulties": _clean(difficulties), "proposals": _clean(proposals)}
+    given = (("results", results), ("difficulties", difficulties), ("proposals", proposals))
+    texts = {name: _clean(value) for name, value in given if value is not None}
     with transaction.atomic():
         report = _locked_report(unit=unit, period=period)
         if report.status == PeriodReport.Status.SUBMITTED:

@@ -4,20 +4,19 @@ register of establishment decisions and the decision document."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import Case, DecisionNumber
+from cases.models import Case
 from core.errors import Invalid, ServiceError
 from core.forms import BoundedForm
 from org.http import AuthenticatedHttpRequest
@@ -28,10 +27,10 @@ from org.policy import (
     official_may_submit_report,
     official_may_view_report,
 )
-from org.selectors import jurisdiction_q, unit_list_for_official
+from org.selectors import unit_list_for_official
 from registry.models import Enterprise
 
-from . import decisions, documents, services
+from . import decisions, documents, selectors, services
 from .forms import DashboardForm
 from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
@@ -69,12 +68,9 @@ def _error(request: AuthenticatedHttpRequest, status: int, message: str) -> Http
 
 
 def _unit_period(request: AuthenticatedHttpRequest, unit_code: str, period_code: str) -> tuple[Unit, Period]:
-    """The unit and period of the URL, if the official may see the unit's reports (else 404, like a sibling's)."""
-    unit = Unit.objects.filter(code=unit_code).select_related("parent").first()
-    period = Period.objects.filter(code=period_code).first()
-    if unit is None or period is None or not official_may_view_report(request.user, unit):
-        raise Http404(_("Report not found."))
-    return unit, period
+    return selectors.report_unit_period_for_official(
+        official=request.user, unit_code=unit_code, period_code=period_code
+    )
 
 
 @login_required
@@ -110,7 +106,7 @@ def _render_report(
     status: int = 200,
     form: CommentaryForm | None = None,
 ) -> HttpResponse:
-    report = PeriodReport.objects.filter(unit=unit, period=period).select_related("submitted_by").first()
+    report = selectors.period_report_of(unit=unit, period=period)
     data = period_report_data(unit=unit, period=period, report=report)
     children = data["children"]
     child_reports = {
@@ -210,14 +206,9 @@ def period_report_export(request: AuthenticatedHttpRequest, unit_code: str, peri
     if fmt not in documents.FORMATS:
         raise Http404
     unit, period = _unit_period(request, unit_code, period_code)
-    report = PeriodReport.objects.filter(unit=unit, period=period).first()
-    data = period_report_data(unit=unit, period=period, report=report)
-    kwargs: dict[str, Any] = {"place": decisions.unit_place(unit)} if fmt == "docx" else {}
-    if fmt == "docx" and report is not None and report.submitted_at:
-        kwargs["day"] = timezone.localdate(report.submitted_at)
-    body = documents.report_render(data, fmt, **kwargs)
+    body, filename = documents.period_report_file(unit=unit, period=period, fmt=fmt)
     response = HttpResponse(body, content_type=documents.CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{documents.filename(data, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -229,37 +220,23 @@ def decision_register(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The register of establishment decisions of the committees in my jurisdiction, by year."""
     if not (official_may_read_reports(request.user)):
         return _error(request, 403, _("The decision register is for the organization department and supervisors."))
-    qs = DecisionNumber.objects.filter(jurisdiction_q(official=request.user, unit_field="committee"))
-    years = list(qs.order_by("-year").values_list("year", flat=True).distinct())
+    qs = selectors.decisions_for_official(official=request.user)
+    years = selectors.decision_years(qs)
     form = YearForm(request.GET)
     if form.is_valid() and form.cleaned_data["year"]:
         year = form.cleaned_data["year"]
     else:
         year = years[0] if years else timezone.localdate().year
-    rows = list(
-        qs.filter(year=year)
-        .select_related("committee", "case__enterprise")
-        .order_by("committee__path", "sequence", "number")[:1000]
-    )
+    rows = list(selectors.decision_register_rows(qs, year=year)[:1000])
     return render(request, "reports/decision_register.html", {"rows": rows, "years": years, "year": year})
 
 
 @login_required
 def decision_document(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """The establishment decision of an approved case (DOCX), for officials who can see the case."""
-    case = get_object_or_404(
-        Case.objects.filter(jurisdiction_q(official=request.user, unit_field="enterprise__unit")).select_related(
-            "enterprise__unit", "deciding_committee__parent"
-        ),
-        pk=case_id,
-        state=Case.State.ESTABLISHED,
-    )
-    if not case.decision_number or case.decision_date is None:
-        raise Http404(_("This case has no decision number."))
-    body = decisions.decision_docx(case=case)
-    response = HttpResponse(body, content_type=documents.CONTENT_TYPES["docx"])
-    safe = "".join(ch if ch.isalnum() else "-" for ch in case.decision_number)
-    response["Content-Disposition"] = f'attachment; filename="quyet-dinh-{safe}.docx"'
+    case = selectors.decided_case_for_official(official=request.user, case_id=case_id)
+    response = HttpResponse(decisions.decision_docx(case=case), content_type=documents.CONTENT_TYPES["docx"])
+    response["Content-Disposition"] = f'attachment; filename="{decisions.decision_filename(case)}"'
     return response
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from api.scopes import ALL_SCOPES
 from api.services import api_token_issue
 from cases import services as case_services
 from notifications.models import Notification
@@ -16,16 +17,6 @@ from tests.factories import EnterpriseFactory, OfficialFactory, UnitFactory, add
 from workflows.models import TaskSLA
 
 LOCATIONS = ("own", "child", "sibling", "other")
-ALL_SCOPES = [
-    "units:read",
-    "enterprises:read",
-    "cases:read",
-    "cases:write",
-    "tasks:read",
-    "tasks:write",
-    "notifications:read",
-    "notifications:write",
-]
 
 
 @pytest.fixture(autouse=True)

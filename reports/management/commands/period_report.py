@@ -13,9 +13,7 @@ from django.utils import translation
 
 from org.models import Unit
 from reports import documents
-from reports.decisions import unit_place
-from reports.models import Period, PeriodReport
-from reports.period_reports import period_report_data
+from reports.models import Period
 
 
 class Command(BaseCommand):
@@ -39,10 +37,7 @@ class Command(BaseCommand):
         if fmt != "json" and not output:
             raise CommandError("XLSX và DOCX cần tham số -o FILE (XLSX and DOCX need -o FILE).")
         with translation.override(language):
-            report = PeriodReport.objects.filter(unit=u, period=p).first()
-            data = period_report_data(unit=u, period=p, report=report)
-            kwargs = {"place": unit_place(u)} if fmt == "docx" else {}
-            body = documents.report_render(data, fmt, **kwargs)
+            body, _name = documents.period_report_file(unit=u, period=p, fmt=fmt)
         if output:
             with open(output, "wb") as fh:
                 fh.write(body)
