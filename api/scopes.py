@@ -16,6 +16,7 @@ RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "notifications": (READ, WRITE),
     "reports": (READ, WRITE),
     "decisions": (READ,),
+    "imports": (READ, WRITE),
 }
 
 ALL_SCOPES: tuple[str, ...] = tuple(f"{r}:{m}" for r, modes in RESOURCE_SCOPES.items() for m in modes)

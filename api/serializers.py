@@ -14,7 +14,8 @@ from cases.models import Case, CaseHistory, DecisionNumber, Survey
 from members.selectors import member_counts
 from notifications.models import Notification
 from org.models import Official, Unit
-from registry.models import Enterprise
+from registry.imports.fields import FIELDS
+from registry.models import Enterprise, ImportJob, ImportRowError
 from workflows.models import TaskSLA
 from workflows.selectors import due_status
 
@@ -246,6 +247,67 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     def get_document(self, row: DecisionNumber) -> str:
         return reverse("api:decision_document", args=[row.case_id])
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    default_unit = UnitRefSerializer(allow_null=True)
+    columns = serializers.ListField(source="headers", child=serializers.CharField(), help_text="The file's header row.")
+    mapping = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Column index (as text, from 0) -> the field it fills; guessed from the headers at upload.",
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "filename",
+            "file_format",
+            "file_size",
+            "default_unit",
+            "mode",
+            "dry_run",
+            "status",
+            "phase",
+            "progress",
+            "columns",
+            "mapping",
+            "rows_total",
+            "rows_done",
+            "rows_rejected",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "closed_count",
+            "reopen_count",
+            "error_count",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ImportUploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV or XLSX, at most CELLFLOW_IMPORT_MAX_BYTES (413 beyond).")
+    default_unit = serializers.IntegerField(required=False, help_text="For rows without a unit code.")
+    mode = serializers.ChoiceField(choices=ImportJob.Mode.choices, required=False)
+    dry_run = serializers.BooleanField(required=False)
+
+
+class ImportStartRequestSerializer(serializers.Serializer):
+    mapping = serializers.DictField(
+        child=serializers.ChoiceField(choices=["", *FIELDS]),
+        required=False,
+        help_text="Column index -> field (empty: not imported). Omitted: the mapping guessed at upload.",
+    )
+    encoding = serializers.CharField(required=False, allow_blank=True, max_length=16, help_text="CSV files only.")
+
+
+class ImportRowErrorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRowError
+        fields = ["id", "row", "column", "value", "code", "message", "message_en"]
 
 
 class MarkedReadSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ urlpatterns = [
     path("v1/units/<id:pk>/", views.UnitDetail.as_view(), name="unit_detail"),
     path("v1/enterprises/", views.EnterpriseList.as_view(), name="enterprise_list"),
     path("v1/enterprises/<id:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
+    path("v1/enterprises/<id:pk>/open-case/", views.EnterpriseOpenCase.as_view(), name="enterprise_open_case"),
     path("v1/cases/", views.CaseList.as_view(), name="case_list"),
     path("v1/cases/<id:pk>/", views.CaseDetail.as_view(), name="case_detail"),
     *(
@@ -54,6 +55,10 @@ urlpatterns = [
     ),
     path("v1/decisions/", views.DecisionList.as_view(), name="decision_list"),
     path("v1/decisions/<id:case_id>.docx", views.DecisionDocument.as_view(), name="decision_document"),
+    path("v1/imports/", views.ImportList.as_view(), name="import_list"),
+    path("v1/imports/<id:pk>/", views.ImportDetail.as_view(), name="import_detail"),
+    path("v1/imports/<id:pk>/start/", views.ImportStart.as_view(), name="import_start"),
+    path("v1/imports/<id:pk>/errors/", views.ImportErrors.as_view(), name="import_errors"),
     path("v1/notifications/", views.NotificationList.as_view(), name="notification_list"),
     path("v1/notifications/read/", views.NotificationReadAll.as_view(), name="notification_read_all"),
     path("v1/notifications/<id:pk>/read/", views.NotificationRead.as_view(), name="notification_read"),

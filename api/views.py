@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -16,12 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
-from cases.forms import EnterpriseFilterForm
+from cases import services as case_services
+from cases.forms import EnterpriseFilterForm, NoteForm
 from cases.models import Case
 from cases.views import ACTIONS
 from core.errors import Conflict, Forbidden
@@ -30,6 +33,10 @@ from notifications import services as notification_services
 from org.models import Official
 from org.policy import official_may, official_may_lead_team, official_may_read_reports
 from org.selectors import unit_list_for_official
+from registry.imports import selectors as import_selectors
+from registry.imports import services as import_services
+from registry.imports.forms import ImportUploadForm
+from registry.models import ImportJob
 from reports import documents as report_documents
 from reports import selectors as report_selectors
 from reports import services as report_services
@@ -227,6 +234,27 @@ class EnterpriseDetail(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         enterprise = case_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
         return Response(s.EnterpriseDetailSerializer(enterprise).data)
+
+
+class EnterpriseOpenCase(ApiView):
+    """Open a case (survey first) for an enterprise of my jurisdiction: the enterprise page's "open a case"."""
+
+    resource = "cases"
+
+    @extend_schema(
+        operation_id="enterprises_open_case",
+        request=s.form_serializer("EnterpriseOpenCaseRequest", NoteForm, expected_state=False),
+        responses={201: s.CaseDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        enterprise = case_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
+        form = NoteForm(_plain_data(request.data, NoteForm))
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        case = case_services.case_open(actor=caller(request), enterprise=enterprise, note=form.cleaned_data["note"])
+        response = _case_detail(request, case.pk)
+        response.status_code = 201
+        return response
 
 
 # --- Cases -------------------------------------------------------------------------------------------
@@ -691,6 +719,134 @@ class DecisionDocument(ApiView):
         response = HttpResponse(decision_docx(case=case), content_type=report_documents.CONTENT_TYPES["docx"])
         response["Content-Disposition"] = f'attachment; filename="{decision_filename(case)}"'
         return response
+
+
+# --- Registry imports -----------------------------------------------------------------------------------
+
+# Room for the form fields and multipart boundaries around the file itself (as the upload page allows).
+MULTIPART_SLACK = 64 * 1024
+
+
+def _import_detail(request: Request, job_id: int, *, status: int = 200) -> Response:
+    job = import_selectors.import_job_get_for_official(official=caller(request), job_id=job_id)
+    return Response(s.ImportJobSerializer(job).data, status=status)
+
+
+class ImportList(ApiView, generics.ListAPIView):
+    """My imports, newest first (a superuser: everyone's). Upload a file to start one."""
+
+    resource = "imports"
+    serializer_class = s.ImportJobSerializer
+    keyset_ordering = ("-pk",)
+    parser_classes = [MultiPartParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A file beyond the limit is refused from its declared size, before the body is read.
+        if request.method == "POST":
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                declared = 0
+            if declared > settings.IMPORT_MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+                import_services.import_check_upload_size(size=declared)
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return import_selectors.import_job_list_for_official(official=caller(self.request))
+
+    @extend_schema(responses={200: s.ImportJobSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="imports_upload",
+        request={"multipart/form-data": s.ImportUploadRequestSerializer},
+        responses={
+            201: s.ImportJobSerializer,
+            413: OpenApiResponse(s.ErrorSerializer, description="The file is too large"),
+            **_errors(400, 401, 403, 409, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Upload a registry file (CSV or XLSX): it is checked and kept with a mapping of its columns guessed from
+        the headers; nothing is imported until ``start``."""
+        user = caller(request)
+        import_services.import_check_rate(actor=user)  # before the file is looked at, as on the page
+        units = unit_list_for_official(official=user).order_by("path")
+        data = request.POST.copy()
+        data.setdefault("mode", ImportJob.Mode.INSERT)
+        form = ImportUploadForm(data, request.FILES, units=units)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        upload = form.cleaned_data["file"]
+        import_services.import_check_upload_size(size=upload.size)
+        job = import_services.import_job_create(
+            actor=user,
+            filename=upload.name,
+            data=upload.read(),
+            default_unit=form.cleaned_data["default_unit"],
+            mode=form.cleaned_data["mode"],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        return _import_detail(request, job.pk, status=201)
+
+
+class ImportDetail(ApiView):
+    """One of my imports: its status and progress while it runs, its counts when it is finished."""
+
+    resource = "imports"
+
+    @extend_schema(responses={200: s.ImportJobSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return _import_detail(request, pk)
+
+
+class ImportStart(ApiView):
+    """Confirm the column mapping (or keep the guessed one) and run the import: a small file at once, a large one
+    on a Celery worker (follow ``status`` and ``progress``). Starting an import that already started changes
+    nothing."""
+
+    resource = "imports"
+
+    @extend_schema(
+        operation_id="imports_start",
+        request=s.ImportStartRequestSerializer,
+        responses={200: s.ImportJobSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = caller(request)
+        job = import_selectors.import_job_get_for_official(official=user, job_id=pk)
+        body = s.ImportStartRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if job.status == ImportJob.Status.UPLOADED and (
+            "mapping" in body.validated_data or body.validated_data.get("encoding")
+        ):
+            _job, problems = import_services.import_job_set_mapping(
+                actor=user,
+                job_id=pk,
+                mapping=body.validated_data.get("mapping", job.mapping),
+                encoding=body.validated_data.get("encoding", ""),
+            )
+            if problems:
+                raise ValidationError({"mapping": problems})
+        import_services.import_job_start(actor=user, job_id=pk)
+        return _import_detail(request, pk)
+
+
+class ImportErrors(ApiView, generics.ListAPIView):
+    """The rows an import refused, with the column, the value and why (in Vietnamese and English), by row."""
+
+    resource = "imports"
+    serializer_class = s.ImportRowErrorSerializer
+    keyset_ordering = ("row", "pk")
+
+    def get_queryset(self) -> QuerySet:
+        job = import_selectors.import_job_get_for_official(official=caller(self.request), job_id=self.kwargs["pk"])
+        return job.errors.all()
+
+    @extend_schema(operation_id="imports_errors", responses={200: s.ImportRowErrorSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 # --- Notifications ---------------------------------------------------------------------------------------

@@ -179,3 +179,24 @@ def test_unknown_addresses_and_methods_keep_the_error_shape(api, ward_official):
         assert response.json()["error"]["message_vi"] != response.json()["error"]["message_en"]
     response = api.get(reverse("api:case_list"), {"state": "flying"})
     assert response.status_code == 400 and "state" in response.json()["error"]["fields"]
+
+
+def test_opening_a_case_for_an_enterprise(api, ward, sibling_ward, make_official):
+    enterprise = EnterpriseFactory(unit=ward)
+    theirs = EnterpriseFactory(unit=sibling_ward)
+    field = make_official(ward, Role.WARD_OFFICIAL)
+    api.force_login(field)
+    url = reverse("api:enterprise_open_case", args=[enterprise.pk])
+    response = api.post(url, {"note": "Khảo sát đợt 1"}, format="json")
+    assert response.status_code == 201
+    case = Case.objects.get(enterprise=enterprise)
+    assert response.json()["id"] == case.pk and case.state == Case.State.SURVEYING
+    assert _history(case)[0][:5] == ("open", "", "surveying", field.pk, "Khảo sát đợt 1")
+    twice = api.post(url, {}, format="json")
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "duplicate_open_case"
+    assert api.post(reverse("api:enterprise_open_case", args=[theirs.pk]), {}, format="json").status_code == 404
+
+    api.force_login(make_official(ward, Role.SUPERVISOR))
+    other = EnterpriseFactory(unit=ward)
+    refused = api.post(reverse("api:enterprise_open_case", args=[other.pk]), {}, format="json")
+    assert refused.status_code == 403 and not Case.objects.filter(enterprise=other).exists()
