@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install run test bench loadtest scale lint format lock messages clean
+.PHONY: install run test bench loadtest scale lint format lock messages clean backup restore-drill
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ scale: install
 # 50 logged-in officials against gunicorn (2 workers) on 127.0.0.1 for 60 s, on the national data set.
 loadtest: install
 	$(PY) scripts/loadtest.py --users 50 --duration 60
+
+# A consistent pg_dump of DATABASE_URL, and the drill that restores one into a new database and compares it
+# (row counts of every table, period reports' JSON): docs/operations.md, "Backups".
+backup: install
+	$(PY) scripts/backup.py backup $(if $(BACKUP_FILE),-o $(BACKUP_FILE))
+
+restore-drill: install
+	$(PY) scripts/backup.py drill $(if $(BACKUP_FILE),--backup $(BACKUP_FILE))
 
 lint: install
 	$(VENV)/bin/ruff check .
