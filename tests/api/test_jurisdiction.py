@@ -3,6 +3,8 @@ outside the caller's jurisdiction answers 404 (never 403) or is left out of the 
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,8 @@ from viewflow.workflow.models import Task
 from cases.models import Case, CaseHistory
 from notifications.models import Notification
 from org.models import Role
+from reports.models import Period, PeriodReport
+from workflows.models import TaskSLA
 
 from .conftest import LOCATIONS, bearer, issue
 
@@ -55,6 +59,9 @@ def _snapshot(sites):
             CaseHistory.objects.filter(case=site["case"]).count(),
             Task.objects.get(pk=site["task"].pk).owner_id,
             Notification.objects.get(pk=site["notification"].pk).read_at,
+            TaskSLA.objects.get(pk=site["task"].pk).follow_up_on,
+            Case.objects.filter(enterprise=site["enterprise"]).count(),
+            PeriodReport.objects.filter(unit=site["unit"]).values_list("status", "results").first(),
         )
         for name, site in sites.items()
     }
@@ -110,6 +117,12 @@ def test_lists_leave_out_what_is_outside(caller, sites):
         ids = {row["id"] for row in response.json()["results"]}
         for location, site in sites.items():
             assert (key(site) in ids) == (location in visible), (name, location)
+    # The team list (supervisors; 403 for the other roles) holds the open tasks of the jurisdiction only.
+    team = api.get(reverse("api:task_team"), {"page_size": 200})
+    assert team.status_code in (200, 403)
+    if team.status_code == 200:
+        ids = {row["id"] for row in team.json()["results"]}
+        assert ids == {site["task"].pk for location, site in sites.items() if location in visible}
     # Tasks and notifications are the caller's own: another official's never appear.
     for name in ("api:task_inbox", "api:notification_list"):
         response = api.get(reverse(name))
@@ -119,6 +132,12 @@ def test_lists_leave_out_what_is_outside(caller, sites):
 
 def test_writes(caller, sites):
     api, visible = caller
+    Period.objects.create(
+        code="t-2024-h1",
+        name="6 tháng đầu năm 2024",
+        starts_on=datetime.date(2024, 1, 1),
+        ends_on=datetime.date(2024, 6, 30),
+    )
     for location in LOCATIONS:
         _writes(api, visible, sites, location)
 
@@ -135,6 +154,28 @@ def _writes(api, visible, sites, location):
         assert "error" in response.json() or response.status_code == 200
     response = api.post(reverse("api:task_claim", args=[site["task"].pk]))
     statuses["claim"] = response.status_code
+    survey = {"kind": "basic", "surveyed_on": TODAY}
+    statuses["complete"] = api.post(
+        reverse("api:task_complete", args=[site["task"].pk]), survey, format="json"
+    ).status_code
+    statuses["open-case"] = api.post(
+        reverse("api:enterprise_open_case", args=[site["enterprise"].pk]), {}, format="json"
+    ).status_code
+    # Reassigning a task outside the jurisdiction (to an official every caller sees) is refused: 403 for a role
+    # that may not, 409 for the others (as for a finished task: existence does not leak).
+    reassign = {"tasks": [site["task"].pk], "new_owner": sites["child"]["local"].pk}
+    reassigned = api.post(reverse("api:task_reassign"), reassign, format="json").status_code
+    assert location in visible or reassigned in (403, 409), (location, reassigned)
+    # Follow-ups are the caller's own tasks: another official's is not found, wherever it is.
+    assert (
+        api.post(reverse("api:task_follow_up", args=[site["task"].pk]), {"until": TODAY}, format="json").status_code
+        == 404
+    )
+    for name in ("report_detail", "report_commentary", "report_submit", "report_reopen"):
+        url = reverse(f"api:{name}", kwargs={"unit_code": site["unit"].code, "period_code": "t-2024-h1"})
+        response = api.get(url) if name == "report_detail" else api.post(url, {}, format="json")
+        if location not in visible:
+            assert response.status_code == 404, (name, location)
     response = api.post(reverse("api:notification_read", args=[site["notification"].pk]))
     statuses["read"] = response.status_code
     # Another official's notification is never the caller's, wherever it is.
