@@ -15,6 +15,7 @@ RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "tasks": (READ, WRITE),
     "notifications": (READ, WRITE),
     "reports": (READ, WRITE),
+    "targets": (READ, WRITE),
     "decisions": (READ,),
     "imports": (READ, WRITE),
 }

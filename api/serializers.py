@@ -310,6 +310,34 @@ class ImportRowErrorSerializer(serializers.ModelSerializer):
         fields = ["id", "row", "column", "value", "code", "message", "message_en"]
 
 
+class TargetRowSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    own = serializers.DictField(child=serializers.IntegerField(), help_text="Indicator -> the unit's own target.")
+    rolled_up = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Indicator -> the sum of the targets below it, where the unit has none of its own.",
+    )
+
+
+class TargetGridSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    rows = TargetRowSerializer(many=True, help_text="The unit first, then each unit directly below it.")
+
+
+class TargetValueSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="The unit or one directly below it.", min_value=1, max_value=2**63 - 1)
+    indicator = serializers.CharField(max_length=64)
+    value = serializers.IntegerField(allow_null=True, min_value=0, help_text="null clears the unit's own target.")
+
+
+class TargetSetRequestSerializer(serializers.Serializer):
+    targets = TargetValueSerializer(many=True, min_length=1, max_length=2000)
+
+
+class TargetsSavedSerializer(TargetGridSerializer):
+    saved = serializers.IntegerField(help_text="How many targets were written or cleared.")
+
+
 class MarkedReadSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField()
 

@@ -53,6 +53,7 @@ urlpatterns = [
         views.PeriodReportFile.as_view(),
         name="report_file",
     ),
+    path("v1/targets/<str:unit_code>/<slug:period_code>/", views.Targets.as_view(), name="targets"),
     path("v1/decisions/", views.DecisionList.as_view(), name="decision_list"),
     path("v1/decisions/<id:case_id>.docx", views.DecisionDocument.as_view(), name="decision_document"),
     path("v1/imports/", views.ImportList.as_view(), name="import_list"),

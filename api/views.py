@@ -31,7 +31,7 @@ from core.errors import Conflict, Forbidden
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from org.models import Official
-from org.policy import official_may, official_may_lead_team, official_may_read_reports
+from org.policy import official_may, official_may_lead_team, official_may_read_reports, official_may_set_targets
 from org.selectors import unit_list_for_official
 from registry.imports import selectors as import_selectors
 from registry.imports import services as import_services
@@ -667,6 +667,54 @@ class PeriodReportReopen(ApiView):
         )
         report_services.period_report_reopen(actor=caller(request), unit=unit, period=period)
         return _report_json(request, unit_code, period_code)
+
+
+# --- Targets (chỉ tiêu) -----------------------------------------------------------------------------------
+
+
+def _target_grid(unit: Any, period: Any) -> dict[str, Any]:
+    return {"period": period.code, "rows": report_selectors.target_grid(unit=unit, period=period)}
+
+
+class Targets(ApiView):
+    """The targets of a unit and of each unit directly below it for a period: read by those who read the unit's
+    reports, set by its steering committee (the targets page's rules)."""
+
+    resource = "targets"
+
+    @extend_schema(
+        operation_id="targets_retrieve",
+        parameters=REPORT_PATH_PARAMETERS,
+        responses={200: s.TargetGridSerializer, **DETAIL_ERRORS},
+    )
+    def get(self, request: Request, unit_code: str, period_code: str) -> Response:
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        return Response(s.TargetGridSerializer(_target_grid(unit, period)).data)
+
+    @extend_schema(
+        operation_id="targets_set",
+        parameters=REPORT_PATH_PARAMETERS,
+        request=s.TargetSetRequestSerializer,
+        responses={200: s.TargetsSavedSerializer, **_errors(400, 401, 403, 404, 429)},
+    )
+    def put(self, request: Request, unit_code: str, period_code: str) -> Response:
+        unit, period = report_selectors.report_unit_period_for_official(
+            official=caller(request), unit_code=unit_code, period_code=period_code
+        )
+        if not official_may_set_targets(caller(request), unit):
+            raise Forbidden(_("Targets are set by the steering committee."), code="role")
+        body = s.TargetSetRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values: dict[tuple[int, str], int | None] = {}
+        for item in body.validated_data["targets"]:
+            key = (item["unit"], item["indicator"])
+            if key in values:
+                raise ValidationError({"targets": [_("Each unit and indicator at most once.")]})
+            values[key] = item["value"]
+        saved = report_services.targets_set(actor=caller(request), unit=unit, period=period, values=values)
+        return Response(s.TargetsSavedSerializer({**_target_grid(unit, period), "saved": saved}).data)
 
 
 # --- Decisions -------------------------------------------------------------------------------------------

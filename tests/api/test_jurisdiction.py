@@ -13,7 +13,7 @@ from viewflow.workflow.models import Task
 from cases.models import Case, CaseHistory
 from notifications.models import Notification
 from org.models import Role
-from reports.models import Period, PeriodReport
+from reports.models import Period, PeriodReport, Target
 from workflows.models import TaskSLA
 
 from .conftest import LOCATIONS, bearer, issue
@@ -62,6 +62,7 @@ def _snapshot(sites):
             TaskSLA.objects.get(pk=site["task"].pk).follow_up_on,
             Case.objects.filter(enterprise=site["enterprise"]).count(),
             PeriodReport.objects.filter(unit=site["unit"]).values_list("status", "results").first(),
+            Target.objects.filter(unit=site["unit"]).count(),
         )
         for name, site in sites.items()
     }
@@ -171,9 +172,13 @@ def _writes(api, visible, sites, location):
         api.post(reverse("api:task_follow_up", args=[site["task"].pk]), {"until": TODAY}, format="json").status_code
         == 404
     )
-    for name in ("report_detail", "report_commentary", "report_submit", "report_reopen"):
+    target = {"targets": [{"unit": site["unit"].pk, "indicator": "new_members", "value": 9}]}
+    for name in ("report_detail", "report_commentary", "report_submit", "report_reopen", "targets"):
         url = reverse(f"api:{name}", kwargs={"unit_code": site["unit"].code, "period_code": "t-2024-h1"})
-        response = api.get(url) if name == "report_detail" else api.post(url, {}, format="json")
+        if name == "targets":
+            response = api.put(url, target, format="json")
+        else:
+            response = api.get(url) if name == "report_detail" else api.post(url, {}, format="json")
         if location not in visible:
             assert response.status_code == 404, (name, location)
     response = api.post(reverse("api:notification_read", args=[site["notification"].pk]))

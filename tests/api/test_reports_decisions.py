@@ -137,3 +137,41 @@ def test_the_decision_register_and_its_documents(
     api.force_login(make_official(ward, Role.WARD_OFFICIAL))
     refused = api.get(reverse("api:decision_list"))
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "role"
+
+
+def test_targets_read_and_set(api, h1, province, ward, sibling_ward, org_officer, province_supervisor):
+    from reports.models import Target
+
+    api.force_login(province_supervisor)
+    url = _url("targets", province, h1)
+    body = {
+        "targets": [
+            {"unit": ward.pk, "indicator": "new_party_organizations", "value": 3},
+            {"unit": sibling_ward.pk, "indicator": "new_party_organizations", "value": 2},
+        ]
+    }
+    response = api.put(url, body, format="json")
+    assert response.status_code == 200, response.json()
+    data = response.json()
+    assert data["saved"] == 2
+    rows = {row["unit"]["code"]: row for row in data["rows"]}
+    assert rows["W01"]["own"] == {"new_party_organizations": 3}
+    assert rows["P01"]["rolled_up"]["new_party_organizations"] == 5  # the province has none of its own
+    cleared = api.put(
+        url, {"targets": [{"unit": ward.pk, "indicator": "new_party_organizations", "value": None}]}, format="json"
+    )
+    assert cleared.status_code == 200 and not Target.objects.filter(unit=ward).exists()
+
+    unknown = api.put(url, {"targets": [{"unit": ward.pk, "indicator": "flying", "value": 1}]}, format="json")
+    assert unknown.status_code == 400
+    twice = api.put(url, {"targets": [body["targets"][0], body["targets"][0]]}, format="json")
+    assert twice.status_code == 400 and "targets" in twice.json()["error"]["fields"]
+    negative = api.put(url, {"targets": [{**body["targets"][0], "value": -1}]}, format="json")
+    assert negative.status_code == 400
+    assert list(Target.objects.values_list("unit__code", "value")) == [("W02", 2)]
+
+    api.force_login(org_officer)  # reads the ward's targets; sets none
+    assert api.get(_url("targets", ward, h1)).json()["rows"][0]["own"] == {}
+    refused = api.put(_url("targets", ward, h1), body, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "role"
+    assert api.get(_url("targets", sibling_ward, h1)).status_code == 404
