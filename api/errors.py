@@ -33,6 +33,9 @@ NOT_ACCEPTABLE = _("This response format is not available.")
 UNSUPPORTED_MEDIA_TYPE = _("This content type is not supported: send JSON.")
 THROTTLED = _("Too many requests: try again in %(seconds)s seconds.")
 SERVER_ERROR = _("Something went wrong on our side. The error has been logged.")
+TOO_SLOW = _(
+    "This took too long and was stopped. Narrow the list (a unit, a filter, a search) or try again in a moment."
+)
 
 
 def error_body(code: str, message: str | Promise, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -134,3 +137,8 @@ def json_method_not_allowed(request: HttpRequest) -> JsonResponse:
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("server_error", SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def json_service_unavailable(request: HttpRequest) -> JsonResponse:
+    """A query cut off at the statement timeout (config.middleware.StatementTimeoutPage)."""
+    return JsonResponse(error_body("timeout", TOO_SLOW), status=status.HTTP_503_SERVICE_UNAVAILABLE)

@@ -331,7 +331,7 @@ class TargetValueSerializer(serializers.Serializer):
 
 
 class TargetSetRequestSerializer(serializers.Serializer):
-    targets = TargetValueSerializer(many=True, min_length=1, max_length=2000)
+    targets = serializers.ListField(child=TargetValueSerializer(), min_length=1, max_length=2000)
 
 
 class TargetsSavedSerializer(TargetGridSerializer):

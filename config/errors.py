@@ -5,7 +5,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.errors import json_bad_request, json_method_not_allowed, json_not_found, json_server_error
+from api.errors import (
+    TOO_SLOW,
+    json_bad_request,
+    json_method_not_allowed,
+    json_not_found,
+    json_server_error,
+    json_service_unavailable,
+)
 
 
 def _is_api(request) -> bool:
@@ -75,3 +82,12 @@ def server_error(request):
     if _is_api(request):
         return json_server_error(request)
     return render(request, "500.html", status=500)
+
+
+def service_unavailable(request):
+    """A page whose query was cut off at the statement timeout (core/timeouts.py)."""
+    if _is_api(request):
+        return json_service_unavailable(request)
+    response = _error(request, 503, _("Too slow"), str(TOO_SLOW))
+    response["Retry-After"] = "30"
+    return response

@@ -19,6 +19,7 @@ would read an upload before the import page has checked its declared size.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -27,8 +28,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, Query
 from django.utils.translation import gettext as _
 
 from core.forms import COLUMN_RANGES, has_control_characters
+from core.timeouts import query_canceled
 
-from .errors import bad_request, method_not_allowed
+from .errors import bad_request, method_not_allowed, service_unavailable
+
+logger = logging.getLogger(__name__)
 
 DATE_PARTS: dict[str, tuple[int, int]] = {
     "year": (1, 9999),
@@ -118,3 +122,20 @@ class PermissionsPolicy:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class StatementTimeoutPage:
+    """A query PostgreSQL cut off at the statement timeout (core/timeouts.py) answers 503 with a message (the API's
+    error shape under /api/), not a 500: the official narrows the list or tries again later."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not query_canceled(exception):
+            return None
+        logger.warning("statement timeout on %s %s", request.method, request.path)
+        return service_unavailable(request)

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     # characters, date-part lookups out of range, ... answer 400 before any view; an empty 405 gets the layout.
     "config.middleware.RequestInputGuard",
     "config.middleware.MethodNotAllowedPage",
+    "config.middleware.StatementTimeoutPage",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -121,6 +122,12 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # PostgreSQL: how long a service transaction waits for a row lock (case, process, task, enterprise) before the page
 # answers 409 "reload" (core.locks; 0 waits without limit). SQLite has no row locks.
 CELLFLOW_LOCK_TIMEOUT_MS = env.int("CELLFLOW_LOCK_TIMEOUT_MS", default=5000)
+# PostgreSQL: no query outlives its request (core/timeouts.py). A web process's statements end after this, a Celery
+# worker's after the second, an export's after the third (its own transaction); management commands have none.
+# 0: no limit. A page whose query is cut off answers 503 with a message.
+CELLFLOW_STATEMENT_TIMEOUT_MS = env.int("CELLFLOW_STATEMENT_TIMEOUT_MS", default=30_000)
+CELLFLOW_TASK_STATEMENT_TIMEOUT_MS = env.int("CELLFLOW_TASK_STATEMENT_TIMEOUT_MS", default=600_000)
+CELLFLOW_EXPORT_STATEMENT_TIMEOUT_MS = env.int("CELLFLOW_EXPORT_STATEMENT_TIMEOUT_MS", default=120_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Official"

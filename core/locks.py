@@ -28,17 +28,22 @@ DEADLOCK_DETECTED = "40P01"
 LOCK_FAILURES = frozenset({LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED})
 
 
-def lock_failure(exc: BaseException) -> str | None:
-    """The SQLSTATE of the lock failure behind ``exc`` (itself, its cause or its context), else None."""
+def sqlstate_of(exc: BaseException, codes: frozenset[str]) -> str | None:
+    """The first of ``codes`` that is the SQLSTATE of ``exc``, its cause or its context (else None)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         code = getattr(current, "sqlstate", None) or getattr(current, "pgcode", None)  # psycopg 3 / psycopg2
-        if code in LOCK_FAILURES:
+        if code in codes:
             return code
         current = current.__cause__ or current.__context__
     return None
+
+
+def lock_failure(exc: BaseException) -> str | None:
+    """The SQLSTATE of the lock failure behind ``exc`` (itself, its cause or its context), else None."""
+    return sqlstate_of(exc, LOCK_FAILURES)
 
 
 def lock_timeout_ms() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -20,6 +21,7 @@ from openpyxl import Workbook
 from cases.forms import selected_ids
 from cases.models import Case
 from core.errors import ServiceError
+from core.timeouts import longer_statement_timeout
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may_set_targets, official_may_supervise
@@ -252,7 +254,8 @@ def stalled_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_supervise(request.user):
         return _forbidden(request)
     _form, _paused, cases, norms = _stalled_queryset(request)
-    rows = selectors.stalled_rows(list(cases[:20000]), norms=norms)
+    with longer_statement_timeout(settings.CELLFLOW_EXPORT_STATEMENT_TIMEOUT_MS):
+        rows = selectors.stalled_rows(list(cases[:20000]), norms=norms)
     book = Workbook()
     sheet = book.active
     sheet.title = _("Stalled cases")[:31]

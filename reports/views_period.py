@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from core.errors import Invalid, ServiceError
 from core.forms import BoundedForm
+from core.timeouts import longer_statement_timeout
 from org.http import AuthenticatedHttpRequest
 from org.models import Unit
 from org.policy import (
@@ -206,7 +208,8 @@ def period_report_export(request: AuthenticatedHttpRequest, unit_code: str, peri
     if fmt not in documents.FORMATS:
         raise Http404
     unit, period = _unit_period(request, unit_code, period_code)
-    body, filename = documents.period_report_file(unit=unit, period=period, fmt=fmt)
+    with longer_statement_timeout(settings.CELLFLOW_EXPORT_STATEMENT_TIMEOUT_MS):
+        body, filename = documents.period_report_file(unit=unit, period=period, fmt=fmt)
     response = HttpResponse(body, content_type=documents.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
