@@ -149,6 +149,7 @@ def test_two_workers_deliver_each_reminder_exactly_once_despite_a_sigkill(
         "CELLFLOW_REMINDER_CHUNK_SIZE": str(CHUNK),
         "CELLFLOW_ESCALATE_AFTER_WORKING_DAYS": "3",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "CELLFLOW_REMINDER_EMAIL_WORKING_HOURS": "0",  # mail at once, whatever day and hour the test runs
     }
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     blocker = psycopg.connect(_conninfo())  # a transaction of its own, left open
