@@ -85,6 +85,7 @@ MAX_ATTEMPTS = 14
 CLAIM_LEASE = datetime.timedelta(minutes=10)  # longer than the sending tasks' hard time limit (120 s)
 QUEUE_LEASE = datetime.timedelta(minutes=10)  # a queued mail not started by then is queued again
 REQUEUE_BATCH = 5000
+PARKED = "sending paused: the mail server was failing"  # the error text of a mail that waited for the breaker
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -157,11 +158,16 @@ def _breaker_failure(exc: BaseException, *, now: datetime.datetime) -> None:
 
 
 def _breaker_success(*, now: datetime.datetime) -> None:
-    """Close the breaker (only writes when it was not closed already: no write per mail)."""
+    """Close the breaker (only writes when it was not closed already: no write per mail). The mails that met the
+    trouble (waiting for a later retry, or parked) become due now instead of at the end of their backoff."""
     closed = Q(failures=0, open_until__isnull=True, opened_at__isnull=True)
     if MailServerState.objects.filter(pk=1).exclude(closed).update(
         failures=0, open_until=None, opened_at=None, last_success_at=now
     ):
+        for box in (NOTIFICATION_MAIL, DIGEST_MAIL):
+            box.model._default_manager.filter(
+                **{box.state: EmailState.PENDING, f"{box.lease}__gt": now}
+            ).exclude(**{box.error: ""}).update(**{box.lease: now})
         logger.info("mail server answers again: sending resumed")
 
 
@@ -230,6 +236,7 @@ def _admitted(box: _Outbox, pk: int, *, now: datetime.datetime) -> bool:
 
 def _park(box: _Outbox, pk: int, *, now: datetime.datetime) -> None:
     """The server is paused: the mail waits (no attempt used) until after the pause."""
+    box.rows(pk, EmailState.PENDING).filter(**{box.error: ""}).update(**{box.error: PARKED})
     box.rows(pk, EmailState.PENDING).update(**{box.lease: breaker_parked_until(now=now)})
 
 
@@ -575,7 +582,7 @@ def email_delivery_figures(*, now: datetime.datetime | None = None) -> DeliveryF
     now = now or timezone.now()
     hour_ago = now - datetime.timedelta(hours=1)
     unsent = Notification.objects.filter(email_state__in=[EmailState.PENDING, EmailState.SENDING])
-    due = unsent.filter(Q(email_lease_until__lt=now) | Q(email_lease_until__isnull=True))
+    due = Notification.objects.filter(_lease_ran_out(NOTIFICATION_MAIL, now))
     state = _breaker()
     return {
         "unsent": unsent.count(),
