@@ -15,9 +15,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # `worker -Q celery` and `mail-worker -Q mail`.
 MAIL_QUEUE = "mail"
 MAIL_TASKS = ("notifications.send_notification_email", "notifications.send_digest")
-app.conf.task_queues = tuple(
-    Queue(name, routing_key=name) for name in (app.conf.task_default_queue, MAIL_QUEUE)
-)
+app.conf.task_queues = tuple(Queue(name, routing_key=name) for name in (app.conf.task_default_queue, MAIL_QUEUE))
 app.conf.task_routes = {name: {"queue": MAIL_QUEUE} for name in MAIL_TASKS}
 app.autodiscover_tasks()
 

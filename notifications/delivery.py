@@ -161,13 +161,15 @@ def _breaker_success(*, now: datetime.datetime) -> None:
     """Close the breaker (only writes when it was not closed already: no write per mail). The mails that met the
     trouble (waiting for a later retry, or parked) become due now instead of at the end of their backoff."""
     closed = Q(failures=0, open_until__isnull=True, opened_at__isnull=True)
-    if MailServerState.objects.filter(pk=1).exclude(closed).update(
-        failures=0, open_until=None, opened_at=None, last_success_at=now
+    if (
+        MailServerState.objects.filter(pk=1)
+        .exclude(closed)
+        .update(failures=0, open_until=None, opened_at=None, last_success_at=now)
     ):
         for box in (NOTIFICATION_MAIL, DIGEST_MAIL):
-            box.model._default_manager.filter(
-                **{box.state: EmailState.PENDING, f"{box.lease}__gt": now}
-            ).exclude(**{box.error: ""}).update(**{box.lease: now})
+            box.model._default_manager.filter(**{box.state: EmailState.PENDING, f"{box.lease}__gt": now}).exclude(
+                **{box.error: ""}
+            ).update(**{box.lease: now})
         logger.info("mail server answers again: sending resumed")
 
 
@@ -321,9 +323,13 @@ def reminder_email_not_before(*, now: datetime.datetime, calendar: WorkingCalend
     calendar = calendar or WorkingCalendar()
     local = timezone.localtime(now)
     hour = reminder_email_hour()
-    if calendar.is_working_day(local.date()) and local.hour >= hour:
-        return now
-    day = local.date() if (calendar.is_working_day(local.date()) and local.hour < hour) else calendar.add(local.date(), 1)
+    today = local.date()
+    if calendar.is_working_day(today):
+        if local.hour >= hour:
+            return now
+        day = today  # later this morning
+    else:
+        day = calendar.add(today, 1)
     start = datetime.datetime.combine(day, datetime.time(hour))
     return timezone.make_aware(start, timezone.get_current_timezone())
 
@@ -409,7 +415,8 @@ def notifications_created(ids: Sequence[int]) -> None:
             elif state != EmailState.NONE:
                 Notification.objects.filter(pk__in=pks).update(email_state=state)
         if held:
-            Notification.objects.filter(pk__in=held).update(email_state=EmailState.PENDING, email_lease_until=not_before)
+            held_rows = Notification.objects.filter(pk__in=held)
+            held_rows.update(email_state=EmailState.PENDING, email_lease_until=not_before)
         pending.extend(by_state.get(EmailState.PENDING, []))
     if pending:
         transaction.on_commit(partial(_enqueue_notification_emails, pending))

@@ -60,15 +60,13 @@ def sweep_reminders_chunk(event: str, today: str, lo: int | None = None, hi: int
 # next time in the database, and requeue_unsent_emails queues it then (a countdown held by the broker would be
 # lost with it). acks_late: idempotent, the claim makes a redelivery a no-op.
 
-MAIL_TASK_OPTIONS = {"acks_late": True, "ignore_result": True, "time_limit": 120, "soft_time_limit": 90}
 
-
-@shared_task(name="notifications.send_notification_email", **MAIL_TASK_OPTIONS)
+@shared_task(name="notifications.send_notification_email", acks_late=True, time_limit=120, soft_time_limit=90)
 def send_notification_email(notification_id: int) -> bool:
     return delivery.notification_email_deliver(notification_id=notification_id)
 
 
-@shared_task(name="notifications.send_digest", **MAIL_TASK_OPTIONS)
+@shared_task(name="notifications.send_digest", acks_late=True, time_limit=120, soft_time_limit=90)
 def send_digest(digest_id: int) -> bool:
     return delivery.digest_deliver(digest_id=digest_id)
 

@@ -2,6 +2,7 @@
 server of the tests' own on 127.0.0.1 that can work, be down, or accept connections and never answer."""
 
 import datetime
+import os
 import socketserver
 import threading
 from collections import Counter
@@ -9,7 +10,11 @@ from email import message_from_bytes
 from email.message import Message
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+
+# The Redis database of the real-broker worker tests (flushed by them: it must be theirs alone).
+BROKER = os.environ.get("CELLFLOW_SWEEP_TEST_BROKER", "redis://127.0.0.1:6379/9")
 
 
 class Clock:
@@ -109,3 +114,24 @@ def smtp_sink(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield sink
     sink.close()
+
+
+@pytest.fixture
+def redis_db():
+    import redis
+
+    def unavailable(reason):
+        if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
+            pytest.fail(f"CELLFLOW_REQUIRE_SERVICES is set but {reason}")
+        pytest.skip(reason)
+
+    if connection.vendor != "postgresql":
+        unavailable("the worker test needs PostgreSQL (set DATABASE_URL)")
+    client = redis.Redis.from_url(BROKER)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"no Redis at {BROKER}: {exc}")
+    client.flushdb()  # this database number is the test's own
+    yield client
+    client.flushdb()

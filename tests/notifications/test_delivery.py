@@ -151,9 +151,7 @@ def test_a_preference_changed_before_the_worker_runs_is_respected(official, djan
     assert mail.outbox == [] and note.email_state == EmailState.DIGEST
 
 
-def test_a_flaky_server_is_retried_until_the_mail_goes(
-    official, settings, clock, django_capture_on_commit_callbacks
-):
+def test_a_flaky_server_is_retried_until_the_mail_goes(official, settings, clock, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     FailingBackend.failures = 2
     with django_capture_on_commit_callbacks(execute=True):

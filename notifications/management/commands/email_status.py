@@ -34,7 +34,9 @@ class Command(BaseCommand):
             return
 
         def when(moment):
-            return "-" if moment is None else f"{timezone.localtime(moment):%Y-%m-%d %H:%M} ({age(moment) // 60} min ago)"
+            if moment is None:
+                return "-"
+            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M} ({age(moment) // 60} min ago)"
 
         paused = figures["server_paused_until"]
         server = f"paused until {timezone.localtime(paused):%Y-%m-%d %H:%M:%S}" if paused else "sending"
