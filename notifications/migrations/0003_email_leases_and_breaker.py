@@ -4,6 +4,19 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def unsent_mails_are_due(apps, schema_editor):
+    """Mails waiting or being sent before leases existed (their retries lived in the broker) are due now: the next
+    requeue_unsent_emails queues them, and a claim of a dead worker can be taken again."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    unsent = ["pending", "sending"]
+    apps.get_model("notifications", "Notification").objects.filter(email_state__in=unsent).update(
+        email_lease_until=now
+    )
+    apps.get_model("notifications", "DigestDelivery").objects.filter(state__in=unsent).update(lease_until=now)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,4 +64,5 @@ class Migration(migrations.Migration):
             model_name='notification',
             index=models.Index(fields=['email_state', 'email_lease_until'], name='notifications_email_lease'),
         ),
+        migrations.RunPython(unsent_mails_are_due, migrations.RunPython.noop),
     ]
