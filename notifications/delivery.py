@@ -540,8 +540,10 @@ def email_requeue_unsent(*, now: datetime.datetime | None = None) -> int:
         pks = list(
             manager.filter(_lease_ran_out(box, now)).order_by(box.lease).values_list("pk", flat=True)[:REQUEUE_BATCH]
         )
-        # A claim that ran out stays "sending" (the task re-claims it); a waiting mail just gets a new lease.
-        manager.filter(pk__in=pks, **{box.state: EmailState.PENDING}).update(**{box.lease: now + QUEUE_LEASE})
+        # Each gets a new lease; a claim that ran out (a dead worker) is waiting again.
+        manager.filter(pk__in=pks, **{f"{box.state}__in": [EmailState.PENDING, EmailState.SENDING]}).filter(
+            Q(**{f"{box.lease}__lt": now}) | Q(**{f"{box.lease}__isnull": True})
+        ).update(**{box.state: EmailState.PENDING, box.lease: now + QUEUE_LEASE})
         for pk in pks:
             enqueue(pk)
         queued += len(pks)
