@@ -159,3 +159,19 @@ def test_no_digest_on_a_day_off(ward, make_official, clock, django_capture_on_co
     clock.set(datetime.datetime(2026, 12, 7, 17, 0))  # Monday
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_daily_digests.apply().get() == 1
+
+
+def test_the_administrators_calendar_days_count_for_reminder_mails(db):
+    """A Saturday swapped into a working day sends at 7:00; an extra day off holds until the next working day."""
+    from workflows.models import CalendarDay
+
+    CalendarDay.objects.create(date=datetime.date(2026, 12, 5), kind=CalendarDay.Kind.WORKING_DAY)  # Saturday
+    CalendarDay.objects.create(date=datetime.date(2026, 12, 7), kind=CalendarDay.Kind.DAY_OFF)  # Monday
+    friday_night = timezone_aware(datetime.datetime(2026, 12, 4, 22, 0))  # after the hour on a working day: now
+    assert delivery.reminder_email_not_before(now=friday_night) == friday_night
+    friday_dawn = timezone_aware(datetime.datetime(2026, 12, 4, 5, 30))
+    assert delivery.reminder_email_not_before(now=friday_dawn) == timezone_aware(datetime.datetime(2026, 12, 4, 7))
+    sunday = timezone_aware(datetime.datetime(2026, 12, 6, 9, 0))
+    assert delivery.reminder_email_not_before(now=sunday) == timezone_aware(datetime.datetime(2026, 12, 8, 7))
+    saturday = timezone_aware(datetime.datetime(2026, 12, 5, 6, 0))
+    assert delivery.reminder_email_not_before(now=saturday) == timezone_aware(datetime.datetime(2026, 12, 5, 7))
