@@ -157,12 +157,16 @@ def test_mails_lost_with_the_brokers_queue_are_each_delivered_once_after_one_req
             one_period = timezone.now() + delivery.QUEUE_LEASE + datetime.timedelta(minutes=1)
             assert delivery.email_requeue_unsent(now=one_period) == 20  # whatever their attempt count
 
+            last = [time.monotonic()]
+
             def delivered():
                 if _states() == {EmailState.SENT: 20}:
                     return True
                 # Later runs, in real time (a shifted clock would take claims the live worker still holds): the
                 # mails that met the breaker's pause on the way.
-                delivery.email_requeue_unsent()
+                if time.monotonic() - last[0] > 1:
+                    delivery.email_requeue_unsent()
+                    last[0] = time.monotonic()
                 return False
 
             _wait(delivered, "every mail after one requeue", timeout=60, logs=logs)
