@@ -112,6 +112,18 @@ def test_a_claim_held_by_another_worker_is_left_alone_until_its_lease_ends(offic
     assert len(mail.outbox) == 1
 
 
+def test_a_dead_workers_claim_is_queued_again_by_the_requeue(official, clock):
+    note, _ = send(official)  # on_commit never runs here
+    Notification.objects.filter(pk=note.pk).update(
+        email_state=EmailState.SENDING, email_attempts=1, email_lease_until=clock.now + delivery.CLAIM_LEASE
+    )
+    assert delivery.email_requeue_unsent() == 0  # its worker may still be sending it
+    clock.advance(minutes=11)  # longer than the lease: that worker died
+    assert delivery.email_requeue_unsent() == 1
+    note.refresh_from_db()
+    assert note.email_state == EmailState.SENT and note.email_attempts == 2 and len(mail.outbox) == 1
+
+
 @pytest.mark.parametrize(
     "preference,expected",
     [
