@@ -3,11 +3,20 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import celeryd_init
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("cellflow")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Mail has a queue of its own, so that a slow or silent mail server never holds up the sweeps, imports and timers
+# on the default queue. A worker started without -Q consumes both (make run's single worker); docker-compose runs
+# `worker -Q celery` and `mail-worker -Q mail`.
+MAIL_QUEUE = "mail"
+MAIL_TASKS = ("notifications.send_notification_email", "notifications.send_digest")
+app.conf.task_queues = tuple(Queue(name, routing_key=name) for name in (app.conf.task_default_queue, MAIL_QUEUE))
+app.conf.task_routes = {name: {"queue": MAIL_QUEUE} for name in MAIL_TASKS}
 app.autodiscover_tasks()
 
 

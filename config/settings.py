@@ -231,8 +231,16 @@ EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="cellflow <no-reply@localhost>")
 EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
-# Without a timeout a hung SMTP server would hold a worker until the task's time limit.
-EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+# Seconds per SMTP connect/read: a silent server fails the attempt after this instead of holding a mail worker.
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=15)
+# The mail server's circuit breaker (notifications.delivery): after this many consecutive failures sending pauses
+# for CELLFLOW_EMAIL_BREAKER_PAUSE seconds, then one probe mail decides whether it resumes.
+CELLFLOW_EMAIL_BREAKER_FAILURES = env.int("CELLFLOW_EMAIL_BREAKER_FAILURES", default=3)
+CELLFLOW_EMAIL_BREAKER_PAUSE = env.int("CELLFLOW_EMAIL_BREAKER_PAUSE", default=120)
+# Reminder mails (warnings, overdue, escalations, stalled cases, report deadlines) go out on working days from this
+# hour (local time) on; the in-page notifications appear at once.
+CELLFLOW_REMINDER_EMAIL_HOUR = env.int("CELLFLOW_REMINDER_EMAIL_HOUR", default=7)
+CELLFLOW_REMINDER_EMAIL_WORKING_HOURS = env.bool("CELLFLOW_REMINDER_EMAIL_WORKING_HOURS", default=True)
 # Used when DJANGO_EMAIL_BACKEND is django.core.mail.backends.filebased.EmailBackend (one file per mail).
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 # The site's public address: links in notification e-mails are built from it (workers have no request).

@@ -2,10 +2,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin, SuperuserOnlyAdminMixin
 
 from . import delivery
-from .models import DigestDelivery, EmailState, Notification, NotificationPreference
+from .models import DigestDelivery, EmailState, MailServerState, Notification, NotificationPreference
 
 
 class EmailStateFilter(admin.SimpleListFilter):
@@ -98,3 +98,12 @@ class NotificationPreferenceAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, ad
     list_select_related = ["official"]
     search_fields = ["official__username", "official__last_name"]
     raw_id_fields = ["official"]
+
+
+@admin.register(MailServerState)
+class MailServerStateAdmin(ReadOnlyAdminMixin, SuperuserOnlyAdminMixin, admin.ModelAdmin):
+    """The mail server's circuit breaker (notifications.delivery), kept by the workers; `manage.py email_status`
+    prints it with the unsent-mail figures."""
+
+    list_display = ["__str__", "failures", "opened_at", "open_until", "last_failure_at", "last_success_at"]
+    readonly_fields = ["failures", "opened_at", "open_until", "last_error", "last_failure_at", "last_success_at"]

@@ -18,6 +18,17 @@ class Occasion(models.TextChoices):
     CASE_STALLED = "case_stalled", _("A case is stalled")
     REPORT_DUE = "report_due", _("A report falls due")
     NUDGE = "nudge", _("A supervisor's reminder")
+    EMAIL_FAILED = "email_failed", _("E-mails could not be delivered (administrators)")
+
+
+# The occasions the reminder sweep writes: their e-mails go out on working days from the configured hour only.
+REMINDER_OCCASIONS = (
+    Occasion.TASK_WARNING,
+    Occasion.TASK_OVERDUE,
+    Occasion.ESCALATION,
+    Occasion.CASE_STALLED,
+    Occasion.REPORT_DUE,
+)
 
 
 class EmailState(models.TextChoices):
@@ -57,6 +68,9 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
     email_error = models.TextField(_("e-mail error"), blank=True)
+    # Until when the mail's queued attempt (or its wait: a retry, the working-day hour) is trusted; after it,
+    # requeue_unsent_emails queues the mail again, whatever its attempt count (the broker may have lost it).
+    email_lease_until = models.DateTimeField(_("e-mail due"), null=True, blank=True)
     digest = models.ForeignKey(
         "DigestDelivery",
         verbose_name=_("digest"),
@@ -79,6 +93,7 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at", "-created_at"]),
             # The digest planner and the admin's "e-mail failed" filter look rows up by state.
             models.Index(fields=["email_state", "recipient"], name="notifications_email_state"),
+            models.Index(fields=["email_state", "email_lease_until"], name="notifications_email_lease"),
         ]
 
     def __str__(self) -> str:
@@ -146,12 +161,34 @@ class DigestDelivery(models.Model):
     sent_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
     error = models.TextField(_("e-mail error"), blank=True)
+    lease_until = models.DateTimeField(_("e-mail due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily digest")
         verbose_name_plural = _("daily digests")
         ordering = ["-day", "-pk"]
         constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="notifications_digest_unique_day")]
+        indexes = [models.Index(fields=["state", "lease_until"], name="notifications_digest_lease")]
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.day}"
+
+
+class MailServerState(models.Model):
+    """The circuit breaker of the mail server, one row (pk=1) in the database that every worker on every host
+    shares: after a few consecutive failures sending pauses (``open_until``) instead of burning the mails'
+    retries; when the pause ends one worker sends a probe mail, and the first success closes it again."""
+
+    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    opened_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    open_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mail server state")
+        verbose_name_plural = _("mail server state")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Literal, TypedDict
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
 from . import delivery, reminders
-from .delivery import MAX_RETRIES, RETRY_BACKOFF, RETRY_BACKOFF_MAX, RETRYABLE
 
 logger = logging.getLogger(__name__)
 
@@ -57,57 +55,33 @@ def sweep_reminders_chunk(event: str, today: str, lo: int | None = None, hi: int
 
 
 # --- E-mail delivery (notifications.delivery) -------------------------------------------------------------
+# The sending tasks run on the "mail" queue (config/celery.py), so a slow or silent mail server never delays the
+# sweeps, imports and timers on the default queue. They do not retry through Celery: a failed attempt records its
+# next time in the database, and requeue_unsent_emails queues it then (a countdown held by the broker would be
+# lost with it). acks_late: idempotent, the claim makes a redelivery a no-op.
 
 
-class _MailTaskOptions(TypedDict):
-    bind: Literal[True]
-    acks_late: bool
-    autoretry_for: tuple[type[BaseException], ...]
-    retry_backoff: int
-    retry_backoff_max: int
-    retry_jitter: bool
-    max_retries: int
-    time_limit: int
-    soft_time_limit: int
+@shared_task(name="notifications.send_notification_email", acks_late=True, time_limit=120, soft_time_limit=90)
+def send_notification_email(notification_id: int) -> bool:
+    return delivery.notification_email_deliver(notification_id=notification_id)
 
 
-MAIL_TASK_OPTIONS: _MailTaskOptions = {
-    "bind": True,
-    "acks_late": True,  # idempotent: the claim makes a redelivery a no-op
-    "autoretry_for": RETRYABLE,
-    "retry_backoff": RETRY_BACKOFF,
-    "retry_backoff_max": RETRY_BACKOFF_MAX,
-    "retry_jitter": True,
-    "max_retries": MAX_RETRIES,
-    "time_limit": 120,
-    "soft_time_limit": 90,
-}
-
-
-def _last_attempt(task: Task) -> bool:
-    assert task.max_retries is not None  # set by MAIL_TASK_OPTIONS
-    return task.request.retries >= task.max_retries
-
-
-@shared_task(name="notifications.send_notification_email", **MAIL_TASK_OPTIONS)
-def send_notification_email(self: Task, notification_id: int) -> bool:
-    return delivery.notification_email_deliver(notification_id=notification_id, last_attempt=_last_attempt(self))
-
-
-@shared_task(name="notifications.send_digest", **MAIL_TASK_OPTIONS)
-def send_digest(self: Task, digest_id: int) -> bool:
-    return delivery.digest_deliver(digest_id=digest_id, last_attempt=_last_attempt(self))
+@shared_task(name="notifications.send_digest", acks_late=True, time_limit=120, soft_time_limit=90)
+def send_digest(digest_id: int) -> bool:
+    return delivery.digest_deliver(digest_id=digest_id)
 
 
 @shared_task(name="notifications.send_daily_digests", acks_late=True, time_limit=600, soft_time_limit=540)
 def send_daily_digests() -> int:
-    """Periodic (once a day, scheduled in beat): plan today's digests; each is sent by its own task."""
+    """Periodic (once a day, scheduled in beat): plan today's digests (none on a day off); each is sent by its
+    own task."""
     return len(delivery.digest_plan(day=timezone.localdate()))
 
 
 @shared_task(name="notifications.requeue_unsent_emails", acks_late=True, time_limit=300, soft_time_limit=240)
 def requeue_unsent_emails() -> int:
-    """Periodic (e.g. every 15 minutes, in beat): the safety net for mails whose task never reached the broker."""
+    """Periodic (every minute, in beat): queue every mail whose lease ran out (next attempt due, lost by the
+    broker, parked while the server was paused, held until the working-day hour)."""
     return delivery.email_requeue_unsent()
 
 
@@ -140,14 +114,15 @@ def ensure_schedules(sender=None, using: str = "default", **kwargs) -> None:
             {"crontab": daily_at(7)},
             "Reminders: task warnings, overdue tasks, escalations, stalled cases, report deadlines.",
         ),
-        # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the safety net for mails
-        # that were never queued.
+        # E-mail delivery's periodic tasks (notifications.delivery): the daily digest and the requeue of mails whose
+        # lease ran out (it carries the retries, so it runs every minute).
         (DIGEST_SCHEDULE_NAME, "notifications.send_daily_digests", {"crontab": daily_at(17)}, "Daily digests."),
         (
             REQUEUE_SCHEDULE_NAME,
             "notifications.requeue_unsent_emails",
-            {"interval": every(15)},
-            "Queues again the e-mails never queued or left by a dead worker.",
+            {"interval": every(1)},
+            "Queues again the e-mails whose lease ran out: retries due, mails lost by the broker, reminders held "
+            "until the working-day hour.",
         ),
     ]
     for name, task, when, description in schedules:

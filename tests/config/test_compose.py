@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 ROOT = Path(settings.BASE_DIR)
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "mail-worker", "beat")
 IMAGE = "cellflow:latest"
 
 
@@ -76,7 +76,7 @@ def test_migrate_runs_once_after_postgres_is_healthy(services):
     assert condition(migrate, "postgres") == "service_healthy"
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+@pytest.mark.parametrize("name", ["web", "worker", "mail-worker", "beat"])
 def test_app_services_wait_for_migrations(services, name):
     assert condition(services[name], "migrate") == "service_completed_successfully"
 
@@ -98,12 +98,28 @@ def test_worker_and_beat_commands(services):
     assert "django_celery_beat.schedulers:DatabaseScheduler" in beat
 
 
+def test_every_queue_has_its_workers_and_mail_has_its_own(services):
+    """Mail (config/celery.py's queue "mail") runs on workers of its own, so a silent mail server never holds up
+    the default queue's sweeps and imports; every configured queue is consumed by some service."""
+    from config.celery import MAIL_QUEUE, MAIL_TASKS, app
+
+    def queues(name: str) -> set[str]:
+        argv = shlex.split(command(services[name]))
+        return set(argv[argv.index("-Q") + 1].split(","))
+
+    assert queues("worker") == {app.conf.task_default_queue}
+    assert queues("mail-worker") == {MAIL_QUEUE}
+    assert {q.name for q in app.conf.task_queues} == queues("worker") | queues("mail-worker")
+    assert all(app.amqp.router.route({}, task)["queue"].name == MAIL_QUEUE for task in MAIL_TASKS)
+    assert "celery@$$HOSTNAME" in healthcheck(services["mail-worker"])
+
+
 def test_beat_runs_exactly_once(services):
     beat = services["beat"]
     assert int((beat.get("deploy") or {}).get("replicas", 1)) == 1
     assert int(beat.get("scale", 1)) == 1
     # Nothing else runs a scheduler: no worker started with an embedded beat (-B / --beat).
-    for name in ("migrate", "web", "worker"):
+    for name in ("migrate", "web", "worker", "mail-worker"):
         argv = shlex.split(command(services[name]))
         assert "-B" not in argv and "--beat" not in argv, name
         assert "beat" not in argv, name

@@ -1,5 +1,6 @@
 """`make run`'s processes, for real: migrate + seed_demo on a fresh SQLite, then the web server with a Celery
-worker and beat on the embedded filesystem broker. The login page is served, a demo login works, and one
+worker and beat on the embedded filesystem broker. The login page is served, a demo login works, the worker sends
+notification e-mails from the mail queue (console backend), and one
 Ctrl-C (SIGINT to the process group, as a terminal sends it) stops every process."""
 
 import os
@@ -102,6 +103,16 @@ def test_make_run_serves_login_runs_worker_and_stops_on_ctrl_c(dev_env):
         else:
             log.seek(0)
             raise AssertionError("the Celery worker never became ready:\n" + log.read()[-3000:])
+
+        # Mail has a queue of its own; make run's one worker consumes it too (the console backend prints it).
+        while time.monotonic() < deadline:
+            log.seek(0)
+            if "notifications.send_notification_email" in (text := log.read()) and "Subject: " in text:
+                break
+            time.sleep(1)
+        else:
+            log.seek(0)
+            raise AssertionError("no notification e-mail was sent:\n" + log.read()[-3000:])
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
         try:

@@ -3,6 +3,7 @@ the daily digest once per official and day."""
 
 import datetime
 import smtplib
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -101,13 +102,26 @@ def test_a_new_task_is_mailed_to_its_assignee(ward, official, django_capture_on_
 
 def test_a_claim_held_by_another_worker_is_left_alone_until_its_lease_ends(official):
     note, _ = send(official)  # on_commit never runs here: the notification waits to be sent
-    Notification.objects.filter(pk=note.pk).update(email_state=EmailState.SENDING, email_claimed_at=timezone.now())
+    held = timezone.now() + delivery.CLAIM_LEASE
+    Notification.objects.filter(pk=note.pk).update(email_state=EmailState.SENDING, email_lease_until=held)
     tasks.send_notification_email.apply(args=[note.pk])
     assert mail.outbox == []
-    stale = timezone.now() - delivery.CLAIM_LEASE - datetime.timedelta(minutes=1)
-    Notification.objects.filter(pk=note.pk).update(email_claimed_at=stale)  # that worker died mid-send
+    stale = timezone.now() - datetime.timedelta(minutes=1)
+    Notification.objects.filter(pk=note.pk).update(email_lease_until=stale)  # that worker died mid-send
     tasks.send_notification_email.apply(args=[note.pk])
     assert len(mail.outbox) == 1
+
+
+def test_a_dead_workers_claim_is_queued_again_by_the_requeue(official, clock):
+    note, _ = send(official)  # on_commit never runs here
+    Notification.objects.filter(pk=note.pk).update(
+        email_state=EmailState.SENDING, email_attempts=1, email_lease_until=clock.now + delivery.CLAIM_LEASE
+    )
+    assert delivery.email_requeue_unsent() == 0  # its worker may still be sending it
+    clock.advance(minutes=11)  # longer than the lease: that worker died
+    assert delivery.email_requeue_unsent() == 1
+    note.refresh_from_db()
+    assert note.email_state == EmailState.SENT and note.email_attempts == 2 and len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize(
@@ -149,29 +163,55 @@ def test_a_preference_changed_before_the_worker_runs_is_respected(official, djan
     assert mail.outbox == [] and note.email_state == EmailState.DIGEST
 
 
-def test_a_flaky_server_is_retried_until_the_mail_goes(official, settings, django_capture_on_commit_callbacks):
+def test_a_flaky_server_is_retried_until_the_mail_goes(official, settings, clock, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     FailingBackend.failures = 2
     with django_capture_on_commit_callbacks(execute=True):
         note, _ = send(official)
     note.refresh_from_db()
+    assert note.email_state == EmailState.PENDING and note.email_attempts == 1 and "Connection" in note.email_error
+    assert note.email_lease_until >= clock.now + delivery.retry_delay(1)  # the next attempt, in the database
+    assert delivery.email_requeue_unsent() == 0 and mail.outbox == []  # not due yet
+    for minutes in (2, 3):  # backoff 1 minute, then 2 (with jitter)
+        clock.advance(minutes=minutes)
+        assert delivery.email_requeue_unsent() == 1
+    note.refresh_from_db()
     assert len(mail.outbox) == 1
     assert note.email_state == EmailState.SENT and note.email_attempts == 3 and note.email_error == ""
+    assert delivery.email_requeue_unsent() == 0
+
+
+def run_until_given_up(clock, row, *, step_hours=5, limit=20):
+    """Let time pass (one requeue per step, after the longest backoff) until the mail is given up."""
+    for _ in range(limit):
+        clock.advance(hours=step_hours)
+        delivery.email_requeue_unsent()
+        row.refresh_from_db()
+        if EmailState.FAILED in (getattr(row, "email_state", None), getattr(row, "state", None)):
+            return
+    pytest.fail("the mail was never given up")
 
 
 def test_after_the_last_retry_the_failure_is_shown_to_administrators(
-    official, settings, client, admin_user, django_capture_on_commit_callbacks
+    official, settings, client, admin_user, clock, django_capture_on_commit_callbacks
 ):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     FailingBackend.failures = 100
+    start = clock.now
     with django_capture_on_commit_callbacks(execute=True):
         note, _ = send(official)
         fine, _ = send(official, key="task:2")
     Notification.objects.filter(pk=fine.pk).update(email_state=EmailState.SENT)
-    note.refresh_from_db()
+    run_until_given_up(clock, note)
     assert mail.outbox == []
-    assert note.email_state == EmailState.FAILED and note.email_attempts == delivery.MAX_RETRIES + 1
+    assert note.email_state == EmailState.FAILED and note.email_attempts == delivery.MAX_ATTEMPTS
+    assert clock.now - start >= delivery.RETRY_TOTAL >= datetime.timedelta(hours=24)
     assert "SMTPServerDisconnected" in note.email_error
+    # The administrators are told once, in the page (not by mail), however many mails fail that day.
+    told = Notification.objects.filter(occasion=Occasion.EMAIL_FAILED)
+    assert [(n.recipient, n.email_state) for n in told] == [(admin_user, EmailState.NONE)]
+    delivery.administrators_tell_email_failed(now=clock.now)
+    assert told.count() == 1
 
     client.force_login(admin_user)
     changelist = reverse("admin:notifications_notification_changelist")
@@ -180,8 +220,9 @@ def test_after_the_last_retry_the_failure_is_shown_to_administrators(
     assert list(page.context["cl"].queryset) == [note]
     assert "Connection unexpectedly closed" in page.content.decode()
 
-    # The server works again: the administrator sends the failed mails again.
+    # The server works again: the administrator sends the failed mails again (after the breaker's pause).
     FailingBackend.failures = 0
+    clock.advance(seconds=settings.CELLFLOW_EMAIL_BREAKER_PAUSE)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(changelist, {"action": "retry_email", "_selected_action": [note.pk, fine.pk]})
     assert response.status_code == 302
@@ -256,8 +297,9 @@ def test_what_arrives_after_the_days_digest_waits_for_the_next_one(
 
 
 def test_a_failed_digest_is_shown_and_can_be_retried(
-    digest_officials, settings, client, admin_user, django_capture_on_commit_callbacks
+    digest_officials, settings, client, admin_user, clock, django_capture_on_commit_callbacks
 ):
+    clock.set(datetime.datetime(2026, 12, 2, 17, 0))  # a Wednesday
     official = digest_officials[0]
     note, _ = send(official)
     settings.EMAIL_BACKEND = FAILING_BACKEND
@@ -265,14 +307,16 @@ def test_a_failed_digest_is_shown_and_can_be_retried(
     with django_capture_on_commit_callbacks(execute=True):
         tasks.send_daily_digests.apply()
     row = DigestDelivery.objects.get()
+    run_until_given_up(clock, row)
     note.refresh_from_db()
-    assert row.state == EmailState.FAILED and row.attempts == delivery.MAX_RETRIES + 1 and "SMTP" in row.error
+    assert row.state == EmailState.FAILED and row.attempts == delivery.MAX_ATTEMPTS and "SMTP" in row.error
     assert note.email_state == EmailState.FAILED
 
     client.force_login(admin_user)
     changelist = reverse("admin:notifications_digestdelivery_changelist")
     assert list(client.get(changelist, {"email": "failed"}).context["cl"].queryset) == [row]
     FailingBackend.failures = 0
+    clock.advance(seconds=settings.CELLFLOW_EMAIL_BREAKER_PAUSE)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(changelist, {"action": "retry_digest", "_selected_action": [row.pk]})
     row.refresh_from_db()
@@ -311,14 +355,23 @@ def test_bulk_writers_apply_the_same_rules(ward, make_official, django_capture_o
     assert [m.to for m in mail.outbox] == [[at_once.email]]
 
 
-def test_mails_never_queued_are_queued_by_the_safety_net(official, django_capture_on_commit_callbacks):
-    """The broker was down at commit time: the row waits with no attempt; the periodic task sends it."""
+def test_mails_lost_by_the_broker_are_queued_again_whatever_their_attempts(
+    official, django_capture_on_commit_callbacks
+):
+    """The broker was down at commit time, or lost the queued retry (a restart): each row's lease runs out and
+    the periodic task sends it, whatever its attempt count; a mail queued again and not yet run is left alone."""
     with django_capture_on_commit_callbacks(execute=False):
         note, _ = send(official)  # its on_commit callback is lost
         between_retries, _ = send(official, key="task:2")
-    Notification.objects.filter(pk=between_retries.pk).update(email_attempts=1)  # Celery retries this one itself
+    soon = timezone.now() + datetime.timedelta(minutes=1)
+    Notification.objects.filter(pk=between_retries.pk).update(email_attempts=4, email_lease_until=soon)
     assert tasks.requeue_unsent_emails.apply().get() == 0  # too recent: its task may still be on the way
-    later = timezone.now() + delivery.UNQUEUED_AFTER + datetime.timedelta(minutes=1)
-    assert delivery.email_requeue_unsent(now=later) == 1
-    note.refresh_from_db()
-    assert note.email_state == EmailState.SENT and len(mail.outbox) == 1
+    later = timezone.now() + delivery.QUEUE_LEASE + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        with mock.patch.object(delivery, "enqueue_notification_email") as lost:  # the broker loses them again
+            assert delivery.email_requeue_unsent(now=later) == 2
+            assert delivery.email_requeue_unsent(now=later) == 0  # queued: a new lease
+    assert lost.call_count == 2
+    assert delivery.email_requeue_unsent(now=later + delivery.QUEUE_LEASE + datetime.timedelta(minutes=1)) == 2
+    assert set(Notification.objects.values_list("email_state", flat=True)) == {EmailState.SENT}
+    assert len(mail.outbox) == 2

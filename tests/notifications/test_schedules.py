@@ -15,7 +15,7 @@ def test_beat_schedules_exist_after_migrate_and_keep_an_administrators_edits():
     requeue = PeriodicTask.objects.get(name=tasks.REQUEUE_SCHEDULE_NAME)
     from config.celery import app
 
-    assert digests.task in app.tasks and requeue.task in app.tasks and requeue.interval.every == 15
+    assert digests.task in app.tasks and requeue.task in app.tasks and requeue.interval.every == 1
     # Every schedule names a task a worker knows (none left for tasks that were removed).
     assert all(p.task in app.tasks for p in PeriodicTask.objects.exclude(task__startswith="celery."))
     sweep.enabled = False

@@ -25,8 +25,9 @@ from notifications.models import EmailState, Notification, Occasion
 from notifications.reminders import writes
 from org.models import Role
 
+from .conftest import BROKER
+
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELLFLOW_SWEEP_TEST_BROKER", "redis://127.0.0.1:6379/9")
 TODAY = "2026-12-10"
 TASKS = 200
 CHUNK = 10  # primary keys per chunk: 20 chunks per task event, so the sweep is many tasks on the queue
@@ -41,27 +42,6 @@ def _wait(condition, what: str, timeout: float = 60.0, logs=()):
     tail = "\n".join(Path(p).read_text(errors="replace")[-1500:] for p in logs if Path(p).exists())
     states = dict(Notification.objects.values_list("email_state").annotate(n=Count("pk")))
     pytest.fail(f"timed out waiting for {what}; notifications by e-mail state: {states}\n{tail}")
-
-
-@pytest.fixture
-def redis_db():
-    import redis
-
-    def unavailable(reason):
-        if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
-            pytest.fail(f"CELLFLOW_REQUIRE_SERVICES is set but {reason}")
-        pytest.skip(reason)
-
-    if connection.vendor != "postgresql":
-        unavailable("the worker test needs PostgreSQL (set DATABASE_URL)")
-    client = redis.Redis.from_url(BROKER)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"no Redis at {BROKER}: {exc}")
-    client.flushdb()  # this database number is the test's own
-    yield client
-    client.flushdb()
 
 
 def _database_url() -> str:
@@ -91,12 +71,12 @@ def _hold(conn, rows):
             )
 
 
-def _start_worker(name: str, env: dict, log: Path) -> subprocess.Popen:
+def _start_worker(name: str, env: dict, log: Path, *options: str) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-n", name,
             "--prefetch-multiplier", "1", "--without-mingle", "--without-gossip", "--without-heartbeat",
-            "--loglevel", "INFO",
+            "--loglevel", "INFO", *options,
         ],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -149,6 +129,7 @@ def test_two_workers_deliver_each_reminder_exactly_once_despite_a_sigkill(
         "CELLFLOW_REMINDER_CHUNK_SIZE": str(CHUNK),
         "CELLFLOW_ESCALATE_AFTER_WORKING_DAYS": "3",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "CELLFLOW_REMINDER_EMAIL_WORKING_HOURS": "0",  # mail at once, whatever day and hour the test runs
     }
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     blocker = psycopg.connect(_conninfo())  # a transaction of its own, left open
