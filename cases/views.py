@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from members import services as member_services
-from members.selectors import member_counts
+from members.selectors import member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
@@ -26,6 +27,7 @@ from .actions import FormAction
 from .forms import (
     ApproveForm,
     CloseForm,
+    DepartureForm,
     EnterpriseFilterForm,
     MemberForm,
     NoteForm,
@@ -204,8 +206,24 @@ ACTIONS: dict[str, FormAction] = {
         "member",
         (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: member_services.member_recognize_full(
-            actor=a, member_id=d["member"], recognized_on=d["recognized_on"], enterprise_id=c.enterprise_id
+            actor=a, member_id=d["member"], decided_on=d["decided_on"], enterprise_id=c.enterprise_id
         ),
+    ),
+    "member_leaves": FormAction(
+        gettext_lazy("Record a member leaving the register"),
+        DepartureForm,
+        "member",
+        (*OPEN, Case.State.ESTABLISHED),
+        lambda a, c, d, e: member_services.member_mark_left(
+            actor=a,
+            member_id=d["member"].pk,
+            left_on=d["left_on"],
+            departure=d["departure"],
+            transferred_to=d["transferred_to"],
+            note=d["note"],
+            enterprise_id=c.enterprise_id,
+        ),
+        form_options=lambda case: {"case": case},
     ),
 }
 # Shown as forms on the page; "recognize" is a button on each register row.
@@ -239,6 +257,8 @@ def _render_case(
         "surveys": list(case.surveys.all()),
         "members": members,
         "counts": member_counts(members=members),
+        "eligible_on": projected_eligible_on(members=members),
+        "today": timezone.localdate(),
         "action_forms": action_forms,
         "failed": failed,
         "error": error,

@@ -32,6 +32,8 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
     "close": CASE_MANAGERS,
     "reopen": CASE_MANAGERS,
     "member": CASE_MANAGERS,
+    # Recognition as full member: the register's officials, or the committee's decision makers (admission flow).
+    "member_recognize": CASE_MANAGERS | DECIDERS,
 }
 
 # Who does each step of the establishment flow (keys are workflows.Step values): assignment, claim, reassignment.

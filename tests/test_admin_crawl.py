@@ -22,7 +22,7 @@ from api.models import ApiToken, ApiTokenUse
 from api.services import api_token_issue
 from cases import services as case_services
 from cases.models import Case, CaseHistory, CaseStateSpan, ContactLog, DecisionNumber, Proposal, Survey
-from members.models import PartyMember
+from members.models import MemberEvent, PartyMember
 from notifications.models import DigestDelivery, Notification, NotificationPreference
 from org.admin import THIRD_PARTY_APPS, NationalSettingsAdminMixin, SuperuserOnlyAdminMixin
 from org.models import Official, Role, RoleAssignment, Unit
@@ -70,6 +70,9 @@ def victim(province, ward):
         RoleAssignment: official.role_assignments.first(),
         Enterprise: enterprise,
         PartyMember: members[0],
+        MemberEvent: MemberEvent.objects.create(
+            member=members[0], kind="recorded", effective_on=members[0].admitted_on, actor=official, note=MARK
+        ),
         Case: case,
         Survey: case.surveys.get(),
         CaseHistory: case.history.first(),
