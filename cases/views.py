@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 from members import services as member_services
-from members.selectors import member_counts, projected_eligible_on
+from members.selectors import candidates_of_enterprise, member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
@@ -78,6 +78,10 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "enterprise": enterprise,
             "members": members,
             "counts": member_counts(members=members),
+            "eligible_on": projected_eligible_on(members=members),
+            "today": timezone.localdate(),
+            "candidates": candidates_of_enterprise(enterprise_id=enterprise.pk),
+            "may_recommend": official_may(request.user, "candidate"),
             "cases": cases,
             "may_open": not has_open_case and official_may(request.user, "open"),
         },

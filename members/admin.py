@@ -3,7 +3,7 @@ from django.contrib import admin
 from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 from registry.admin import EnterpriseAdmin
 
-from .models import MemberEvent, PartyMember
+from .models import Candidate, CandidateEvent, MemberEvent, PartyMember
 
 
 class PartyMemberInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -58,3 +58,32 @@ class MemberEventAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAd
     list_select_related = ["member", "actor"]
     raw_id_fields = ["member", "actor"]
 
+
+class CandidateEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CandidateEvent
+    extra = 0
+    fields = readonly_fields = ("at", "stage", "effective_on", "actor", "note")
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: each step goes through members.candidates (dates, age, certificate, mentors) and the flow."""
+
+    jurisdiction_field = "enterprise__unit"
+    list_display = ["full_name", "enterprise", "stage", "recommended_by", "recommended_on", "is_owner"]
+    list_filter = ["stage", "recommended_by", "is_owner"]
+    search_fields = ["full_name", "enterprise__name"]
+    list_select_related = ["enterprise"]
+    raw_id_fields = ["enterprise", "member", "mentors"]
+    inlines = [CandidateEventInline]
+
+
+@admin.register(CandidateEvent)
+class CandidateEventAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Append-only: viewable, never editable."""
+
+    jurisdiction_field = "candidate__enterprise__unit"
+    list_display = ["candidate", "stage", "effective_on", "at", "actor"]
+    list_filter = ["stage"]
+    list_select_related = ["candidate", "actor"]
+    raw_id_fields = ["candidate", "actor"]

@@ -177,3 +177,125 @@ class MemberEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.effective_on:%d/%m/%Y}"
 
+
+# The party-awareness course's certificate stays valid this long (HD 06-HD/TW, docs/workflow.md).
+CERTIFICATE_VALIDITY = relativedelta(years=5)
+# Age (in whole years) on the day the cell considers the admission, unless an exception is noted (Party Charter art. 1,
+# HD 06-HD/TW).
+ADMISSION_AGE = (18, 60)
+
+
+# The ignore: workflows.CandidateProcess (related name "processes") subclasses viewflow's untyped Process, whose
+# manager django-stubs cannot resolve.
+class Candidate(models.Model):  # type: ignore[django-manager-missing]
+    """An outstanding non-member (quần chúng ưu tú) on the path to admission, and then through probation: each
+    stage is a dated step written by members.candidates; the register's member is the outcome of the ceremony."""
+
+    class RecommendedBy(models.TextChoices):
+        CELL = "cell", _("The party cell")
+        TRADE_UNION = "trade_union", _("The trade union")
+        YOUTH_UNION = "youth_union", _("The youth union")
+
+    class Stage(models.TextChoices):
+        RECOMMENDED = "recommended", _("Recommended: awaiting the party-awareness course")
+        TRAINED = "trained", _("Course passed: awaiting the application and mentors")
+        APPLIED = "applied", _("Applied: awaiting the background check")
+        CHECKED = "checked", _("Checked: awaiting the resolution")
+        RESOLVED = "resolved", _("Resolution passed: awaiting the admission decision")
+        DECIDED = "decided", _("Admission decided: awaiting the ceremony")
+        PROBATION = "probation", _("On probation: awaiting the cell's review")
+        REVIEWED = "reviewed", _("Reviewed by the cell: awaiting recognition")
+        RECOGNISED = "recognised", _("Recognised as full member")
+        STOPPED = "stopped", _("Stopped")
+
+    class ResolvedBy(models.TextChoices):
+        CELL = "cell", _("The party cell")
+        COMMITTEE = "committee", _("The party committee (no cell in the enterprise)")
+
+    OPEN_STAGES = (
+        Stage.RECOMMENDED,
+        Stage.TRAINED,
+        Stage.APPLIED,
+        Stage.CHECKED,
+        Stage.RESOLVED,
+        Stage.DECIDED,
+        Stage.PROBATION,
+        Stage.REVIEWED,
+    )
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="candidates"
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    born_on = models.DateField(_("date of birth"))
+    is_owner = models.BooleanField(_("business owner"), default=False)
+    is_manager = models.BooleanField(_("manager of the enterprise"), default=False)
+    recommended_by = models.CharField(_("recommended by"), max_length=16, choices=RecommendedBy.choices)
+    recommended_on = models.DateField(_("recommended on"))
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.RECOMMENDED)
+    course_passed_on = models.DateField(_("party-awareness course passed on"), null=True, blank=True)
+    certificate_number = models.CharField(_("certificate number"), max_length=64, blank=True)
+    applied_on = models.DateField(_("application dated"), null=True, blank=True)
+    mentors = models.ManyToManyField(PartyMember, verbose_name=_("mentoring members"), blank=True, related_name="+")
+    checked_on = models.DateField(_("background check completed on"), null=True, blank=True)
+    resolved_on = models.DateField(_("resolution dated"), null=True, blank=True)
+    resolved_by = models.CharField(_("resolution of"), max_length=16, choices=ResolvedBy.choices, blank=True)
+    decision_number = models.CharField(_("admission decision number"), max_length=64, blank=True)
+    decided_on = models.DateField(_("admission decided on"), null=True, blank=True)
+    age_exception = models.CharField(_("age exception"), max_length=255, blank=True)
+    member = models.OneToOneField(
+        PartyMember,
+        verbose_name=_("party member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidate",
+    )
+    reviewed_on = models.DateField(_("cell's review dated"), null=True, blank=True)
+    stopped_on = models.DateField(_("stopped on"), null=True, blank=True)
+    stop_reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("admission candidate")
+        verbose_name_plural = _("admission candidates")
+        ordering = ["full_name", "pk"]
+        indexes = [models.Index(fields=["enterprise", "stage"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN_STAGES
+
+    @property
+    def certificate_valid_until(self) -> datetime.date | None:
+        return self.course_passed_on + CERTIFICATE_VALIDITY if self.course_passed_on else None
+
+
+class CandidateEvent(models.Model):
+    """Append-only history of a candidate: each step, who recorded it, its date."""
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("admission candidate"), on_delete=models.CASCADE, related_name="events"
+    )
+    stage = models.CharField(_("stage reached"), max_length=16, choices=Candidate.Stage.choices)
+    effective_on = models.DateField(_("effective on"))
+    at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("candidate event")
+        verbose_name_plural = _("candidate events")
+        ordering = ["candidate", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} · {self.get_stage_display()}"

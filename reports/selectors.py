@@ -400,7 +400,8 @@ def _stalled(
     units = _unit_ids_for(official=official, unit=unit)
     in_units = Q() if units is None else Q(unit_id__in=units)
     # task_status is the trigger-kept copy of the task's status: open tasks come from one partial index.
-    open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES)
+    # Case tasks only: an admission candidate's task has no case (and a NULL would empty the NOT IN below).
+    open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES, case__isnull=False)
     paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
     overdue_cases = (
         open_tasks.filter(due_on__lt=today)
@@ -479,6 +480,7 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
         .order_by("-pk")
     )
     for task_sla in open_tasks:
+        assert task_sla.case_id is not None
         tasks.setdefault(task_sla.case_id, task_sla)  # the newest open task of each case
     overdue = {t.case_id for t in open_tasks if t.due_on < today and (t.paused_until is None or t.paused_until < today)}
     paused = {t.case_id for t in open_tasks if t.paused_until is not None and t.paused_until >= today}
