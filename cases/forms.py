@@ -107,6 +107,10 @@ class MemberForm(BoundedForm):
     from_earlier_records = forms.BooleanField(label=_("Recorded from earlier records"), required=False)
 
 
+class MemberFileForm(BoundedForm):
+    file = forms.FileField(label=_("Member file (CSV or XLSX)"))
+
+
 class RecognizeForm(BoundedForm):
     member = column_integer_field(PartyMember, "id", widget=forms.HiddenInput)
     decided_on = date_field(_("Date of the committee's decision"), required=False)

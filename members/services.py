@@ -15,6 +15,8 @@ The rules live here so that no page, import or admin can break them:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -247,3 +249,30 @@ def member_mark_role(
         member.save(update_fields=["is_owner", "is_manager"])
         _event(member, MemberEvent.Kind.MARKED, timezone.localdate(), actor, is_owner=is_owner, is_manager=is_manager)
     return member
+
+
+def member_bulk_record(
+    *, actor: Official, enterprise_id: int, rows: Sequence[tuple[int, dict[str, Any]]]
+) -> list[PartyMember]:
+    """Enter an enterprise's existing members from earlier records (a member file), all or nothing: each row goes
+    through ``member_add`` (the same rules: no recognition before 12 months nor in the future, transfers apart),
+    marked "recorded from earlier records"; no admission flow is started for the past. ``rows``: (row number as
+    the file shows it, ``member_add`` arguments). A refused row names its number; up to ten are listed."""
+    if not rows:
+        raise Invalid(_("The file has no member rows."), code="empty")
+    errors: list[str] = []
+    created: list[PartyMember] = []
+    with locked_atomic():
+        _lock_enterprise_for(actor, enterprise_id)
+        for number, values in rows:
+            try:
+                created.append(
+                    member_add(actor=actor, enterprise_id=enterprise_id, from_earlier_records=True, **values)
+                )
+            except Invalid as exc:
+                errors.append(_("Row %(row)s: %(message)s") % {"row": number, "message": exc.message})
+                if len(errors) >= 10:
+                    break
+        if errors:
+            raise Invalid(" ".join(errors), code="rows")
+    return created

@@ -345,3 +345,67 @@ def test_the_admin_cannot_write_the_register(client, ward, make_official):
     assert member.status == "probationary"
     event_change = reverse("admin:members_memberevent_changelist")
     assert client.get(event_change).status_code == 200
+
+
+# --- Bulk entry from earlier records (the import path) --------------------------------------------------------
+
+
+def _upload(client, enterprise, text, name="dang-vien.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("cases:enterprise_members_import", args=[enterprise.pk]),
+        {"file": SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")},
+    )
+
+
+HEADER = "Họ và tên,Ngày kết nạp,Loại,Ngày công nhận chính thức,Chuyển đến từ,Ngày chuyển đến,Chủ doanh nghiệp\n"
+
+
+def test_a_member_file_records_existing_members_without_flows(client, ward, officer):
+    case = CaseFactory(enterprise=EnterpriseFactory(unit=ward), nurturing=True)
+    client.force_login(officer)
+    response = _upload(
+        client,
+        case.enterprise,
+        HEADER
+        + "Nguyễn Văn Một,15/01/2018,chính thức,15/01/2019,,,x\n"
+        + "Trần Thị Hai,01/03/2019,Chính thức,,,,\n"
+        + f"Lê Văn Ba,{months_ago(3):%d/%m/%Y},dự bị,,,,\n"
+        + "Phạm Văn Bốn,10/10/2015,chính thức,,Đảng bộ phường Cửa Nam,05/05/2024,\n",
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    members = {m.full_name: m for m in case.enterprise.members.all()}
+    assert len(members) == 4 and all(m.from_earlier_records for m in members.values())
+    assert members["Nguyễn Văn Một"].is_owner and members["Nguyễn Văn Một"].status == "full"
+    assert members["Trần Thị Hai"].recognized_full_on == datetime.date(2020, 3, 1)  # the end of probation
+    assert members["Phạm Văn Bốn"].arrival == "transferred_in"
+    assert members["Lê Văn Ba"].status == "probationary"
+    assert MemberEvent.objects.filter(member__enterprise=case.enterprise, kind="recorded").count() == 3
+    case.refresh_from_db()
+    assert case.state == Case.State.OUTREACH  # three full members now: nurturing ends, as for one form
+    from members.models import Candidate
+
+    assert not Candidate.objects.exists()
+
+
+def test_a_member_file_with_an_early_recognition_is_refused_whole(client, ward, officer):
+    enterprise = EnterpriseFactory(unit=ward)
+    client.force_login(officer)
+    response = _upload(
+        client,
+        enterprise,
+        HEADER
+        + "Nguyễn Văn Một,15/01/2018,chính thức,15/01/2019,,,\n"
+        + f"Vội Vàng,{months_ago(5):%d/%m/%Y},chính thức,{months_ago(1):%d/%m/%Y},,,\n",
+    )
+    assert response.status_code == 400
+    assert "Dòng 3" in response.content.decode() and "12 tháng" in response.content.decode()
+    assert not enterprise.members.exists()
+
+
+def test_a_member_file_is_refused_for_a_sibling_enterprise(client, sibling_ward, officer):
+    enterprise = EnterpriseFactory(unit=sibling_ward)
+    client.force_login(officer)
+    assert _upload(client, enterprise, HEADER + "A,15/01/2018,dự bị,,,,\n").status_code == 404
+    assert not enterprise.members.exists()
