@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Case, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import date_field
-from core.forms import BoundedForm, BoundedModelMultipleChoiceField
+from core.forms import BoundedForm
 from members.models import Candidate, PartyMember
 
 from .models import Step
@@ -39,21 +40,25 @@ class CourseForm(BoundedForm):
 
 class ApplicationForm(BoundedForm):
     applied_on = date_field(_("Application dated"))
-    mentors = BoundedModelMultipleChoiceField(
-        label=_("Two mentoring full members"), queryset=PartyMember.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
+    mentor_1 = forms.ModelChoiceField(label=_("First mentoring member"), queryset=PartyMember.objects.none())
+    mentor_2 = forms.ModelChoiceField(label=_("Second mentoring member"), queryset=PartyMember.objects.none())
     note = _note()
 
     def __init__(self, *args, candidate: Candidate | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if candidate is not None:
-            # Full members of the candidate's ward (the service checks each one again).
-            self.fields["mentors"].queryset = (  # type: ignore[attr-defined]
+            # Full members of the candidate's ward, its enterprise's first (the service checks each one again).
+            full = (
                 PartyMember.objects.active()
                 .full(on=timezone.localdate())
                 .filter(enterprise__unit_id=candidate.enterprise.unit_id)
-                .order_by("full_name")
+                .select_related("enterprise")
+                .order_by(Case(When(enterprise_id=candidate.enterprise_id, then=0), default=1), "full_name", "pk")
             )
+            for name in ("mentor_1", "mentor_2"):
+                field = self.fields[name]
+                field.queryset = full  # type: ignore[attr-defined]
+                field.label_from_instance = lambda m: f"{m.full_name} · {m.enterprise.name}"  # type: ignore[attr-defined]
 
 
 class CheckForm(BoundedForm):

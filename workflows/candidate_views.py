@@ -37,7 +37,11 @@ STEP_RUNS: dict[str, Callable[[Official, Candidate, dict[str, Any]], Any]] = {
         actor=a, candidate_id=c.pk, passed_on=d["passed_on"], certificate_number=d["certificate_number"], note=d["note"]
     ),
     Step.CANDIDATE_APPLICATION: lambda a, c, d: candidate_services.candidate_apply(
-        actor=a, candidate_id=c.pk, applied_on=d["applied_on"], mentor_ids=[m.pk for m in d["mentors"]], note=d["note"]
+        actor=a,
+        candidate_id=c.pk,
+        applied_on=d["applied_on"],
+        mentor_ids=[d["mentor_1"].pk, d["mentor_2"].pk],
+        note=d["note"],
     ),
     Step.CANDIDATE_CHECK: lambda a, c, d: candidate_services.candidate_record_check(
         actor=a, candidate_id=c.pk, checked_on=d["checked_on"], note=d["note"]

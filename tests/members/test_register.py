@@ -409,3 +409,16 @@ def test_a_member_file_is_refused_for_a_sibling_enterprise(client, sibling_ward,
     client.force_login(officer)
     assert _upload(client, enterprise, HEADER + "A,15/01/2018,dự bị,,,,\n").status_code == 404
     assert not enterprise.members.exists()
+
+
+def test_the_case_page_shows_when_the_enterprise_reaches_three_full_members(client, ward, officer):
+    from django.utils.formats import date_format
+
+    case = CaseFactory(enterprise=EnterpriseFactory(unit=ward), nurturing=True)
+    add_full_members(case.enterprise, 1)
+    later = PartyMemberFactory(enterprise=case.enterprise, admitted_on=months_ago(2))
+    PartyMemberFactory(enterprise=case.enterprise, admitted_on=months_ago(6))
+    client.force_login(officer)
+    html = client.get(reverse("cases:case_detail", args=[case.pk])).content.decode()
+    expected = date_format(later.projected_recognition_on, "SHORT_DATE_FORMAT")
+    assert f"dự kiến ngày {expected}" in html

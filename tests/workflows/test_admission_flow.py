@@ -88,7 +88,7 @@ def through_decision(client, team, enterprise, **extra) -> Candidate:
         client,
         team["field"],
         candidate,
-        {"applied_on": ago(months=20).isoformat(), "mentors": [m.pk for m in mentors]},
+        {"applied_on": ago(months=20).isoformat(), "mentor_1": mentors[0].pk, "mentor_2": mentors[1].pk},
         "candidate_application",
     )
     complete(client, team["officer"], candidate, {"checked_on": ago(months=17).isoformat()}, "candidate_check")
