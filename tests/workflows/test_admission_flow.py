@@ -346,3 +346,26 @@ def test_candidates_follow_jurisdiction(viewer, seen, client, team, enterprise, 
         assert response.status_code == 404
         candidate.refresh_from_db()
         assert candidate.stage == Candidate.Stage.RECOMMENDED
+
+
+def test_admission_tasks_are_listed_by_the_api_and_not_completed_through_it(team, enterprise):
+    from rest_framework.test import APIClient
+
+    candidate = candidates.candidate_recommend(
+        actor=team["field"],
+        enterprise_id=enterprise.pk,
+        full_name="API",
+        born_on=ago(years=30),
+        recommended_by="cell",
+        recommended_on=TODAY,
+    )
+    task = open_task(candidate)
+    api = APIClient()
+    api.force_login(team["field"])
+    inbox = api.get(reverse("api:task_inbox")).json()
+    row = next(r for r in inbox["results"] if r["id"] == task.pk)
+    assert row["case"] is None and row["enterprise"]["id"] == enterprise.pk
+    response = api.post(reverse("api:task_complete", args=[task.pk]), {"passed_on": str(TODAY)}, format="json")
+    assert response.status_code == 409
+    candidate.refresh_from_db()
+    assert candidate.stage == Candidate.Stage.RECOMMENDED
