@@ -177,8 +177,9 @@ class CaseDetailSerializer(CaseSerializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="pk")
-    case = CaseRefSerializer()
-    enterprise = EnterpriseRefSerializer(source="case.enterprise")
+    # A task belongs to a case (establishment flow) or to an admission candidate (no case).
+    case = CaseRefSerializer(allow_null=True)
+    enterprise = EnterpriseRefSerializer()
     unit = UnitRefSerializer()
     owner = OfficialRefSerializer(source="task.owner", allow_null=True)
     substitute_for = OfficialRefSerializer(allow_null=True)

@@ -468,7 +468,7 @@ class TaskComplete(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         sla = task_selectors.task_get_for_official(official=caller(request), task_id=pk)
         spec = STEP_ACTIONS.get(sla.step)
-        if spec is None:
+        if spec is None or sla.case is None:  # admission steps are completed on the task page
             raise Conflict(_("This step is not completed from a form."), code="not_allowed")
         form = spec.form_for(sla.case, _plain_data(request.data, spec.form))
         if not form.is_valid():

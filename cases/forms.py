@@ -93,16 +93,42 @@ class CloseForm(BoundedForm):
 
 
 class MemberForm(BoundedForm):
+    """A member entered in the register (members.services.member_add checks the rules: probation, transfers)."""
+
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     status = forms.ChoiceField(label=_("Status"), choices=PartyMember.Status.choices)
     admitted_on = date_field(_("Admission date"))
     recognized_full_on = date_field(_("Recognised as full member on"), required=False)
+    arrival = forms.ChoiceField(label=_("Arrival"), choices=PartyMember.Arrival.choices)
+    transferred_from = forms.CharField(label=_("Transferred from"), max_length=255, required=False)
+    transferred_in_on = date_field(_("Transferred in on"), required=False)
     is_owner = forms.BooleanField(label=_("Business owner"), required=False)
+    is_manager = forms.BooleanField(label=_("Manager of the enterprise"), required=False)
+    from_earlier_records = forms.BooleanField(label=_("Recorded from earlier records"), required=False)
+
+
+class MemberFileForm(BoundedForm):
+    file = forms.FileField(label=_("Member file (CSV or XLSX)"))
 
 
 class RecognizeForm(BoundedForm):
     member = column_integer_field(PartyMember, "id", widget=forms.HiddenInput)
-    recognized_on = date_field(_("Recognised on"), required=False)
+    decided_on = date_field(_("Date of the committee's decision"), required=False)
+
+
+class DepartureForm(BoundedForm):
+    """A member leaves the register (members.services.member_mark_left)."""
+
+    member = forms.ModelChoiceField(label=_("Party member"), queryset=PartyMember.objects.none())
+    departure = forms.ChoiceField(label=_("Reason for leaving"), choices=PartyMember.Departure.choices)
+    left_on = date_field(_("Date"))
+    transferred_to = forms.CharField(label=_("Transferred to"), max_length=255, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if case is not None:
+            self.fields["member"].queryset = PartyMember.objects.active().filter(enterprise_id=case.enterprise_id)
 
 
 # --- The forms of the establishment flow's steps (the task page) ---------------------------------------
@@ -129,7 +155,9 @@ class ContactForm(BoundedForm):
 class ProposalForm(BoundedForm):
     cell_name = forms.CharField(label=_("Proposed cell name"), max_length=255)
     members = BoundedModelMultipleChoiceField(
-        label=_("Full members of the cell"), queryset=PartyMember.objects.none(), widget=forms.CheckboxSelectMultiple
+        label=_("Members of the cell (full and probationary)"),
+        queryset=PartyMember.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
     secretary = forms.ModelChoiceField(label=_("Proposed secretary"), queryset=PartyMember.objects.none())
     deputy = forms.ModelChoiceField(
@@ -139,8 +167,10 @@ class ProposalForm(BoundedForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        full = PartyMember.objects.active().full().filter(enterprise_id=case.enterprise_id).order_by("full_name")
-        for name in ("members", "secretary", "deputy"):
+        register = PartyMember.objects.active().filter(enterprise_id=case.enterprise_id).order_by("full_name")
+        self.fields["members"].queryset = register
+        full = register.full(on=timezone.localdate())
+        for name in ("secretary", "deputy"):
             self.fields[name].queryset = full
         self.fields["reports_to"].queryset = unit_ancestors(unit=case.enterprise.unit)
         self.fields["reports_to"].initial = case.enterprise.unit_id

@@ -369,7 +369,9 @@ class Proposal(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="proposals")
     cell_name = models.CharField(_("proposed cell name"), max_length=255)
-    members = models.ManyToManyField(PartyMember, verbose_name=_("full members of the cell"), related_name="+")
+    members = models.ManyToManyField(
+        PartyMember, verbose_name=_("members of the cell (full and probationary)"), related_name="+"
+    )
     secretary = models.ForeignKey(
         PartyMember, verbose_name=_("proposed secretary"), on_delete=models.PROTECT, related_name="+"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from core.text import fold
 from members.models import PartyMember
@@ -58,7 +59,8 @@ def enterprise_list_for_official(
     # A correlated subquery, not a GROUP BY over every member of the jurisdiction: PostgreSQL evaluates it after the
     # ORDER BY ... LIMIT, for the page's rows only, and the paginator's count leaves it out.
     full_members = (
-        PartyMember.objects.filter(enterprise=OuterRef("pk"), status=PartyMember.Status.FULL, left_on__isnull=True)
+        PartyMember.objects.filter(enterprise=OuterRef("pk"), left_on__isnull=True)
+        .full(on=timezone.localdate())
         .order_by()
         .values("enterprise")
         .annotate(n=Count("pk"))

@@ -407,31 +407,33 @@ def proposal_submit(
     deputy: PartyMember | None,
     reports_to: Unit,
 ) -> Proposal:
-    """The submission (tờ trình): the full members of the new cell (at least three), the proposed secretary and
-    deputy, the committee it reports to; the case goes to the decision."""
+    """The submission (tờ trình): the members of the new cell, full and probationary (probationary members join
+    alongside; at least three full ones), the proposed secretary and deputy (full members), the committee it
+    reports to; the case goes to the decision."""
     members = list(members)
     member_ids = {m.pk for m in members}
+    today = timezone.localdate()
     with locked_atomic():
         case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
-        full = set(
+        register = dict(
             PartyMember.objects.active()
-            .full()
             .filter(enterprise_id=case.enterprise_id, pk__in=member_ids)
-            .values_list("pk", flat=True)
+            .values_list("pk", "recognized_full_on")
         )
-        if full != member_ids:
-            raise Invalid(_("Only full members of this enterprise's register can be proposed."), code="invalid")
+        if set(register) != member_ids:
+            raise Invalid(_("Only members of this enterprise's register can be proposed."), code="invalid")
+        full = {pk for pk, recognized in register.items() if recognized is not None and recognized <= today}
         if len(full) < MIN_FULL_MEMBERS:
             raise Invalid(
                 _("A cell needs at least %(min)s full members; %(count)s are selected.")
                 % {"min": MIN_FULL_MEMBERS, "count": len(full)},
                 code="invalid",
             )
-        if secretary.pk not in member_ids:
-            raise Invalid(_("The proposed secretary must be one of the selected members."), code="invalid")
-        if deputy is not None and (deputy.pk not in member_ids or deputy.pk == secretary.pk):
-            raise Invalid(_("The proposed deputy must be another of the selected members."), code="invalid")
+        if secretary.pk not in full:
+            raise Invalid(_("The proposed secretary must be one of the selected full members."), code="invalid")
+        if deputy is not None and (deputy.pk not in full or deputy.pk == secretary.pk):
+            raise Invalid(_("The proposed deputy must be another of the selected full members."), code="invalid")
         proposal = Proposal.objects.create(
             case=case,
             cell_name=cell_name.strip(),

@@ -10,13 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core.errors import ServiceError
+from core.errors import Invalid, ServiceError
 from members import services as member_services
-from members.selectors import member_counts
+from members.selectors import candidates_of_enterprise, member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_ancestors, unit_list_for_official
@@ -26,7 +27,9 @@ from .actions import FormAction
 from .forms import (
     ApproveForm,
     CloseForm,
+    DepartureForm,
     EnterpriseFilterForm,
+    MemberFileForm,
     MemberForm,
     NoteForm,
     ProposalStartForm,
@@ -35,6 +38,7 @@ from .forms import (
     SurveyForm,
 )
 from .hooks import case_page_panels
+from .member_file import member_file_rows
 from .models import Case
 
 PAGE_SIZE = 25
@@ -76,6 +80,11 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "enterprise": enterprise,
             "members": members,
             "counts": member_counts(members=members),
+            "eligible_on": projected_eligible_on(members=members),
+            "today": timezone.localdate(),
+            "candidates": candidates_of_enterprise(enterprise_id=enterprise.pk),
+            "may_recommend": official_may(request.user, "candidate"),
+            "may_record_members": official_may(request.user, "member"),
             "cases": cases,
             "may_open": not has_open_case and official_may(request.user, "open"),
         },
@@ -204,8 +213,24 @@ ACTIONS: dict[str, FormAction] = {
         "member",
         (*OPEN, Case.State.ESTABLISHED),
         lambda a, c, d, e: member_services.member_recognize_full(
-            actor=a, member_id=d["member"], recognized_on=d["recognized_on"], enterprise_id=c.enterprise_id
+            actor=a, member_id=d["member"], decided_on=d["decided_on"], enterprise_id=c.enterprise_id
         ),
+    ),
+    "member_leaves": FormAction(
+        gettext_lazy("Record a member leaving the register"),
+        DepartureForm,
+        "member",
+        (*OPEN, Case.State.ESTABLISHED),
+        lambda a, c, d, e: member_services.member_mark_left(
+            actor=a,
+            member_id=d["member"].pk,
+            left_on=d["left_on"],
+            departure=d["departure"],
+            transferred_to=d["transferred_to"],
+            note=d["note"],
+            enterprise_id=c.enterprise_id,
+        ),
+        form_options=lambda case: {"case": case},
     ),
 }
 # Shown as forms on the page; "recognize" is a button on each register row.
@@ -239,6 +264,8 @@ def _render_case(
         "surveys": list(case.surveys.all()),
         "members": members,
         "counts": member_counts(members=members),
+        "eligible_on": projected_eligible_on(members=members),
+        "today": timezone.localdate(),
         "action_forms": action_forms,
         "failed": failed,
         "error": error,
@@ -275,3 +302,35 @@ def case_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Http
         return _render_case(request, case, failed=action, failed_form=form, error=str(exc.message), status=exc.status)
     messages.success(request, message)
     return redirect("cases:case_detail", pk=pk)
+
+
+MEMBER_FILE_MAX_BYTES = 2 * 1024 * 1024
+
+
+@login_required
+def enterprise_members_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Existing members from earlier records, one file per enterprise (cases.member_file): all or nothing."""
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    form = MemberFileForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > MEMBER_FILE_MAX_BYTES:
+                    raise Invalid(_("The file is too large (at most 2 MB)."), code="too_large")
+                rows = member_file_rows(data=upload.read(), filename=upload.name)
+                created = member_services.member_bulk_record(actor=request.user, enterprise_id=pk, rows=rows)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request, _("%(count)s members recorded from earlier records.") % {"count": len(created)}
+                )
+                return redirect("cases:enterprise_detail", pk=pk)
+    return render(
+        request, "cases/enterprise_members_import.html", {"enterprise": enterprise, "form": form}, status=status
+    )

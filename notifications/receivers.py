@@ -15,7 +15,7 @@ def on_task_assigned(sender, *, sla, owner, by, **kwargs) -> None:
     with override("vi"):  # stored text is read in the product's language
         title = _("New task: %(step)s · %(enterprise)s") % {
             "step": sla.get_step_display(),
-            "enterprise": sla.case.enterprise.name,
+            "enterprise": sla.enterprise.name,
         }
         body = (
             _("You receive it as substitute for %(official)s.") % {"official": sla.substitute_for}

@@ -86,7 +86,7 @@ def nudge(request: AuthenticatedHttpRequest) -> HttpResponse:
             title = _("Reminder from %(supervisor)s: %(step)s · %(enterprise)s") % {
                 "supervisor": request.user,
                 "step": sla.get_step_display(),
-                "enterprise": sla.case.enterprise.name,
+                "enterprise": sla.enterprise.name,
             }
         _n, created = services.notification_send(
             recipient=sla.task.owner,

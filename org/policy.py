@@ -32,6 +32,11 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
     "close": CASE_MANAGERS,
     "reopen": CASE_MANAGERS,
     "member": CASE_MANAGERS,
+    # Recognition as full member: the register's officials, or the committee's decision makers (admission flow).
+    "member_recognize": CASE_MANAGERS | DECIDERS,
+    # The admission path (members.candidates): its steps, and the committee's decisions (admission, recognition).
+    "candidate": CASE_MANAGERS,
+    "candidate_decide": DECIDERS,
 }
 
 # Who does each step of the establishment flow (keys are workflows.Step values): assignment, claim, reassignment.
@@ -41,6 +46,16 @@ STEP_ROLES: dict[str, str] = {
     "outreach": Role.WARD_OFFICIAL,
     "proposal": Role.ORGANIZATION_OFFICER,
     "decision": Role.DECISION_MAKER,
+    # The admission flow (members.candidates): field work by the ward official, the files by the organization
+    # officer, the committee's decisions by its decision makers.
+    "candidate_course": Role.WARD_OFFICIAL,
+    "candidate_application": Role.WARD_OFFICIAL,
+    "candidate_check": Role.ORGANIZATION_OFFICER,
+    "candidate_resolution": Role.ORGANIZATION_OFFICER,
+    "candidate_decision": Role.DECISION_MAKER,
+    "candidate_ceremony": Role.ORGANIZATION_OFFICER,
+    "candidate_review": Role.WARD_OFFICIAL,
+    "candidate_recognition": Role.DECISION_MAKER,
 }
 
 # Team tasks (every task of the jurisdiction) and reassigning them.

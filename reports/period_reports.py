@@ -21,6 +21,7 @@ from org.models import Unit
 from registry.models import Enterprise
 
 from . import selectors
+from .member_development import member_development_figures
 from .models import Period, PeriodReport
 
 SCHEMA = "cellflow.period_report/1"
@@ -198,6 +199,8 @@ def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
             }
             for child, fig in zip(children, per_child, strict=True)
         ],
+        # Member development of the whole unit (reports.member_development): its own section.
+        "member_development": member_development_figures(unit=unit, period=period),
     }
 
 

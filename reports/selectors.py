@@ -163,7 +163,7 @@ FROM (
     GROUP BY c.enterprise_id, s.enterprise_unit_id
   ) e
   LEFT JOIN members_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
-       AND (m.left_on IS NULL OR m.left_on > %s)
+       AND (m.transferred_in_on IS NULL OR m.transferred_in_on <= %s) AND (m.left_on IS NULL OR m.left_on > %s)
   GROUP BY e.id, e.unit_id
 ) x
 GROUP BY x.unit_id
@@ -221,7 +221,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     with connection.cursor() as cursor:
         cursor.execute(
             _SURVEYED_SQL.format(units=units_sql),
-            [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end],
+            [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end, end],
         )
         for unit_id, surveyed, deep, eligible, few in cursor.fetchall():
             add("surveyed", unit_id, surveyed)
@@ -255,8 +255,11 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add("party_organizations", r["enterprise_unit"], r["total"])
         add("party_organizations_with_coordination_rules", r["enterprise_unit"], r["coordinated"])
 
+    # Admitted in the unit: the ceremony dated in the period (members.services); arrivals by transfer are not.
     admitted = (
-        PartyMember.objects.filter(enterprise_unit_id__in=ids, admitted_on__range=(start, end))
+        PartyMember.objects.filter(
+            enterprise_unit_id__in=ids, admitted_on__range=(start, end), arrival=PartyMember.Arrival.ADMITTED
+        )
         .values("enterprise_unit")
         .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
         .order_by()
@@ -397,7 +400,8 @@ def _stalled(
     units = _unit_ids_for(official=official, unit=unit)
     in_units = Q() if units is None else Q(unit_id__in=units)
     # task_status is the trigger-kept copy of the task's status: open tasks come from one partial index.
-    open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES)
+    # Case tasks only: an admission candidate's task has no case (and a NULL would empty the NOT IN below).
+    open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES, case__isnull=False)
     paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
     overdue_cases = (
         open_tasks.filter(due_on__lt=today)
@@ -476,6 +480,7 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
         .order_by("-pk")
     )
     for task_sla in open_tasks:
+        assert task_sla.case_id is not None
         tasks.setdefault(task_sla.case_id, task_sla)  # the newest open task of each case
     overdue = {t.case_id for t in open_tasks if t.due_on < today and (t.paused_until is None or t.paused_until < today)}
     paused = {t.case_id for t in open_tasks if t.paused_until is not None and t.paused_until >= today}

@@ -34,6 +34,7 @@ from registry.models import Enterprise
 
 from . import decisions, documents, selectors, services
 from .forms import DashboardForm
+from .member_development import member_development_rows
 from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
 
@@ -143,6 +144,10 @@ def _render_report(
             "report": report,
             "data": data,
             "rows": indicator_rows(data["indicators"]),
+            # Snapshots submitted before the section existed have none: the page leaves it out.
+            "member_development": member_development_rows(data["member_development"])
+            if "member_development" in data
+            else None,
             "by_type": [(types.get(k, k), n) for k, n in by_type.items()],
             "children": child_rows,
             "submitted": submitted,

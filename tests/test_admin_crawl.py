@@ -22,14 +22,15 @@ from api.models import ApiToken, ApiTokenUse
 from api.services import api_token_issue
 from cases import services as case_services
 from cases.models import Case, CaseHistory, CaseStateSpan, ContactLog, DecisionNumber, Proposal, Survey
-from members.models import PartyMember
+from members import candidates
+from members.models import Candidate, CandidateEvent, MemberEvent, PartyMember
 from notifications.models import DigestDelivery, Notification, NotificationPreference
 from org.admin import THIRD_PARTY_APPS, NationalSettingsAdminMixin, SuperuserOnlyAdminMixin
 from org.models import Official, Role, RoleAssignment, Unit
 from registry.models import Enterprise, ImportJob, ImportRowChange, ImportRowError
 from reports.models import Period, PeriodReport, Target
 from tests.factories import EnterpriseFactory, OfficialFactory, PartyMemberFactory, UnitFactory
-from workflows.models import AssignmentRule, CaseProcess, SavedFilter, Substitute, TaskSLA
+from workflows.models import AssignmentRule, CandidateProcess, CaseProcess, SavedFilter, Substitute, TaskSLA
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,9 @@ def victim(province, ward):
         RoleAssignment: official.role_assignments.first(),
         Enterprise: enterprise,
         PartyMember: members[0],
+        MemberEvent: MemberEvent.objects.create(
+            member=members[0], kind="recorded", effective_on=members[0].admitted_on, actor=official, note=MARK
+        ),
         Case: case,
         Survey: case.surveys.get(),
         CaseHistory: case.history.first(),
@@ -108,6 +112,18 @@ def victim(province, ward):
     token, _raw = api_token_issue(
         actor=None, name=f"Hệ thống {MARK}", acting_as=official, unit=ward, scopes=["cases:read"]
     )
+    candidate = candidates.candidate_recommend(
+        actor=official,
+        enterprise_id=enterprise.pk,
+        full_name=f"Quần chúng {MARK}",
+        born_on=datetime.date(1995, 5, 5),
+        recommended_by="trade_union",
+        recommended_on=datetime.date(2026, 1, 7),
+        note=MARK,
+    )
+    rows[Candidate] = candidate
+    rows[CandidateEvent] = candidate.events.first()
+    rows[CandidateProcess] = CandidateProcess.objects.filter(candidate=candidate).first()
     rows[ApiToken] = token
     rows[ApiTokenUse] = ApiTokenUse.objects.create(token=token, method="GET", path=f"/api/v1/{MARK}/", status=200)
     rows[Process] = rows[CaseProcess].process_ptr if rows[CaseProcess] else None

@@ -29,7 +29,17 @@ from org.policy import official_may_do_step
 from org.selectors import jurisdiction_q, unit_ancestor_paths, unit_is_within
 
 from .calendar import WorkingCalendar
-from .models import AssignmentRule, CalendarDay, CaseProcess, SavedFilter, Step, StepNorm, Substitute, TaskSLA
+from .models import (
+    AssignmentRule,
+    CalendarDay,
+    CandidateProcess,
+    CaseProcess,
+    SavedFilter,
+    Step,
+    StepNorm,
+    Substitute,
+    TaskSLA,
+)
 
 
 @lru_cache(maxsize=32)
@@ -302,6 +312,21 @@ class CaseProcessAdmin(ReadOnlyAdmin):
     inlines = [TaskInline]
 
 
+@admin.register(CandidateProcess)
+class CandidateProcessAdmin(ReadOnlyAdmin):
+    """The admission flow's processes (workflows.candidate_flow): read-only, like the case processes."""
+
+    jurisdiction_field = "candidate__enterprise__unit"
+    list_display = ["pk", "candidate", "candidate__enterprise__unit", "candidate__stage", "created", "finished"]
+    list_filter = ["candidate__stage", ("finished", admin.EmptyFieldListFilter)]
+    list_select_related = ["candidate__enterprise__unit"]
+    search_fields = ["candidate__full_name", "candidate__enterprise__name"]
+    date_hierarchy = "created"
+    readonly_fields = ["candidate", "created", "finished"]
+    fields = [*readonly_fields]
+    inlines = [TaskInline]
+
+
 class TaskSLAForm(forms.ModelForm):
     class Meta:
         model = TaskSLA
@@ -322,6 +347,17 @@ class TaskSLAAdmin(ScopedAdmin):
 
     jurisdiction_field = "case__enterprise__unit"
     form = TaskSLAForm
+
+    def get_queryset(self, request):
+        # A deadline is a case's or an admission candidate's: scoped by the enterprise of either.
+        qs = super(JurisdictionAdminMixin, self).get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(
+            jurisdiction_q(official=request.user, unit_field="case__enterprise__unit")
+            | jurisdiction_q(official=request.user, unit_field="candidate__enterprise__unit")
+        )
+
     list_display = [
         "number",
         "case",
@@ -340,8 +376,19 @@ class TaskSLAAdmin(ScopedAdmin):
     search_fields = [*CASE_SEARCH, "task__owner__username", "task__owner__last_name"]
     date_hierarchy = "due_on"
     ordering = ["due_on"]
-    fields = ["task", "case", "unit", "step", "due_on", "warn_on", "paused_until", "follow_up_on", "substitute_for"]
-    readonly_fields = ["task", "case", "unit", "step", "paused_until", "substitute_for"]
+    fields = [
+        "task",
+        "case",
+        "candidate",
+        "unit",
+        "step",
+        "due_on",
+        "warn_on",
+        "paused_until",
+        "follow_up_on",
+        "substitute_for",
+    ]
+    readonly_fields = ["task", "case", "candidate", "unit", "step", "paused_until", "substitute_for"]
 
     @admin.display(description="#", ordering="task_id")
     def number(self, sla: TaskSLA) -> int:

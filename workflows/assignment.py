@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from cases.models import Case
-from org.models import Official
+from org.models import Official, Unit
 from org.policy import STEP_ROLES
 from org.selectors import unit_ancestor_paths
 
@@ -15,8 +15,12 @@ from .models import AssignmentRule, Step, Substitute
 STEP_ROLE = STEP_ROLES  # the role that does each step (org.policy)
 
 
-def assignee_pick(*, case: Case, step: str) -> Official | None:
-    paths = unit_ancestor_paths(case.enterprise.unit)
+def assignee_pick(*, step: str, case: Case | None = None, unit: Unit | None = None) -> Official | None:
+    """For a case's step (its enterprise's unit) or any step of a unit (an admission candidate's enterprise)."""
+    if unit is None:
+        assert case is not None
+        unit = case.enterprise.unit
+    paths = unit_ancestor_paths(unit)
     rule = (
         # A rule whose official has since lost the step's role no longer applies.
         AssignmentRule.objects.filter(

@@ -12,17 +12,27 @@ from viewflow.workflow.models import Process, Task
 
 from cases.models import Case
 from core.fields import trigger_kept_copy
+from members.models import Candidate
 from org.models import Unit
 
 
 class Step(models.TextChoices):
-    """Human steps of the establishment flow (one per case state that needs someone to act)."""
+    """Human steps of the establishment flow (one per case state that needs someone to act) and of the admission
+    flow (one per candidate stage, ``CANDIDATE_STEPS``)."""
 
     SURVEY = "survey", _("Survey")
     NURTURING_REVIEW = "nurturing_review", _("Nurturing review")
     OUTREACH = "outreach", _("Outreach to the owner")
     PROPOSAL = "proposal", _("Proposal")
     DECISION = "decision", _("Decision")
+    CANDIDATE_COURSE = "candidate_course", _("Party-awareness course")
+    CANDIDATE_APPLICATION = "candidate_application", _("Application and mentors")
+    CANDIDATE_CHECK = "candidate_check", _("Background check")
+    CANDIDATE_RESOLUTION = "candidate_resolution", _("Resolution on the admission")
+    CANDIDATE_DECISION = "candidate_decision", _("Admission decision")
+    CANDIDATE_CEREMONY = "candidate_ceremony", _("Admission ceremony")
+    CANDIDATE_REVIEW = "candidate_review", _("Cell's review of the probation")
+    CANDIDATE_RECOGNITION = "candidate_recognition", _("Recognition as full member")
 
 
 # The case state each step works on; a task whose case has left that state is completed by the flow.
@@ -35,6 +45,19 @@ STEP_STATE = {
 }
 
 
+# The candidate stage each admission step works on (members.Candidate.Stage): completing it moves the stage on.
+CANDIDATE_STEPS = {
+    Step.CANDIDATE_COURSE: Candidate.Stage.RECOMMENDED,
+    Step.CANDIDATE_APPLICATION: Candidate.Stage.TRAINED,
+    Step.CANDIDATE_CHECK: Candidate.Stage.APPLIED,
+    Step.CANDIDATE_RESOLUTION: Candidate.Stage.CHECKED,
+    Step.CANDIDATE_DECISION: Candidate.Stage.RESOLVED,
+    Step.CANDIDATE_CEREMONY: Candidate.Stage.DECIDED,
+    Step.CANDIDATE_REVIEW: Candidate.Stage.PROBATION,
+    Step.CANDIDATE_RECOGNITION: Candidate.Stage.REVIEWED,
+}
+
+
 class CaseProcess(Process):
     # Annotated: viewflow's Process is untyped, so django-stubs cannot infer the fields of its subclasses.
     case: models.ForeignKey[Case, Case] = models.ForeignKey(
@@ -44,6 +67,18 @@ class CaseProcess(Process):
     class Meta:
         verbose_name = _("case process")
         verbose_name_plural = _("case processes")
+
+
+class CandidateProcess(Process):
+    """One admission flow per candidate (workflows.candidate_flow.AdmissionFlow)."""
+
+    candidate: models.ForeignKey[Candidate, Candidate] = models.ForeignKey(
+        Candidate, verbose_name=_("admission candidate"), on_delete=models.PROTECT, related_name="processes"
+    )
+
+    class Meta:
+        verbose_name = _("admission process")
+        verbose_name_plural = _("admission processes")
 
 
 class StepNorm(models.Model):
@@ -135,10 +170,21 @@ class Substitute(models.Model):
 
 
 class TaskSLA(models.Model):
-    """What viewflow's Task lacks: the case and unit (for scoping), the step, due and warning dates, pauses."""
+    """What viewflow's Task lacks: the case or the admission candidate, the unit (for scoping), the step, due and
+    warning dates, pauses. A task belongs to a case (establishment flow) or to a candidate (admission flow)."""
 
     task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="sla")
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="task_slas")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.CASCADE, related_name="task_slas"
+    )
+    candidate = models.ForeignKey(
+        Candidate,
+        verbose_name=_("admission candidate"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="task_slas",
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     step = models.CharField(_("step"), max_length=32, choices=Step.choices)
     due_on = models.DateField(_("due"))
@@ -164,6 +210,12 @@ class TaskSLA(models.Model):
     class Meta:
         verbose_name = _("task deadline")
         verbose_name_plural = _("task deadlines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, candidate__isnull=True) | Q(case__isnull=True, candidate__isnull=False),
+                name="workflows_sla_case_or_candidate",
+            )
+        ]
         indexes = [
             models.Index(fields=["unit", "due_on"]),
             models.Index(fields=["due_on"]),
@@ -195,6 +247,11 @@ class TaskSLA(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} · {self.due_on:%d/%m/%Y}"
+
+    @property
+    def enterprise(self):
+        """The enterprise the task is about: its case's, or its admission candidate's."""
+        return self.case.enterprise if self.case_id else self.candidate.enterprise  # type: ignore[union-attr]
 
 
 class SavedFilter(models.Model):

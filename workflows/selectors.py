@@ -38,17 +38,26 @@ class Due:
     PAUSED = "paused"
 
 
+# A task's row: its case or its admission candidate (one of the two), with the enterprise, in the same query.
+_RELATED = (
+    "task",
+    "task__owner",
+    "case",
+    "case__enterprise",
+    "candidate",
+    "candidate__enterprise",
+    "unit",
+    "substitute_for",
+)
+
+
 def _base(official: Official) -> QuerySet[TaskSLA]:
-    return (
-        TaskSLA.objects.filter(jurisdiction_q(official=official))
-        .select_related("task", "task__owner", "case", "case__enterprise", "unit", "substitute_for")
-        .order_by("due_on", "pk")
-    )
+    return TaskSLA.objects.filter(jurisdiction_q(official=official)).select_related(*_RELATED).order_by("due_on", "pk")
 
 
 def _list(official: Official, unit: Unit | None) -> QuerySet[TaskSLA]:
     """The long lists: scoped by the ids of the units in view (see ``jurisdiction_unit_ids``), not a path join."""
-    qs = TaskSLA.objects.select_related("task", "task__owner", "case", "case__enterprise", "unit", "substitute_for")
+    qs = TaskSLA.objects.select_related(*_RELATED)
     unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
@@ -77,7 +86,9 @@ def _filter(
         qs = qs.exclude(not_paused)
     folded = fold(search)
     if folded:
-        qs = qs.filter(case__enterprise__search_text__contains=folded)
+        qs = qs.filter(
+            Q(case__enterprise__search_text__contains=folded) | Q(candidate__enterprise__search_text__contains=folded)
+        )
     return qs
 
 
@@ -177,3 +188,13 @@ def substitute_candidates(*, official: Official) -> QuerySet[Official]:
 def open_tasks_for_cases(*, official: Official, case_ids: list[int]) -> QuerySet[TaskSLA]:
     """The open tasks of these cases inside my jurisdiction, with their assignee (one query)."""
     return _base(official).filter(case_id__in=case_ids, task__status__in=OPEN_STATUSES)
+
+
+def candidate_open_task(*, candidate_id: int) -> TaskSLA | None:
+    """For the candidate's page: the open admission task with its assignee and dates."""
+    return (
+        TaskSLA.objects.filter(candidate_id=candidate_id, task_status__in=OPEN_STATUSES)
+        .select_related("task", "task__owner", "substitute_for")
+        .order_by("-pk")
+        .first()
+    )

@@ -4,7 +4,7 @@ transaction; if the case refuses, everything rolls back and the task stays open 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -18,14 +18,16 @@ from cases import services as case_services
 from cases.models import Case, ContactLog, Proposal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.locks import locked_atomic
-from members.models import PartyMember
+from members.candidates import candidate_lock
+from members.models import Candidate, PartyMember
 from org.models import Official, Unit
 from org.policy import official_may_do_step, official_may_lead_team
 from org.selectors import unit_is_within
 
 from .calendar import WorkingCalendar
+from .candidate_flow import AdmissionFlow
 from .flows import EstablishmentFlow
-from .models import STEP_STATE, CaseProcess, SavedFilter, Step, Substitute, TaskSLA
+from .models import CANDIDATE_STEPS, STEP_STATE, CandidateProcess, CaseProcess, SavedFilter, Step, Substitute, TaskSLA
 from .signals import task_assigned
 from .sla import sla_start_override
 
@@ -370,3 +372,67 @@ def workflow_backfill(*, since_state_change: bool = True, unit: Unit | None = No
                 process_start(case=case)
         started += 1
     return started
+
+
+# --- The admission flow (workflows.candidate_flow) ----------------------------------------------------------
+
+
+def candidate_process_start(*, candidate: Candidate) -> CandidateProcess:
+    return AdmissionFlow.start.run(candidate=candidate)
+
+
+def _active_candidate_tasks(candidate: Candidate) -> list[Task]:
+    return list(
+        Task.objects.filter(process__candidateprocess__candidate=candidate, status__in=ACTIVE, flow_task_type="HUMAN")
+        .select_related("process")
+        .order_by("pk")
+    )
+
+
+def workflow_sync_candidate(*, candidate: Candidate, actor: Official | None) -> None:
+    """After a step of the candidate (members.candidates, inside its transaction, which holds the enterprise's and
+    the candidate's locks): finish the task whose step is done (the switch opens the next), or start the flow for
+    a new candidate."""
+    tasks = _active_candidate_tasks(candidate)
+    if not tasks:
+        if (
+            candidate.is_open
+            and not CandidateProcess.objects.filter(candidate=candidate, finished__isnull=True).exists()
+        ):
+            candidate_process_start(candidate=candidate)
+        return
+    for task in tasks:
+        if CANDIDATE_STEPS[Step(task.flow_task.name)] != candidate.stage:
+            with AdmissionFlow.lock(task.process_id):
+                _finish(task, actor)
+
+
+def on_candidate_changed(sender: object, *, candidate: Candidate, actor: Official | None, **kwargs: Any) -> None:
+    workflow_sync_candidate(candidate=candidate, actor=actor)
+
+
+def task_complete_candidate_step(*, actor: Official, task_id: int, step: str, run: Callable[[Candidate], Any]) -> Any:
+    """Complete an admission task: lock the candidate's enterprise and the candidate (the register's lock order),
+    then the process and the task; check the task is the actor's, open and of this step; run the candidate's step
+    (``run``, a members.candidates service), whose ``candidate_changed`` finishes this task and opens the next."""
+    found = Task.objects.filter(pk=task_id).values_list("process_id", "sla__candidate_id").first()
+    if found is None or found[1] is None:
+        raise NotFound(_("Task not found."), code="not_found")
+    process_id, candidate_id = found
+    with locked_atomic():
+        candidate = candidate_lock(actor=actor, candidate_id=candidate_id, role=None)
+        with AdmissionFlow.lock(process_id):
+            task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("sla__unit").get(pk=task_id)
+            sla = getattr(task, "sla", None)
+            if sla is None or not unit_is_within(official=actor, unit=sla.unit):
+                raise NotFound(_("Task not found."), code="not_found")
+            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+                raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
+            if task.owner_id != actor.pk:
+                raise Forbidden(
+                    _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
+                    code="not_owner",
+                )
+            if task.flow_task.name != step:
+                raise Invalid(_("This form does not belong to this task."), code="invalid")
+            return run(candidate)

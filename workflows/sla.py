@@ -20,6 +20,16 @@ DEFAULT_NORMS = {
     Step.OUTREACH: (20, 5, None),
     Step.PROPOSAL: (10, 3, None),
     Step.DECISION: (15, 3, None),
+    # The admission flow (docs/workflow.md, "Admission norms"): the three deadlines of HD 06-HD/TW (ceremony,
+    # cell's review, committee's recognition: 30 working days each) and the project's own for the other steps.
+    Step.CANDIDATE_COURSE: (60, 10, None),
+    Step.CANDIDATE_APPLICATION: (20, 5, None),
+    Step.CANDIDATE_CHECK: (30, 5, None),
+    Step.CANDIDATE_RESOLUTION: (20, 5, None),
+    Step.CANDIDATE_DECISION: (30, 5, None),
+    Step.CANDIDATE_CEREMONY: (30, 5, None),
+    Step.CANDIDATE_REVIEW: (30, 10, None),
+    Step.CANDIDATE_RECOGNITION: (30, 5, None),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import candidate_views, views
 
 app_name = "workflows"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("substitute/", views.substitute, name="substitute"),
     path("substitute/<id:pk>/end/", views.substitute_end, name="substitute_end"),
     path("cases/<id:pk>/diagram.svg", views.case_diagram, name="case_diagram"),
+    path("candidates/", candidate_views.candidate_list, name="candidates"),
+    path("candidates/<id:pk>/", candidate_views.candidate_detail, name="candidate"),
+    path("candidates/<id:pk>/stop/", candidate_views.candidate_stop, name="candidate_stop"),
+    path("enterprises/<id:enterprise_pk>/candidates/new/", candidate_views.candidate_new, name="candidate_new"),
 ]

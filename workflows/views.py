@@ -29,6 +29,7 @@ from org.policy import official_may_lead_team
 from org.selectors import unit_list_for_official
 
 from . import selectors, services
+from .candidate_views import candidate_task
 from .flows import EstablishmentFlow
 from .forms import FollowUpForm, InboxFilterForm, ReassignForm, SaveFilterForm, SubstituteForm
 from .models import Step, Substitute, TaskSLA
@@ -295,12 +296,14 @@ STEP_ACTIONS: dict[str, FormAction] = {
 
 
 def _step_form(sla: TaskSLA, data: QueryDict | None = None) -> forms.Form:
+    assert sla.case is not None  # a case task (candidate tasks go to candidate_views.candidate_task)
     return STEP_ACTIONS[sla.step].form_for(sla.case, data)
 
 
 def _render_task(
     request: AuthenticatedHttpRequest, sla: TaskSLA, form: forms.Form, *, error: str = "", status: int = 200
 ) -> HttpResponse:
+    assert sla.case_id is not None
     case = case_get_for_official(official=request.user, case_id=sla.case_id)
     members = list(case.enterprise.members.all())
     return render(
@@ -325,6 +328,8 @@ def _render_task(
 @login_required
 def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sla = selectors.task_get_for_official(official=request.user, task_id=pk)
+    if sla.candidate_id is not None:
+        return candidate_task(request, sla)
     if request.method != "POST":
         return _render_task(request, sla, _step_form(sla))
     form = _step_form(sla, request.POST)

@@ -155,7 +155,8 @@ def _task_columns(
     occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool
 ) -> dict[str, Combinable]:
     step = choice_label("step", Step.choices)
-    enterprise = F("case__enterprise__name")
+    # A task is a case's (establishment flow) or an admission candidate's: the enterprise of either.
+    enterprise = Coalesce(F("case__enterprise__name"), F("candidate__enterprise__name"), output_field=CharField())
     due = DayMonthYear("due_on")
     columns: dict[str, Combinable] = {
         "n_occasion": Value(occasion),
@@ -293,7 +294,7 @@ def sweep_case_stalled(*, today: datetime.date, lo: int | None = None, hi: int |
         too_long |= Q(
             case__state=norm_state, case__state_changed_at__lt=_start_of(today - datetime.timedelta(days=days))
         )
-    qs = _open_tasks(today, lo, hi).filter(too_long, task__owner__isnull=False)
+    qs = _open_tasks(today, lo, hi).filter(too_long, case__isnull=False, task__owner__isnull=False)
     since = TruncDate("case__state_changed_at", tzinfo=timezone.get_current_timezone())
     state = choice_label("case__state", Case.State.choices)
     norm = When_(

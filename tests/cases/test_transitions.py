@@ -134,7 +134,7 @@ def test_nurturing_moves_to_outreach_when_a_member_is_recognised_full(ward, ward
 
 def test_nurturing_stays_when_register_still_short(ward, ward_official):
     case = case_in(Case.State.NURTURING, ward, full_members=1)
-    probationary = PartyMemberFactory(enterprise=case.enterprise)
+    probationary = PartyMemberFactory(enterprise=case.enterprise, admitted_on=datetime.date(2025, 9, 1))
     member_services.member_recognize_full(actor=ward_official, member_id=probationary.pk)
     case.refresh_from_db()
     assert case.state == Case.State.NURTURING

@@ -180,6 +180,15 @@ def test_default_norms_are_the_documented_ones():
         Step.OUTREACH: (20, 5, None),
         Step.PROPOSAL: (10, 3, None),
         Step.DECISION: (15, 3, None),
+        # The admission flow (docs/workflow.md, "Admission norms").
+        Step.CANDIDATE_COURSE: (60, 10, None),
+        Step.CANDIDATE_APPLICATION: (20, 5, None),
+        Step.CANDIDATE_CHECK: (30, 5, None),
+        Step.CANDIDATE_RESOLUTION: (20, 5, None),
+        Step.CANDIDATE_DECISION: (30, 5, None),
+        Step.CANDIDATE_CEREMONY: (30, 5, None),
+        Step.CANDIDATE_REVIEW: (30, 10, None),
+        Step.CANDIDATE_RECOGNITION: (30, 5, None),
     }
 
 

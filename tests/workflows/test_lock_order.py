@@ -174,14 +174,14 @@ def test_register_reaching_three_full_members_against_the_nurturing_review(field
     for _ in range(OTHER_PAIRS):
         enterprise = EnterpriseFactory(unit=ward)
         add_full_members(enterprise, 2)
-        probationary = PartyMemberFactory(enterprise=enterprise)
+        probationary = PartyMemberFactory(enterprise=enterprise, admitted_on=datetime.date(2025, 3, 1))
         case = CaseFactory(enterprise=enterprise, nurturing=True)
         services.process_start(case=case)
         review = open_human_tasks(case).get()
         results, _took = run(
             [
                 lambda member=probationary: member_services.member_recognize_full(
-                    actor=field_crew["officer"], member_id=member.pk, recognized_on=DAY
+                    actor=field_crew["officer"], member_id=member.pk, decided_on=DAY
                 ),
                 lambda task=review: services.task_review_nurturing(
                     actor=field_crew["field"], task_id=task.pk, note="Đã gặp"

@@ -1,0 +1,110 @@
+"""Member development figures as of a period's end, from dated events: admissions apart from transfers, recognitions
+in effect and decided by the end, departures by reason, candidates at their stage on the last day; the unit's
+subtree only; a constant number of queries; the seed 000 figures unchanged."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from members.models import Candidate, CandidateEvent, PartyMember
+from org.models import Official, Unit
+from reports.member_development import member_development_figures
+from reports.models import Period
+from reports.period_reports import period_report_compile
+from tests.factories import EnterpriseFactory, PartyMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+H1 = (datetime.date(2025, 1, 1), datetime.date(2025, 6, 30))
+IN, BEFORE, AFTER = datetime.date(2025, 3, 3), datetime.date(2024, 10, 1), datetime.date(2025, 7, 2)
+
+
+@pytest.fixture
+def h1(db):
+    return Period.objects.create(code="t-2025-h1", name="6 tháng đầu năm 2025", starts_on=H1[0], ends_on=H1[1])
+
+
+def candidate_at(enterprise, *stages_and_days):
+    """A candidate whose history holds these (stage, day) events; its current stage is the last one."""
+    candidate = Candidate.objects.create(
+        enterprise=enterprise,
+        full_name="Q",
+        born_on=datetime.date(1995, 1, 1),
+        recommended_by="cell",
+        recommended_on=stages_and_days[0][1],
+        stage=stages_and_days[-1][0],
+    )
+    for stage, day in stages_and_days:
+        CandidateEvent.objects.create(candidate=candidate, stage=stage, effective_on=day)
+    return candidate
+
+
+def populate(unit, n=1):
+    for _ in range(n):
+        e = EnterpriseFactory(unit=unit)
+        PartyMemberFactory(enterprise=e, admitted_on=IN, is_owner=True)
+        PartyMemberFactory(enterprise=e, admitted_on=IN)
+        PartyMemberFactory(enterprise=e, admitted_on=BEFORE)
+        PartyMemberFactory(  # admitted elsewhere in the period, then transferred here: not an admission
+            enterprise=e, admitted_on=IN, arrival="transferred_in", transferred_from="X", transferred_in_on=IN
+        )
+        PartyMemberFactory(enterprise=e, full=True, left_on=IN, departure="transferred_out", transferred_to="Y")
+        PartyMemberFactory(enterprise=e, admitted_on=BEFORE, left_on=IN, departure="not_recognised")
+        PartyMemberFactory(  # probation ended in the period, recognised in the period
+            enterprise=e,
+            status="full",
+            admitted_on=datetime.date(2024, 2, 1),
+            recognized_full_on=datetime.date(2025, 2, 1),
+            recognition_decided_on=datetime.date(2025, 2, 20),
+        )
+        PartyMemberFactory(  # effect in the period, decided after it: not yet recognised at the end
+            enterprise=e,
+            status="full",
+            admitted_on=datetime.date(2024, 5, 1),
+            recognized_full_on=datetime.date(2025, 5, 1),
+            recognition_decided_on=AFTER,
+        )
+        candidate_at(e, ("recommended", BEFORE), ("trained", IN), ("applied", AFTER))  # "trained" at the end
+        candidate_at(e, ("recommended", IN), ("stopped", IN))
+        candidate_at(e, ("recommended", AFTER))  # not yet a candidate at the end
+
+
+def test_member_development_of_a_period(h1, ward, sibling_ward, province):
+    populate(ward)
+    populate(sibling_ward)
+    f = member_development_figures(unit=ward, period=h1)
+    assert (f["admitted"], f["admitted_owners"]) == (2, 1)
+    assert (f["transferred_in"], f["transferred_out"], f["struck_off"], f["deceased"]) == (1, 1, 1, 0)
+    assert f["recognised"] == 1
+    assert f["candidates_by_stage"] == {"trained": 1, "stopped": 1}
+    assert f["candidates_in_pipeline"] == 1
+    # The province adds up both wards; the report's own admission figure agrees with this one.
+    total = period_report_compile(unit=province, period=h1)
+    assert total["member_development"]["admitted"] == 4
+    assert total["indicators"]["new_members"]["value"] == 4
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_member_development_runs_a_constant_number_of_queries(n, h1, ward):
+    populate(ward, n)
+    with CaptureQueriesContext(connection) as queries:
+        f = member_development_figures(unit=ward, period=h1)
+    assert f["admitted"] == 2 * n
+    assert len(queries) == 3
+
+
+def test_seed_000_figures_stay_exact(seeded, client):
+    hanoi = Unit.objects.get(code="01")
+    period = Period.objects.get(code="2024-h1")
+    f = member_development_figures(unit=hanoi, period=period)
+    assert (f["admitted"], f["admitted_owners"]) == (501, 4)
+    assert f["transferred_in"] == 0
+    assert PartyMember.objects.filter(admitted_on__range=(period.starts_on, period.ends_on)).count() == 501
+    client.force_login(Official.objects.get(username="hn.bantochuc"))
+    response = client.get(reverse("reports:period_report", args=["01", "2024-h1"]))
+    assert response.status_code == 200
+    assert response.context["data"]["indicators"]["new_members"]["value"] == 501
+    assert response.context["data"]["member_development"]["admitted"] == 501
