@@ -16,6 +16,7 @@ RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "notifications": (READ, WRITE),
     "reports": (READ, WRITE),
     "targets": (READ, WRITE),
+    "members": (READ, WRITE),
     "decisions": (READ,),
     "imports": (READ, WRITE),
 }

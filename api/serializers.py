@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Case, CaseHistory, DecisionNumber, Survey
+from members.models import Candidate, CandidateEvent, PartyMember
 from members.selectors import member_counts
 from notifications.models import Notification
 from org.models import Official, Unit
@@ -337,6 +338,94 @@ class TargetSetRequestSerializer(serializers.Serializer):
 
 class TargetsSavedSerializer(TargetGridSerializer):
     saved = serializers.IntegerField(help_text="How many targets were written or cleared.")
+
+
+class PartyMemberSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefSerializer()
+
+    class Meta:
+        model = PartyMember
+        fields = [
+            "id",
+            "enterprise",
+            "full_name",
+            "status",
+            "admitted_on",
+            "recognized_full_on",
+            "recognition_decided_on",
+            "arrival",
+            "transferred_from",
+            "transferred_in_on",
+            "is_owner",
+            "is_manager",
+            "from_earlier_records",
+            "left_on",
+            "departure",
+            "transferred_to",
+            "note",
+        ]
+
+
+class MemberRecognizeRequestSerializer(serializers.Serializer):
+    decided_on = serializers.DateField(required=False, help_text="The committee's decision (default: today).")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class MemberLeaveRequestSerializer(serializers.Serializer):
+    departure = serializers.ChoiceField(choices=PartyMember.Departure.choices)
+    left_on = serializers.DateField()
+    transferred_to = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class CandidateEventSerializer(serializers.ModelSerializer):
+    actor = OfficialRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CandidateEvent
+        fields = ["stage", "effective_on", "at", "actor", "note"]
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    enterprise = EnterpriseRefSerializer()
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "id",
+            "enterprise",
+            "full_name",
+            "born_on",
+            "is_owner",
+            "is_manager",
+            "recommended_by",
+            "recommended_on",
+            "stage",
+            "course_passed_on",
+            "certificate_number",
+            "applied_on",
+            "checked_on",
+            "resolved_on",
+            "resolved_by",
+            "decision_number",
+            "decided_on",
+            "age_exception",
+            "reviewed_on",
+            "stopped_on",
+            "stop_reason",
+            "member",
+        ]
+
+
+class CandidateDetailSerializer(CandidateSerializer):
+    events = CandidateEventSerializer(many=True, help_text="Each stage reached: when, by whom.")
+    mentors = serializers.SerializerMethodField(help_text="The two mentoring members (register ids).")
+
+    class Meta(CandidateSerializer.Meta):
+        fields = [*CandidateSerializer.Meta.fields, "mentors", "events"]
+
+    def get_mentors(self, candidate: Candidate) -> list[int]:
+        return [m.pk for m in candidate.mentors.all()]
 
 
 class MarkedReadSerializer(serializers.Serializer):

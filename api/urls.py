@@ -18,6 +18,12 @@ urlpatterns = [
     path("v1/enterprises/", views.EnterpriseList.as_view(), name="enterprise_list"),
     path("v1/enterprises/<id:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
     path("v1/enterprises/<id:pk>/open-case/", views.EnterpriseOpenCase.as_view(), name="enterprise_open_case"),
+    path("v1/enterprises/<id:pk>/members/", views.EnterpriseMembers.as_view(), name="enterprise_members"),
+    path("v1/members/<id:pk>/", views.MemberDetail.as_view(), name="member_detail"),
+    path("v1/members/<id:pk>/recognize/", views.MemberRecognize.as_view(), name="member_recognize"),
+    path("v1/members/<id:pk>/leave/", views.MemberLeave.as_view(), name="member_leave"),
+    path("v1/candidates/", views.CandidateList.as_view(), name="candidate_list"),
+    path("v1/candidates/<id:pk>/", views.CandidateDetail.as_view(), name="candidate_detail"),
     path("v1/cases/", views.CaseList.as_view(), name="case_list"),
     path("v1/cases/<id:pk>/", views.CaseDetail.as_view(), name="case_detail"),
     *(

@@ -24,10 +24,13 @@ from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
 from cases import services as case_services
-from cases.forms import EnterpriseFilterForm, NoteForm
+from cases.forms import EnterpriseFilterForm, MemberForm, NoteForm
 from cases.models import Case
 from cases.views import ACTIONS
 from core.errors import Conflict, Forbidden
+from members import selectors as member_selectors
+from members import services as member_services
+from members.models import Candidate
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from org.models import Official
@@ -255,6 +258,132 @@ class EnterpriseOpenCase(ApiView):
         response = _case_detail(request, case.pk)
         response.status_code = 201
         return response
+
+
+# --- Party members and admission candidates ------------------------------------------------------------------
+
+
+class EnterpriseMembers(ApiView, generics.ListAPIView):
+    """The register of an enterprise of my jurisdiction (those who left included, with why and when); POST enters a
+    member, with the enterprise page's form and rules (members.services.member_add)."""
+
+    resource = "members"
+    serializer_class = s.PartyMemberSerializer
+    keyset_ordering = ("full_name", "pk")
+
+    def get_queryset(self) -> QuerySet:
+        enterprise = case_selectors.enterprise_get_for_official(
+            official=caller(self.request), enterprise_id=self.kwargs["pk"]
+        )
+        return (
+            member_selectors.member_list_for_official(official=caller(self.request))
+            .filter(enterprise=enterprise)
+            .select_related("enterprise")
+        )
+
+    @extend_schema(
+        operation_id="enterprises_members_list", responses={200: s.PartyMemberSerializer(many=True), **READ_ERRORS}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="enterprises_members_add",
+        request=s.form_serializer("MemberAddRequest", MemberForm, expected_state=False),
+        responses={201: s.PartyMemberSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = caller(request)
+        enterprise = case_selectors.enterprise_get_for_official(official=user, enterprise_id=pk)
+        form = MemberForm(_plain_data(request.data, MemberForm))
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        member = member_services.member_add(actor=user, enterprise_id=enterprise.pk, **form.cleaned_data)
+        return Response(s.PartyMemberSerializer(member).data, status=201)
+
+
+def _member(request: Request, pk: int) -> Response:
+    member = member_selectors.member_get_for_official(official=caller(request), member_id=pk)
+    return Response(s.PartyMemberSerializer(member).data)
+
+
+class MemberDetail(ApiView):
+    resource = "members"
+
+    @extend_schema(responses={200: s.PartyMemberSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return _member(request, pk)
+
+
+class MemberRecognize(ApiView):
+    """The committee recognises a probationary member as full: in effect at the end of the 12 months' probation,
+    refused before it (the same service and message as the enterprise page)."""
+
+    resource = "members"
+
+    @extend_schema(
+        operation_id="members_recognize",
+        request=s.MemberRecognizeRequestSerializer,
+        responses={200: s.PartyMemberSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        member = member_selectors.member_get_for_official(official=caller(request), member_id=pk)
+        body = s.MemberRecognizeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member_services.member_recognize_full(
+            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body.validated_data
+        )
+        return _member(request, pk)
+
+
+class MemberLeave(ApiView):
+    """A member leaves the register (left the enterprise, transferred out, struck off, not recognised, deceased)."""
+
+    resource = "members"
+
+    @extend_schema(
+        operation_id="members_leave",
+        request=s.MemberLeaveRequestSerializer,
+        responses={200: s.PartyMemberSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        member = member_selectors.member_get_for_official(official=caller(request), member_id=pk)
+        body = s.MemberLeaveRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        member_services.member_mark_left(
+            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body.validated_data
+        )
+        return _member(request, pk)
+
+
+class CandidateList(ApiView, generics.ListAPIView):
+    """The admission candidates of my jurisdiction, by name (their steps are completed on the task page)."""
+
+    resource = "members"
+    serializer_class = s.CandidateSerializer
+    keyset_ordering = ("full_name", "pk")
+
+    def get_queryset(self) -> QuerySet:
+        stage = self.request.query_params.get("stage", "")
+        if stage and stage not in Candidate.Stage.values:
+            raise ValidationError({"stage": [_("Unknown stage.")]})
+        return member_selectors.candidate_list_for_official(official=caller(self.request), stage=stage)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("stage", OpenApiTypes.STR, enum=["", *Candidate.Stage.values])],
+        responses={200: s.CandidateSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CandidateDetail(ApiView):
+    resource = "members"
+
+    @extend_schema(responses={200: s.CandidateDetailSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        candidate = member_selectors.candidate_get_for_official(official=caller(request), candidate_id=pk)
+        return Response(s.CandidateDetailSerializer(candidate).data)
 
 
 # --- Cases -------------------------------------------------------------------------------------------

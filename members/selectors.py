@@ -81,3 +81,15 @@ def candidate_get_for_official(*, official: Official, candidate_id: int) -> Cand
 def candidates_of_enterprise(*, enterprise_id: int) -> list[Candidate]:
     """The pipeline of an enterprise (its page already checked the jurisdiction)."""
     return list(Candidate.objects.filter(enterprise_id=enterprise_id).order_by("stage", "full_name"))
+
+
+def member_list_for_official(*, official: Official) -> QuerySet[PartyMember]:
+    """The register entries of the enterprises in the official's jurisdiction."""
+    return PartyMember.objects.filter(jurisdiction_q(official=official, unit_field="enterprise__unit"))
+
+
+def member_get_for_official(*, official: Official, member_id: int) -> PartyMember:
+    try:
+        return member_list_for_official(official=official).select_related("enterprise").get(pk=member_id)
+    except PartyMember.DoesNotExist:
+        raise Http404 from None

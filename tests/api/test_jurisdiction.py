@@ -63,6 +63,7 @@ def _snapshot(sites):
             Case.objects.filter(enterprise=site["enterprise"]).count(),
             PeriodReport.objects.filter(unit=site["unit"]).values_list("status", "results").first(),
             Target.objects.filter(unit=site["unit"]).count(),
+            site["enterprise"].members.count(),
         )
         for name, site in sites.items()
     }
@@ -94,6 +95,7 @@ def _reads(api, visible, location, site):
         reverse("api:enterprise_detail", args=[site["enterprise"].pk]),
         reverse("api:case_detail", args=[site["case"].pk]),
         reverse("api:task_detail", args=[site["task"].pk]),
+        reverse("api:enterprise_members", args=[site["enterprise"].pk]),
     ]
     for url in urls:
         response = api.get(url)
