@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
+from massorgs.selectors import mass_organization_list_for_enterprise
 from members import services as member_services
 from members.selectors import member_counts
 from org.http import AuthenticatedHttpRequest
@@ -78,6 +79,8 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "counts": member_counts(members=members),
             "cases": cases,
             "may_open": not has_open_case and official_may(request.user, "open"),
+            "mass_organizations": mass_organization_list_for_enterprise(enterprise=enterprise),
+            "may_record_mass_organization": official_may(request.user, "mass_organization"),
         },
     )
 

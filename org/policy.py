@@ -32,6 +32,8 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
     "close": CASE_MANAGERS,
     "reopen": CASE_MANAGERS,
     "member": CASE_MANAGERS,
+    # Recording a mass organization of an enterprise, changing it, entering its membership counts.
+    "mass_organization": CASE_MANAGERS,
 }
 
 # Who does each step of the establishment flow (keys are workflows.Step values): assignment, claim, reassignment.
