@@ -25,7 +25,9 @@ class MassOrganizationForm(_InChargeMixin, BoundedForm):
         max_length=200,
         help_text=_("The body that decided it, e.g. the district labour federation."),
     )
-    members = column_integer_field(MembershipEntry, "admitted", label=_("Members at establishment"), required=False)
+    members = column_integer_field(
+        MembershipEntry, "admitted", label=_("Members at establishment"), required=False, localize=True
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=255)
 
 
@@ -46,8 +48,12 @@ class MassOrganizationChangeForm(_InChargeMixin, BoundedForm):
 
 class MembershipForm(BoundedForm):
     counted_on = date_field(_("Counts up to (the period's last day)"))
-    admitted = column_integer_field(MembershipEntry, "admitted", label=_("Members admitted"), required=False)
-    departed = column_integer_field(MembershipEntry, "departed", label=_("Members who left"), required=False)
+    admitted = column_integer_field(
+        MembershipEntry, "admitted", label=_("Members admitted"), required=False, localize=True
+    )
+    departed = column_integer_field(
+        MembershipEntry, "departed", label=_("Members who left"), required=False, localize=True
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=255)
 
 
