@@ -116,14 +116,15 @@ def figures_by_unit_and_kind(
     Established: organizations whose establishment date lies in the period. Admitted: membership entries dated in
     the period. Members on the last day: every entry dated on or before it (opening balances included) of the
     organizations that existed then (established by then or undated, not dissolved by then). An entry entered later
-    is dated later, so a past period's figures stay as they were.
+    is dated later, so a past period's figures stay as they were. Both read the organizations' trigger-kept copy of
+    their enterprise's unit (``enterprise_unit``, core.derived), not the enterprise table.
     """
     out: dict[tuple[int, str], KindFigures] = {}
     if not unit_ids:
         return out
     established = (
-        MassOrganization.objects.filter(enterprise__unit_id__in=unit_ids, established_on__range=(start, end))
-        .values_list("enterprise__unit", "kind__code")
+        MassOrganization.objects.filter(enterprise_unit_id__in=unit_ids, established_on__range=(start, end))
+        .values_list("enterprise_unit", "kind__code")
         .annotate(n=Count("*"))
         .order_by()
     )
@@ -136,8 +137,8 @@ def figures_by_unit_and_kind(
     )
     admitted = Q(counted_on__range=(start, end))
     rows = (
-        MembershipEntry.objects.filter(existed | admitted, organization__enterprise__unit_id__in=unit_ids)
-        .values_list("organization__enterprise__unit", "organization__kind__code")
+        MembershipEntry.objects.filter(existed | admitted, organization__enterprise_unit_id__in=unit_ids)
+        .values_list("organization__enterprise_unit", "organization__kind__code")
         .annotate(
             n_admitted=Sum("admitted", filter=admitted),
             joined=Sum("admitted", filter=existed),

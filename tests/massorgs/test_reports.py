@@ -203,3 +203,19 @@ def test_a_target_for_an_unknown_indicator_is_refused(district, make_official):
         report_services.targets_set(
             actor=official, unit=district, period=h1, values={(district.pk, "mass_organizations"): 3}
         )
+
+
+def test_an_enterprise_that_moves_takes_its_organizations_to_the_new_unit(district, make_official):
+    from massorgs.models import MassOrganization
+    from massorgs.selectors import figures_by_unit_and_kind
+    from registry.models import Enterprise
+
+    a, b = UnitFactory(code="D13W5", parent=district), UnitFactory(code="D13W6", parent=district)
+    official = make_official(district, Role.WARD_OFFICIAL)
+    (union,) = _organizations(official, a, _kind("trade_union"), 1, on=D(2024, 2, 1), members=6)
+    assert MassOrganization.objects.get(pk=union.pk).enterprise_unit_id == a.pk  # set by the database
+    Enterprise.objects.filter(pk=union.enterprise_id).update(unit=b)
+    assert MassOrganization.objects.get(pk=union.pk).enterprise_unit_id == b.pk
+    figures = figures_by_unit_and_kind(unit_ids=[a.pk, b.pk], start=D(2024, 1, 1), end=D(2024, 6, 30))
+    assert list(figures) == [(b.pk, "trade_union")]
+    assert (figures[(b.pk, "trade_union")].established, figures[(b.pk, "trade_union")].members) == (1, 6)
