@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Case, CaseHistory, DecisionNumber, Survey
+from massorgs.selectors import mass_organization_list_for_enterprise
 from members.models import Candidate, CandidateEvent, PartyMember
 from members.selectors import member_counts
 from notifications.models import Notification
@@ -78,9 +79,20 @@ class MemberCountsSerializer(serializers.Serializer):
     probationary = serializers.IntegerField()
 
 
+class MassOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(source="kind.code")
+    kind_name = serializers.CharField(source="kind.label")
+    established_on = serializers.DateField(allow_null=True)
+    established_by = serializers.CharField()
+    dissolved_on = serializers.DateField(allow_null=True)
+    members = serializers.IntegerField(help_text="Members today, from the dated membership history.")
+
+
 class EnterpriseDetailSerializer(serializers.ModelSerializer):
     unit = UnitRefSerializer()
     former_district = UnitRefSerializer(allow_null=True)
+    mass_organizations = serializers.SerializerMethodField()
     members = serializers.SerializerMethodField()
     cases = CaseRefSerializer(many=True)
 
@@ -100,16 +112,16 @@ class EnterpriseDetailSerializer(serializers.ModelSerializer):
             "contact_phone",
             "contact_email",
             "worker_count",
-            "trade_union_present",
-            "trade_union_established_on",
-            "trade_union_member_count",
-            "youth_union_present",
-            "youth_union_established_on",
-            "youth_union_member_count",
+            "mass_organizations",
             "members",
             "cases",
             "updated_at",
         ]
+
+    @extend_schema_field(MassOrganizationSerializer(many=True))
+    def get_mass_organizations(self, enterprise: Enterprise) -> list[dict[str, Any]]:
+        organizations = mass_organization_list_for_enterprise(enterprise=enterprise)
+        return list(MassOrganizationSerializer(organizations, many=True).data)
 
     @extend_schema_field(MemberCountsSerializer)
     def get_members(self, enterprise: Enterprise) -> dict[str, int]:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BoundedForm, BoundedModelMultipleChoiceField, bounded_ids, column_integer_field
+from core.forms import BoundedForm, BoundedModelMultipleChoiceField, bounded_ids, column_integer_field, date_field
 from members.models import PartyMember
 from org.models import Unit
 from org.selectors import unit_ancestors
@@ -15,20 +15,6 @@ def selected_ids(data, name: str) -> list[int]:
     """The ticked ids of a list form (checkboxes named ``name``) that can be ids at all; services check each one
     again."""
     return bounded_ids(data.getlist(name))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def format_value(self, value):
-        # <input type=date> always wants ISO dates, whatever the locale.
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return value
-
-
-def date_field(label, required=True):
-    return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
 
 class EnterpriseFilterForm(BoundedForm):

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "org",
     "registry",
     "members",
+    "massorgs",
     "cases",
     "workflows",
     "reports",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("workflows.urls")),
     path("", include("cases.urls")),
+    path("", include("massorgs.urls")),
     path("", include("registry.urls")),
 ]
 

@@ -6,6 +6,7 @@ Supervision and the inbox read copies instead of joins at national scale (docs/p
   every write and pushed when an enterprise moves to another unit;
 * ``cases_casestatespan``: one row per state a case was in (``started_at``–``ended_at``), written from each history
   insert that changes the state, so "the state on a day" is one range test;
+* ``enterprise_unit`` on mass organizations (massorgs): the same, for the reports' per-kind figures;
 * ``task_status`` and ``task_owner`` on ``workflows_tasksla``: the viewflow task's status and owner, set on every
   write of the deadline row and pushed when the task changes.
 
@@ -30,6 +31,7 @@ HISTORY = "cases_casehistory"
 SPAN = "cases_casestatespan"
 TASKSLA = "workflows_tasksla"
 TASK = "viewflow_task"
+MASSORG = "massorgs_massorganization"
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,57 @@ TASK_COPY = TriggerGroup(
     },
 )
 
-GROUPS: tuple[TriggerGroup, ...] = (ENTERPRISE_UNIT, TASK_COPY)
+# --- The enterprise's unit on its mass organizations (massorgs) -------------------------------------------------
+
+_MASSORG_MOVED_BODY = f"UPDATE {MASSORG} SET enterprise_unit_id = NEW.unit_id WHERE enterprise_id = NEW.id;"
+
+MASSORG_UNIT = TriggerGroup(
+    name="massorg_unit",
+    app="massorgs",
+    migration="0003_derived_columns",
+    postgresql=(
+        f"""
+    CREATE OR REPLACE FUNCTION massorgs_unit_of_enterprise() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN NEW.enterprise_unit_id := {_UNIT_OF_ENTERPRISE.format(row="NEW")}; RETURN NEW; END $$
+    """,
+        f"CREATE TRIGGER {MASSORG}_unit BEFORE INSERT OR UPDATE OF enterprise_id, enterprise_unit_id ON {MASSORG} "
+        "FOR EACH ROW EXECUTE FUNCTION massorgs_unit_of_enterprise()",
+        f"""
+    CREATE OR REPLACE FUNCTION massorgs_enterprise_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN {_MASSORG_MOVED_BODY}
+      RETURN NULL;
+    END $$
+    """,
+        f"CREATE TRIGGER {ENTERPRISE}_massorgs_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} FOR EACH ROW "
+        "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id) EXECUTE FUNCTION massorgs_enterprise_moved()",
+    ),
+    sqlite=(
+        _sqlite_set_unit(MASSORG, "INSERT", _UNIT_OF_ENTERPRISE),
+        _sqlite_set_unit(MASSORG, "UPDATE", _UNIT_OF_ENTERPRISE),
+        f"""
+    CREATE TRIGGER {ENTERPRISE}_massorgs_moved AFTER UPDATE OF unit_id ON {ENTERPRISE}
+    WHEN OLD.unit_id IS NOT NEW.unit_id BEGIN {_MASSORG_MOVED_BODY}
+    END
+    """,
+    ),
+    postgresql_drop=(
+        f"DROP TRIGGER IF EXISTS {ENTERPRISE}_massorgs_moved ON {ENTERPRISE}",
+        f"DROP TRIGGER IF EXISTS {MASSORG}_unit ON {MASSORG}",
+        "DROP FUNCTION IF EXISTS massorgs_enterprise_moved()",
+        "DROP FUNCTION IF EXISTS massorgs_unit_of_enterprise()",
+    ),
+    sqlite_drop=(
+        f"DROP TRIGGER IF EXISTS {MASSORG}_unit_insert",
+        f"DROP TRIGGER IF EXISTS {MASSORG}_unit_update",
+        f"DROP TRIGGER IF EXISTS {ENTERPRISE}_massorgs_moved",
+    ),
+    triggers={
+        "postgresql": (f"{MASSORG}_unit", f"{ENTERPRISE}_massorgs_moved"),
+        "sqlite": (f"{MASSORG}_unit_insert", f"{MASSORG}_unit_update", f"{ENTERPRISE}_massorgs_moved"),
+    },
+)
+
+GROUPS: tuple[TriggerGroup, ...] = (ENTERPRISE_UNIT, TASK_COPY, MASSORG_UNIT)
 
 
 def _unit_rebuild(table: str, lookup: str) -> str:
@@ -265,6 +317,8 @@ COPIES: tuple[DerivedCopy, ...] = (
                 (_unit_rebuild(SURVEY, _UNIT_OF_CASE),)),
     DerivedCopy(SPAN, "*", "one row per state a case was in, from its history", "enterprise_unit",
                 (f"DELETE FROM {SPAN}", span_backfill_sql())),
+    DerivedCopy(MASSORG, "enterprise_unit_id", "the unit of the mass organization's enterprise", "massorg_unit",
+                (_unit_rebuild(MASSORG, _UNIT_OF_ENTERPRISE),)),
     DerivedCopy(TASKSLA, "task_status", "the status of the deadline's viewflow task", "task_copy",
                 (f"UPDATE {TASKSLA} SET task_status = coalesce({_OF_TASK.format(column='status', row=TASKSLA)}, '')",)),
     DerivedCopy(TASKSLA, "task_owner_id", "the owner of the deadline's viewflow task", "task_copy",

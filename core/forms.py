@@ -140,3 +140,18 @@ def bounded_ids(values: list[str]) -> list[int]:
         if low <= number <= high:
             ids.add(number)
     return sorted(ids)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        # <input type=date> always wants ISO dates, whatever the locale.
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+
+def date_field(label, required=True):
+    """A date typed in the browser's date picker (ISO) or as dd/mm/yyyy."""
+    return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])

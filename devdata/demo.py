@@ -22,8 +22,10 @@ C  812 enterprises with exactly one survey in the period (405 deep, 407 basic):
 D  The rest, with no member admitted on or before 30 June 2024 and no date inside the period:
    D1 cases closed before 2024 (some reopened later), D2 enterprises without a case, D3 cases opened after the
    period (members admitted after the period, so eligibility comes in 2025-2026).
-Mass organizations: exactly 330 unions (220 trade unions, 110 youth unions, in 330 distinct enterprises)
-established in the period with 17,313 members; every other union date lies outside the period.
+Mass organizations (``massorgs``): exactly 330 unions (220 trade unions, 110 youth unions, in 330 distinct
+enterprises) established in the period with 17,313 members admitted at establishment; every other establishment
+date and every later membership entry (admissions and departures after the period, a few youth federations) lies
+outside the period.
 Of the 2,119 cells established by 30 June 2024 (A + B), exactly 2,018 adopted coordination rules by then.
 
 Idempotent: enterprises are keyed by tax code, officials by username, units by code. A second run creates
@@ -47,6 +49,15 @@ from django.db import transaction
 
 from cases.models import Case, CaseHistory, Survey
 from core.text import fold
+from massorgs.models import (
+    TRADE_UNION,
+    YOUTH_FEDERATION,
+    YOUTH_UNION,
+    MassOrganization,
+    MassOrganizationHistory,
+    MassOrganizationKind,
+    MembershipEntry,
+)
 from members.models import PROBATION, PartyMember
 from org.models import Official, Role, Unit
 from org.services import official_set_roles
@@ -79,15 +90,18 @@ SEED_000_H1_2024: dict[str, Any] = {
     "new_party_organizations": 65,
     "new_members": 501,
     "new_member_owners": 4,
-    "new_mass_organizations": 330,
+    "new_mass_organizations": 330,  # 220 trade unions, 110 youth unions
     "new_mass_organization_members": 17313,
     "party_organizations": 2119,
     "party_organizations_with_coordination_rules": 2018,
     "targets": {
         "new_party_organizations": 90,
         "new_members": 903,
-        "mass_organizations": 550,
-        "mass_organization_members": 35000,
+        # Per mass organization kind: 370 + 180 = 550 organizations, 26.000 + 9.000 = 35.000 members.
+        "massorg:trade_union": 370,
+        "massorg:youth_union": 180,
+        "massorg_members:trade_union": 26000,
+        "massorg_members:youth_union": 9000,
     },
 }
 
@@ -474,6 +488,10 @@ class _EnterprisePlan:
     fields: dict[str, Any] = field(default_factory=dict)
     members: list[_Member] = field(default_factory=list)
     cases: list[_CasePlan] = field(default_factory=list)
+    # (kind code, established on, members at establishment, later entries: (day, admitted, left))
+    mass_organizations: list[tuple[str, datetime.date, int, list[tuple[datetime.date, int, int]]]] = field(
+        default_factory=list
+    )
 
     def full_count(self, day: datetime.date) -> int:
         return sum(1 for m in self.members if m.full_on(day))
@@ -657,12 +675,6 @@ class _Planner:
                 "contact_email": "" if etype == T.HOUSEHOLD else f"{mailbox}@gmail.com",
                 "worker_count": self.workers(etype, min_workers),
                 "operating_status": OS.ACTIVE,
-                "trade_union_present": False,
-                "trade_union_established_on": None,
-                "trade_union_member_count": 0,
-                "youth_union_present": False,
-                "youth_union_established_on": None,
-                "youth_union_member_count": 0,
             },
         )
         self.plans.append(plan)
@@ -1108,7 +1120,9 @@ class _Planner:
                 plan.fields["owner_name"] = old[0].full_name
 
     def unions(self) -> None:
-        """330 unions founded in the period with 17,313 members; all other union dates outside the period."""
+        """330 unions founded in the period with 17,313 members; all other union dates outside the period. Some
+        older unions admit members or lose some after the period (dated entries), and a few large enterprises
+        have a youth federation founded outside the period."""
         rng = self.rng
         active = [p for p in self.plans if p.fields["operating_status"] == OS.ACTIVE and p.workers >= 40]
         chosen = rng.sample(active, 330)
@@ -1117,30 +1131,32 @@ class _Planner:
         counts += [rng.randint(10, min(p.workers // 2, 80)) for p in youth]
         caps = [p.workers for p in trade] + [p.workers // 2 for p in youth]
         counts = _fit_sum(rng, counts, caps, SEED_000_H1_2024["new_mass_organization_members"], low=5)
+        trade_set = {id(p) for p in trade}
         for plan, count in zip(chosen, counts, strict=True):
-            prefix = "trade_union" if plan in trade else "youth_union"
-            plan.fields.update(
-                {
-                    f"{prefix}_present": True,
-                    f"{prefix}_established_on": self.day(PERIOD_START, PERIOD_END),
-                    f"{prefix}_member_count": count,
-                }
-            )
+            kind = TRADE_UNION if id(plan) in trade_set else YOUTH_UNION
+            plan.mass_organizations.append((kind, self.day(PERIOD_START, PERIOD_END), count, []))
         for plan in self.plans:
-            for prefix, chance, share in (("trade_union", 0.55, (0.4, 0.9)), ("youth_union", 0.3, (0.1, 0.4))):
-                if plan.fields[f"{prefix}_present"] or plan.workers < 20 or rng.random() > chance:
+            for kind, chance, share in ((TRADE_UNION, 0.55, (0.4, 0.9)), (YOUTH_UNION, 0.3, (0.1, 0.4))):
+                if any(k == kind for k, *_rest in plan.mass_organizations) or plan.workers < 20:
+                    continue
+                if rng.random() > chance:
                     continue
                 if rng.random() < 0.75:
                     founded = self.day(D(2008, 1, 2), D(2023, 12, 28))
                 else:
                     founded = self.day(D(2024, 7, 1), D(2026, 11, 13))
-                plan.fields.update(
-                    {
-                        f"{prefix}_present": True,
-                        f"{prefix}_established_on": founded,
-                        f"{prefix}_member_count": max(3, int(plan.workers * rng.uniform(*share))),
-                    }
-                )
+                members = max(3, int(plan.workers * rng.uniform(*share)))
+                later: list[tuple[datetime.date, int, int]] = []
+                if founded < PERIOD_START and rng.random() < 0.2:  # counts entered after the period
+                    later.append((self.day(D(2024, 7, 1), D(2026, 10, 30)), rng.randint(1, 12), rng.randint(0, 3)))
+                plan.mass_organizations.append((kind, founded, members, later))
+        for plan in rng.sample([p for p in self.plans if p.workers >= 300], 12):
+            founded = (
+                self.day(D(2015, 1, 5), D(2023, 12, 20))
+                if rng.random() < 0.5
+                else self.day(D(2024, 7, 1), D(2026, 11, 13))
+            )
+            plan.mass_organizations.append((YOUTH_FEDERATION, founded, max(5, plan.workers // 10), []))
 
 
 def _fit_sum(rng: random.Random, values: list[int], caps: list[int], target: int, *, low: int) -> list[int]:
@@ -1329,6 +1345,7 @@ def _save_plans(plans: list[_EnterprisePlan], units: dict[str, Unit], actors: di
             )
     Survey.objects.bulk_create(surveys, batch_size=BATCH_SIZE)
     CaseHistory.objects.bulk_create(history, batch_size=BATCH_SIZE)
+    _save_mass_organizations(plans, enterprises)
     return {
         "enterprises": len(enterprises),
         "members": len(members),
@@ -1336,6 +1353,42 @@ def _save_plans(plans: list[_EnterprisePlan], units: dict[str, Unit], actors: di
         "surveys": len(surveys),
         "history": len(history),
     }
+
+
+def _save_mass_organizations(plans: list[_EnterprisePlan], enterprises: list[Enterprise]) -> int:
+    """The plans' mass organizations with their membership entries and a history row each (in bulk)."""
+    kinds = {k.code: k for k in MassOrganizationKind.objects.all()}
+    organizations, planned = [], []
+    for plan, enterprise in zip(plans, enterprises, strict=True):
+        for kind, founded, members, later in plan.mass_organizations:
+            organizations.append(
+                MassOrganization(enterprise_id=enterprise.pk, kind=kinds[kind], established_on=founded)
+            )
+            planned.append((founded, members, later))
+    MassOrganization.objects.bulk_create(organizations, batch_size=BATCH_SIZE)
+    entries, history = [], []
+    for organization, (founded, members, later) in zip(organizations, planned, strict=True):
+        entries.append(
+            MembershipEntry(
+                organization=organization,
+                counted_on=founded,
+                admitted=members,
+                source=MembershipEntry.Source.ESTABLISHMENT,
+            )
+        )
+        entries.extend(
+            MembershipEntry(organization=organization, counted_on=d, admitted=a, departed=g) for d, a, g in later
+        )
+        history.append(
+            MassOrganizationHistory(
+                organization=organization,
+                event=MassOrganizationHistory.Event.RECORDED,
+                changes={"established_on": founded.isoformat(), "members": members},
+            )
+        )
+    MembershipEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
+    MassOrganizationHistory.objects.bulk_create(history, batch_size=BATCH_SIZE)
+    return len(organizations)
 
 
 def demo_seed(*, stdout: TextIO | None = None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def demo_targets_seed(*, stdout=None) -> str:
     created = 0
     for indicator, value in SEED_000_H1_2024["targets"].items():
         _, was_created = Target.objects.get_or_create(
-            unit=city, period=h1, indicator=Indicator(indicator), defaults={"value": value}
+            unit=city, period=h1, indicator=indicator, defaults={"value": value}
         )
         created += was_created
     for ward in Unit.objects.filter(code__in=WARD_TARGETS):

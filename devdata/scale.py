@@ -48,11 +48,19 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from cases.models import Case, CaseHistory, ContactLog, DecisionNumber, Proposal, Survey
 from core import derived
+from massorgs.models import (
+    TRADE_UNION,
+    YOUTH_UNION,
+    MassOrganization,
+    MassOrganizationHistory,
+    MassOrganizationKind,
+    MembershipEntry,
+)
 from members.models import PartyMember
 from org.models import Official, Role, RoleAssignment, Unit
 from org.services_units import units_load_from_package
 from registry.models import Enterprise
-from reports.models import Indicator, Period, StateNorm, Target
+from reports.models import Indicator, Period, StateNorm, Target, massorg_indicator, massorg_members_indicator
 from reports.selectors import DEFAULT_STATE_NORMS
 from workflows.calendar import WorkingCalendar
 from workflows.flows import EstablishmentFlow
@@ -414,9 +422,13 @@ class _Generator:
                 DecisionNumber,
                 ContactLog,
                 Proposal,
+                MassOrganization,
+                MembershipEntry,
+                MassOrganizationHistory,
             )
         }
         self.ids = ids
+        self.kind_ids = dict(MassOrganizationKind.objects.values_list("code", "pk"))
         self.staff = staff
         per_unit: dict[int, int] = {}
         total = self.o.enterprises
@@ -458,8 +470,10 @@ class _Generator:
             Indicator.NEW_PARTY_ORGANIZATIONS: 0.03,
             Indicator.NEW_MEMBERS: 0.12,
             Indicator.NEW_MEMBER_OWNERS: 0.004,
-            Indicator.MASS_ORGANIZATIONS: 0.06,
-            Indicator.MASS_ORGANIZATION_MEMBERS: 2.5,
+            massorg_indicator(TRADE_UNION): 0.04,
+            massorg_indicator(YOUTH_UNION): 0.02,
+            massorg_members_indicator(TRADE_UNION): 1.9,
+            massorg_members_indicator(YOUTH_UNION): 0.6,
         }
         existing = set(Target.objects.values_list("unit_id", "period_id", "indicator"))
         rows = []
@@ -523,6 +537,9 @@ class _Generator:
                 "contact",
                 "proposal",
                 "proposal_member",
+                "massorg",
+                "massorg_entry",
+                "massorg_history",
             )
         }
         rows = self.rows
@@ -546,8 +563,28 @@ class _Generator:
                 status = rng.choice(("suspended", "left_address", "dissolved"))
             tu = workers >= 30 and rng.random() < 0.45
             yu = workers >= 20 and rng.random() < 0.3
-            tu_on = clock.day(registered + rng.randint(30, max(31, age - 1))) if tu else N
-            yu_on = clock.day(registered + rng.randint(30, max(31, age - 1))) if yu else N
+            for on_, kind_, share_ in (
+                (registered + rng.randint(30, max(31, age - 1)) if tu else None, TRADE_UNION, (0.3, 0.9)),
+                (registered + rng.randint(30, max(31, age - 1)) if yu else None, YOUTH_UNION, (0.1, 0.4)),
+            ):
+                if on_ is None:
+                    continue
+                oid = ids[MassOrganization]
+                ids[MassOrganization] += 1
+                on_text = clock.day(min(on_, today))
+                members_ = int(workers * rng.uniform(*share_))
+                rows["massorg"].append(
+                    f"{oid}\t{eid}\t{self.kind_ids[kind_]}\t{on_text}\t\t{N}\t{N}\t\t{now_ts}\t{now_ts}"
+                )
+                if members_:
+                    rows["massorg_entry"].append(
+                        f"{ids[MembershipEntry]}\t{oid}\t{on_text}\t{members_}\t0\testablishment\t{N}\t{now_ts}\t"
+                    )
+                    ids[MembershipEntry] += 1
+                rows["massorg_history"].append(
+                    f"{ids[MassOrganizationHistory]}\t{oid}\t{now_ts}\t{N}\trecorded\t\t{{}}"
+                )
+                ids[MassOrganizationHistory] += 1
             full_count = 0
             self.submissions = []
             members: list[tuple[int, int | None]] = []  # (admitted day, left day)
@@ -597,12 +634,6 @@ class _Generator:
                         "",
                         str(workers),
                         status,
-                        "t" if tu else "f",
-                        tu_on,
-                        str(int(workers * rng.uniform(0.3, 0.9))) if tu else "0",
-                        "t" if yu else "f",
-                        yu_on,
-                        str(int(workers * rng.uniform(0.1, 0.4))) if yu else "0",
                         created_ts,
                         now_ts,
                     )
@@ -946,11 +977,26 @@ class _Generator:
             (
                 "id", "name", "search_text", "tax_code", "enterprise_type", "address", "unit_id", "owner_name",
                 "contact_name", "contact_phone", "contact_email", "worker_count", "operating_status",
-                "trade_union_present",
-                "trade_union_established_on", "trade_union_member_count", "youth_union_present",
-                "youth_union_established_on", "youth_union_member_count", "created_at", "updated_at",
+                "created_at", "updated_at",
             ),
             rows["enterprise"],
+        )  # fmt: skip
+        _copy(
+            MassOrganization._meta.db_table,
+            ("id", "enterprise_id", "kind_id", "established_on", "established_by", "dissolved_on", "in_charge_id",
+             "note", "created_at", "updated_at"),
+            rows["massorg"],
+        )  # fmt: skip
+        _copy(
+            MembershipEntry._meta.db_table,
+            ("id", "organization_id", "counted_on", "admitted", "departed", "source", "recorded_by_id", "recorded_at",
+             "note"),
+            rows["massorg_entry"],
+        )  # fmt: skip
+        _copy(
+            MassOrganizationHistory._meta.db_table,
+            ("id", "organization_id", "at", "actor_id", "event", "note", "changes"),
+            rows["massorg_history"],
         )  # fmt: skip
         _copy(
             PartyMember._meta.db_table,
@@ -1017,6 +1063,7 @@ class _Generator:
             ("process", "processes"),
             ("task", "tasks"),
             ("dn", "decisions"),
+            ("massorg", "mass_organizations"),
         ):
             self.count(model, len(rows[key]))
 

@@ -37,6 +37,8 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
     # The admission path (members.candidates): its steps, and the committee's decisions (admission, recognition).
     "candidate": CASE_MANAGERS,
     "candidate_decide": DECIDERS,
+    # Recording a mass organization of an enterprise, changing it, entering its membership counts.
+    "mass_organization": CASE_MANAGERS,
 }
 
 # Who does each step of the establishment flow (keys are workflows.Step values): assignment, claim, reassignment.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.text import fold
@@ -53,12 +52,6 @@ class Enterprise(models.Model):
     operating_status = models.CharField(
         _("operating status"), max_length=16, choices=OperatingStatus.choices, default=OperatingStatus.ACTIVE
     )
-    trade_union_present = models.BooleanField(_("trade union present"), default=False)
-    trade_union_established_on = models.DateField(_("trade union established on"), null=True, blank=True)
-    trade_union_member_count = models.PositiveIntegerField(_("trade union members"), default=0)
-    youth_union_present = models.BooleanField(_("youth union present"), default=False)
-    youth_union_established_on = models.DateField(_("youth union established on"), null=True, blank=True)
-    youth_union_member_count = models.PositiveIntegerField(_("youth union members"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -71,19 +64,6 @@ class Enterprise(models.Model):
             # A province's first page by name without sorting its enterprises: the planner walks the enterprises in
             # list order and keeps those of the jurisdiction until the page is full.
             models.Index(fields=["name", "id"], name="registry_enterprise_name_id"),
-            # Supervision: mass organizations set up in a period, per unit (few rows: partial).
-            models.Index(
-                fields=["unit", "trade_union_established_on"],
-                include=["trade_union_member_count"],
-                condition=Q(trade_union_established_on__isnull=False),
-                name="registry_ent_unit_union_on",
-            ),
-            models.Index(
-                fields=["unit", "youth_union_established_on"],
-                include=["youth_union_member_count"],
-                condition=Q(youth_union_established_on__isnull=False),
-                name="registry_ent_unit_youth_on",
-            ),
         ]
 
     def __str__(self) -> str:

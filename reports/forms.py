@@ -6,7 +6,7 @@ from cases.models import Case
 from core.forms import BoundedForm
 from org.models import Unit
 
-from .models import Indicator, Period
+from .models import Period
 
 
 class DashboardForm(BoundedForm):
@@ -46,25 +46,28 @@ class StalledFilterForm(BoundedForm):
 
 
 class TargetGridForm(BoundedForm):
-    """One number field per unit and indicator ("35.000" is read as in Vietnamese); empty: no target of its own."""
+    """One number field per unit and indicator ("35.000" is read as in Vietnamese); empty: no target of its own.
 
-    def __init__(self, *args, rows=(), max_value: int, **kwargs):
+    ``indicators`` are (key, label) pairs: ``reports.selectors.target_indicators`` (the mass organization kinds
+    included)."""
+
+    def __init__(self, *args, rows=(), indicators: list[tuple[str, str]], max_value: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.indicator_labels = [indicator.label for indicator in Indicator]
+        self.indicator_labels = [label for _key, label in indicators]
         self.rows = []
         for row in rows:
             cells = []
-            for indicator in Indicator:
-                name = f"t-{row.unit.pk}-{indicator.value}"
+            for key, label in indicators:
+                name = f"t-{row.unit.pk}-{key}"
                 self.fields[name] = forms.IntegerField(
-                    label=f"{row.unit} · {indicator.label}",
+                    label=f"{row.unit} · {label}",
                     required=False,
                     min_value=0,
                     max_value=max_value,
                     localize=True,
-                    initial=row.own.get(indicator.value),
+                    initial=row.own.get(key),
                 )
-                cells.append({"field": self[name], "rolled_up": row.rolled_up.get(indicator.value)})
+                cells.append({"field": self[name], "rolled_up": row.rolled_up.get(key)})
             self.rows.append({"unit": row.unit, "cells": cells})
 
     def changed_values(self) -> dict[tuple[int, str], int | None]:

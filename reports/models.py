@@ -37,13 +37,34 @@ class Period(models.Model):
 
 
 class Indicator(models.TextChoices):
-    """Indicators that carry a target (DOMAIN.md, "What reports count")."""
+    """Indicators that carry a target (DOMAIN.md, "What reports count"), besides the two of each mass organization
+    kind (``massorg_indicator``, ``massorg_members_indicator``): the kinds are rows an administrator adds."""
 
     NEW_PARTY_ORGANIZATIONS = "new_party_organizations", _("New party organizations")
     NEW_MEMBERS = "new_members", _("New members admitted")
     NEW_MEMBER_OWNERS = "new_member_owners", _("New members who are business owners")
-    MASS_ORGANIZATIONS = "mass_organizations", _("New mass organizations")
-    MASS_ORGANIZATION_MEMBERS = "mass_organization_members", _("Members of new mass organizations")
+
+
+# The combined mass organization lines: their targets are the sums of the kinds' targets, never set on their own.
+MASS_ORGANIZATIONS = "mass_organizations"
+MASS_ORGANIZATION_MEMBERS = "mass_organization_members"
+MASSORG_PREFIX = "massorg:"
+MASSORG_MEMBERS_PREFIX = "massorg_members:"
+
+
+def massorg_indicator(code: str) -> str:
+    """The indicator (and figure) of a kind's organizations established in a period: ``massorg:trade_union``."""
+    return f"{MASSORG_PREFIX}{code}"
+
+
+def massorg_members_indicator(code: str) -> str:
+    """The indicator (and figure) of a kind's members admitted in a period: ``massorg_members:trade_union``."""
+    return f"{MASSORG_MEMBERS_PREFIX}{code}"
+
+
+def massorg_total_figure(code: str) -> str:
+    """The figure (no target) of a kind's members on the period's last day."""
+    return f"massorg_total:{code}"
 
 
 class Target(models.Model):
@@ -51,7 +72,9 @@ class Target(models.Model):
 
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="targets")
     period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.CASCADE, related_name="targets")
-    indicator = models.CharField(_("indicator"), max_length=32, choices=Indicator.choices)
+    # An ``Indicator`` value, or a mass organization kind's ``massorg:<code>`` / ``massorg_members:<code>``
+    # (``reports.selectors.target_indicators`` lists the valid ones).
+    indicator = models.CharField(_("indicator"), max_length=32)
     value = models.PositiveIntegerField(_("target"))
 
     class Meta:
@@ -62,7 +85,7 @@ class Target(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} · {self.period} · {self.get_indicator_display()}: {self.value}"
+        return f"{self.unit} · {self.period} · {self.indicator}: {self.value}"
 
 
 class StateNorm(models.Model):

@@ -22,7 +22,15 @@ from registry.models import Enterprise
 
 from . import selectors
 from .member_development import member_development_figures
-from .models import Period, PeriodReport
+from .models import (
+    MASS_ORGANIZATION_MEMBERS,
+    MASS_ORGANIZATIONS,
+    Period,
+    PeriodReport,
+    massorg_indicator,
+    massorg_members_indicator,
+    massorg_total_figure,
+)
 
 SCHEMA = "cellflow.period_report/1"
 
@@ -38,8 +46,10 @@ INDICATORS: list[tuple[str, bool]] = [
     ("new_member_owners", True),
     ("party_organizations", False),
     ("party_organizations_with_coordination_rules", False),
+    # The combined mass organization lines (sums of the kinds, whose own lines come first: ``kind_rows``).
     ("mass_organizations", True),
     ("mass_organization_members", True),
+    ("mass_organization_members_total", False),
     ("cases_closed", False),
     ("cases_closed_enterprise_dissolved", False),
     ("cases_stalled", False),
@@ -62,8 +72,9 @@ def indicator_labels() -> dict[str, str]:
         "new_member_owners": _("of whom business owners"),
         "party_organizations": _("Party organizations (total)"),
         "party_organizations_with_coordination_rules": _("Party organizations with coordination rules"),
-        "mass_organizations": _("New mass organizations (trade union, youth union)"),
-        "mass_organization_members": _("Members of new mass organizations"),
+        "mass_organizations": _("New mass organizations (all kinds)"),
+        "mass_organization_members": _("Mass organization members admitted (all kinds)"),
+        "mass_organization_members_total": _("Mass organization members at the end of the period (all kinds)"),
         "cases_closed": _("Cases closed"),
         "cases_closed_enterprise_dissolved": _("of which: enterprise dissolved"),
         "cases_stalled": _("Cases stalled at the end of the period"),
@@ -160,6 +171,25 @@ def _block(figures: selectors.Figures, targets: dict[str, int], by_type: dict[st
     coord = out["party_organizations_with_coordination_rules"]
     coord["of"] = v.get("party_organizations", 0)
     coord["percent"] = _pct(coord["value"], coord["of"], places=2)
+    by_kind: dict[str, Any] = {}
+    for kind in figures.kinds:
+        established, admitted = massorg_indicator(kind.code), massorg_members_indicator(kind.code)
+        by_kind[kind.code] = {
+            "name": kind.name,
+            "name_en": kind.name_en,
+            "established": {
+                "value": v.get(established, 0),
+                "target": targets.get(established),
+                "percent": _pct(v.get(established, 0), targets.get(established)),
+            },
+            "members_admitted": {
+                "value": v.get(admitted, 0),
+                "target": targets.get(admitted),
+                "percent": _pct(v.get(admitted, 0), targets.get(admitted)),
+            },
+            "members": {"value": v.get(massorg_total_figure(kind.code), 0)},
+        }
+    out["mass_organizations_by_kind"] = by_kind
     out["new_party_organizations"]["by_enterprise_type"] = {
         t: by_type.get(t, 0) for t in Enterprise.Type.values if by_type.get(t)
     }
@@ -204,11 +234,44 @@ def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
     }
 
 
+def kind_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
+    """One line per mass organization kind and figure: organizations established and members admitted (each
+    against the kind's target), members on the last day."""
+    from django.utils.translation import get_language
+    from django.utils.translation import gettext as _
+
+    english = (get_language() or "vi").startswith("en")
+    rows = []
+    for code, entry in (indicators.get("mass_organizations_by_kind") or {}).items():
+        name = (entry.get("name_en") if english else "") or entry.get("name") or code
+        for key, figure, label in (
+            (massorg_indicator(code), "established", _("%(kind)s: new organizations")),
+            (massorg_members_indicator(code), "members_admitted", _("%(kind)s: members admitted")),
+            (massorg_total_figure(code), "members", _("%(kind)s: members at the end of the period")),
+        ):
+            e = entry.get(figure, {})
+            rows.append(
+                {
+                    "key": key,
+                    "label": label % {"kind": name},
+                    "value": e.get("value", 0),
+                    "target": e.get("target"),
+                    "percent": e.get("percent"),
+                    "sub": False,
+                }
+            )
+    return rows
+
+
 def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
     """Display rows (label, value, target, percent, indent) for the page and the documents."""
     labels = indicator_labels()
     rows = []
     for key, has_target in INDICATORS:
+        if key == MASS_ORGANIZATIONS:
+            rows.extend(kind_rows(indicators))
+        if key not in indicators and key == "mass_organization_members_total":
+            continue  # a report submitted before the kinds were counted apart
         e = indicators.get(key, {})
         if key == "party_organizations_with_coordination_rules":
             target = e.get("of")
@@ -227,8 +290,11 @@ def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-# The indicators that carry a target (equal to ``Indicator`` values; tested).
-TARGET_KEYS = [k for k, has_target in INDICATORS if has_target]
+# The indicators that carry a target of their own (equal to ``Indicator`` values; tested); the combined mass
+# organization lines carry the sums of the kinds' targets.
+TARGET_KEYS = [
+    k for k, has_target in INDICATORS if has_target and k not in (MASS_ORGANIZATIONS, MASS_ORGANIZATION_MEMBERS)
+]
 
 
 def period_report_data(*, unit: Unit, period: Period, report: PeriodReport | None) -> dict[str, Any]:

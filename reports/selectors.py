@@ -25,7 +25,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -36,6 +35,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseHistory, CaseStateSpan, DecisionNumber
+from massorgs.models import MassOrganizationKind
+from massorgs.selectors import figures_by_unit_and_kind, kind_list
 from members.models import MIN_FULL_MEMBERS, PartyMember
 from org.models import Official, Unit
 from org.policy import official_may_view_report
@@ -44,7 +45,20 @@ from registry.models import Enterprise
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
-from .models import Indicator, Period, PeriodReport, StateNorm, Target
+from .models import (
+    MASS_ORGANIZATION_MEMBERS,
+    MASS_ORGANIZATIONS,
+    MASSORG_MEMBERS_PREFIX,
+    MASSORG_PREFIX,
+    Indicator,
+    Period,
+    PeriodReport,
+    StateNorm,
+    Target,
+    massorg_indicator,
+    massorg_members_indicator,
+    massorg_total_figure,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -84,9 +98,17 @@ FIGURES = [
     "party_organizations_with_coordination_rules",
     "new_members",
     "new_member_owners",
-    "mass_organizations",
-    "mass_organization_members",
+    # Sums over the mass organization kinds (each kind's figures are ``massorg:<code>`` established,
+    # ``massorg_members:<code>`` admitted and ``massorg_total:<code>`` on the last day: ``kind_figure_names``).
+    MASS_ORGANIZATIONS,
+    MASS_ORGANIZATION_MEMBERS,
+    "mass_organization_members_total",
 ]
+
+
+def kind_figure_names(kind: MassOrganizationKind) -> tuple[str, str, str]:
+    """The names of a kind's three figures: established, admitted, members on the last day."""
+    return massorg_indicator(kind.code), massorg_members_indicator(kind.code), massorg_total_figure(kind.code)
 
 
 def _end_of(day: datetime.date) -> datetime.datetime:
@@ -116,6 +138,7 @@ class Figures:
     unit: Unit
     values: dict[str, int] = field(default_factory=dict)
     closed_by_reason: dict[str, int] = field(default_factory=dict)
+    kinds: list[MassOrganizationKind] = field(default_factory=list)  # the mass organization kinds, in order
 
     def __getitem__(self, key: str) -> int:
         # Only indicator names: templates then fall back to attributes (``figures.unit``).
@@ -179,7 +202,8 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     Each figure is one query grouped by unit id on the copy of the enterprise's unit that cases, surveys, members
     and state spans carry (``enterprise_unit``), so it reads the unit's rows from an index and never joins every
-    case to its enterprise: nine queries, whatever the number of units or cases (docs/performance.md).
+    case to its enterprise: eight queries, whatever the number of units or cases (docs/performance.md), and three for
+    the mass organizations (the kinds, organizations established, membership entries: ``massorgs.selectors``).
     """
     start, end = period.starts_on, period.ends_on
     start_at, end_at = _start_of(start), _end_of(end)
@@ -193,29 +217,26 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         per_unit = results.setdefault(name, {})
         per_unit[unit_id] = per_unit.get(unit_id, 0) + (n or 0)
 
-    for name in FIGURES:
+    kinds = kind_list()
+    for name in [*FIGURES, *(n for k in kinds for n in kind_figure_names(k))]:
         results[name] = {}
 
     rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
     for unit_id, n in rows.values_list("unit", "n"):
         add("enterprises", unit_id, n)
 
-    union_new = Q(trade_union_established_on__range=(start, end))
-    youth_new = Q(youth_union_established_on__range=(start, end))
-    mass = (
-        Enterprise.objects.filter(union_new | youth_new, unit_id__in=ids)
-        .values("unit")
-        .annotate(
-            unions=Count("trade_union_established_on", filter=union_new),
-            youths=Count("youth_union_established_on", filter=youth_new),
-            union_members=Sum("trade_union_member_count", filter=union_new),
-            youth_members=Sum("youth_union_member_count", filter=youth_new),
-        )
-        .order_by()
-    )
-    for r in mass:
-        add("mass_organizations", r["unit"], r["unions"] + r["youths"])
-        add("mass_organization_members", r["unit"], (r["union_members"] or 0) + (r["youth_members"] or 0))
+    # Mass organizations per kind, from their dated records (a later membership entry is dated later: a past
+    # period's figures stay); the combined lines are the sums of the kinds.
+    known = {k.code for k in kinds}
+    for (unit_id, code), kf in figures_by_unit_and_kind(unit_ids=ids, start=start, end=end).items():
+        if code not in known:
+            continue
+        add(massorg_indicator(code), unit_id, kf.established)
+        add(massorg_members_indicator(code), unit_id, kf.admitted)
+        add(massorg_total_figure(code), unit_id, kf.members)
+        add(MASS_ORGANIZATIONS, unit_id, kf.established)
+        add(MASS_ORGANIZATION_MEMBERS, unit_id, kf.admitted)
+        add("mass_organization_members_total", unit_id, kf.members)
 
     units_sql = ", ".join(["%s"] * len(ids)) or "NULL"
     with connection.cursor() as cursor:
@@ -280,8 +301,8 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         .order_by()
     )
 
-    total = Figures(unit=unit)
-    per_child = {c.pk: Figures(unit=c) for c in children}
+    total = Figures(unit=unit, kinds=kinds)
+    per_child = {c.pk: Figures(unit=c, kinds=kinds) for c in children}
     for name, per_unit in results.items():
         total.values[name] = 0
         for fig in per_child.values():
@@ -310,8 +331,30 @@ def percent(actual: int, target: int | None, places: int = 1) -> Decimal | None:
     return (Decimal(actual) * 100 / Decimal(target)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def target_indicators(kinds: list[MassOrganizationKind] | None = None) -> list[tuple[str, str]]:
+    """Every indicator a target can be set for, (key, label) in the targets grid's order: the ``Indicator`` values,
+    then per mass organization kind its organizations and its members admitted (one query without ``kinds``)."""
+    from django.utils.translation import gettext as _
+
+    out = [(i.value, str(i.label)) for i in Indicator]
+    for kind in kind_list() if kinds is None else kinds:
+        out.append((massorg_indicator(kind.code), _("%(kind)s: new organizations") % {"kind": kind.label}))
+        out.append((massorg_members_indicator(kind.code), _("%(kind)s: members admitted") % {"kind": kind.label}))
+    return out
+
+
+def _with_mass_sums(targets: dict[str, int]) -> dict[str, int]:
+    """Add the combined mass organization targets: the sums of the kinds' targets (when any kind has one)."""
+    for combined, prefix in ((MASS_ORGANIZATIONS, MASSORG_PREFIX), (MASS_ORGANIZATION_MEMBERS, MASSORG_MEMBERS_PREFIX)):
+        values = [v for k, v in targets.items() if k.startswith(prefix)]
+        if values:
+            targets[combined] = sum(values)
+    return targets
+
+
 def targets_for(*, units: list[Unit], period: Period) -> dict[int, dict[str, int]]:
-    """Each unit's targets: its own where set, else the sum of the targets set below it (one query)."""
+    """Each unit's targets: its own where set, else the sum of the targets set below it (one query). The combined
+    mass organization lines get the sum of the kinds' targets."""
     if not units:
         return {}
     q = Q()
@@ -325,9 +368,7 @@ def targets_for(*, units: list[Unit], period: Period) -> dict[int, dict[str, int
         for path, ind, val in rows:
             if path != u.path and path.startswith(u.path):
                 summed[ind] = summed.get(ind, 0) + val
-        result[u.pk] = {
-            ind: own[ind] if ind in own else summed[ind] for ind in Indicator.values if ind in own or ind in summed
-        }
+        result[u.pk] = _with_mass_sums({ind: own[ind] if ind in own else summed[ind] for ind in {*own, *summed}})
     return result
 
 
@@ -354,7 +395,11 @@ def target_grid(*, unit: Unit, period: Period) -> list[TargetRow]:
             unit=u,
             own=own[u.pk],
             # What the dashboard shows when the unit has no target of its own: the sum of those below it.
-            rolled_up={i: v for i, v in effective.get(u.pk, {}).items() if i not in own[u.pk]},
+            rolled_up={
+                i: v
+                for i, v in effective.get(u.pk, {}).items()
+                if i not in own[u.pk] and i not in (MASS_ORGANIZATIONS, MASS_ORGANIZATION_MEMBERS)
+            },
         )
         for u in units
     ]

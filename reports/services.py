@@ -27,8 +27,9 @@ from org.policy import (
     official_may_view_report,
 )
 
-from .models import Indicator, Period, PeriodReport, Target
+from .models import Period, PeriodReport, Target
 from .period_reports import period_report_compile
+from .selectors import target_indicators
 
 COMMENTARY_MAX = 20_000
 TARGET_MAX = 2_147_483_647  # the column's limit (PositiveIntegerField)
@@ -143,10 +144,11 @@ def targets_set(*, actor: Official, unit: Unit, period: Period, values: dict[tup
     if not official_may_set_targets(actor, unit):
         raise NotFound(_("Unit not found."), code="not_found")
     allowed = {unit.pk, *Unit.objects.filter(parent=unit).values_list("pk", flat=True)}
+    indicators = {key for key, _label in target_indicators()}
     for (unit_id, indicator), value in values.items():
         if unit_id not in allowed:
             raise NotFound(_("Unit not found."), code="not_found")
-        if indicator not in Indicator.values:
+        if indicator not in indicators:
             raise Invalid(_("Unknown indicator: %(indicator)s.") % {"indicator": indicator})
         if value is not None and not (0 <= value <= TARGET_MAX):
             raise Invalid(

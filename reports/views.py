@@ -32,7 +32,7 @@ from workflows.views import reassign_and_redirect
 
 from . import selectors, services
 from .forms import DashboardForm, StalledFilterForm, TargetGridForm
-from .models import Indicator, Period
+from .models import MASS_ORGANIZATION_MEMBERS, MASS_ORGANIZATIONS, Indicator, Period
 
 PAGE_SIZE = 50
 
@@ -77,20 +77,21 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     total, children = selectors.period_figures(unit=unit, period=period)
     targets = selectors.targets_for(units=[unit, *[c.unit for c in children]], period=period)
-    indicators = [
-        (Indicator.NEW_PARTY_ORGANIZATIONS, total["new_party_organizations"]),
-        (Indicator.NEW_MEMBERS, total["new_members"]),
-        (Indicator.NEW_MEMBER_OWNERS, total["new_member_owners"]),
-        (Indicator.MASS_ORGANIZATIONS, total["mass_organizations"]),
-        (Indicator.MASS_ORGANIZATION_MEMBERS, total["mass_organization_members"]),
+    # One line per indicator with a target: each mass organization kind on its own lines, then their sums.
+    indicators: list[tuple[str, str | Promise]] = [(i.value, i.label) for i in Indicator]
+    indicators += selectors.target_indicators(total.kinds)[len(Indicator) :]
+    indicators += [
+        (MASS_ORGANIZATIONS, _("New mass organizations (all kinds)")),
+        (MASS_ORGANIZATION_MEMBERS, _("Mass organization members admitted (all kinds)")),
     ]
     progress = []
-    for indicator, actual in indicators:
+    for indicator, label in indicators:
+        actual = total[indicator]
         target = targets.get(unit.pk, {}).get(indicator)
         pct = selectors.percent(actual, target)
         progress.append(
             {
-                "label": Indicator(indicator).label,
+                "label": label,
                 "actual": actual,
                 "target": target,
                 "percent": pct,
@@ -172,7 +173,12 @@ def targets(request: AuthenticatedHttpRequest) -> HttpResponse:
     if unit is None or period is None:
         return render(request, "reports/targets.html", {**context, "empty": True})
     rows = selectors.target_grid(unit=unit, period=period)
-    grid = TargetGridForm(request.POST if request.method == "POST" else None, rows=rows, max_value=services.TARGET_MAX)
+    grid = TargetGridForm(
+        request.POST if request.method == "POST" else None,
+        rows=rows,
+        indicators=selectors.target_indicators(),
+        max_value=services.TARGET_MAX,
+    )
     status = 200
     if request.method == "POST":
         if grid.is_valid():

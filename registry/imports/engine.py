@@ -9,7 +9,8 @@
 4. Strict mode with any error, or a dry run: nothing is written.
 5. Otherwise, in one ``transaction.atomic()``: ``bulk_create`` the new enterprises, ``bulk_update`` the changed
    ones, then close the open case of every enterprise whose operating status became dissolved / suspended / left
-   its address, through the cases app's closure handler (``registry.closures``; history kept). A failure anywhere
+   its address, through the cases app's closure handler (``registry.closures``; history kept), and hand the mass
+   organizations' columns to the massorgs app's handler (``registry.mass_organizations``). A failure anywhere
    rolls everything back.
 
 Enterprises that became active again and whose last case was closed for one of those reasons are listed as
@@ -34,6 +35,16 @@ from core.errors import ServiceError
 from org.models import Official, Unit
 from org.selectors import unit_is_within
 from registry.closures import CLOSING_STATUSES, closure_handler
+from registry.mass_organizations import (
+    FIELD_KEYS as MASS_ORGANIZATION_KEYS,
+)
+from registry.mass_organizations import (
+    IMPORT_KINDS,
+    MassOrganizationRow,
+    established_key,
+    mass_organization_handler,
+    members_key,
+)
 from registry.models import Enterprise
 
 from .fields import FIELDS, MODEL_FIELDS, RowValueError, as_text, is_blank, parse_value, type_from_name
@@ -97,20 +108,15 @@ class ImportAborted(Exception):
 class Existing:
     """An enterprise already in the database, as plain attributes (model instances cost 5x more to load).
 
-    Loaded: pk, unit_id and the import's fields (``MODEL_FIELDS``, read with getattr) with the union flags; then
-    ``unit``. ``search_text`` and ``updated_at`` are set when the import changes the enterprise."""
+    Loaded: pk, unit_id and the import's fields (``MODEL_FIELDS``, read with getattr), then ``unit`` and the mass
+    organizations' values from their handler (``MASS_ORGANIZATION_KEYS``: None / 0 without one). ``search_text`` and
+    ``updated_at`` are set when the import changes the enterprise."""
 
     pk: int
     unit_id: int
     unit: Unit
     tax_code: str
     name: str
-    trade_union_present: bool
-    trade_union_established_on: datetime.date | None
-    trade_union_member_count: int
-    youth_union_present: bool
-    youth_union_established_on: datetime.date | None
-    youth_union_member_count: int
     search_text: str
     updated_at: datetime.datetime
 
@@ -310,7 +316,7 @@ class Importer:
                 chunk = tax_codes[start : start + LOOKUP_CHUNK]
                 known.extend(Enterprise.objects.filter(tax_code__in=chunk).values_list("tax_code", flat=True))
         found: dict[str, Existing] = {}
-        columns = ("pk", "unit_id", *MODEL_FIELDS, "trade_union_present", "youth_union_present")
+        columns = ("pk", "unit_id", *MODEL_FIELDS)
         units: dict[int, Unit] = {}
         for start in range(0, len(known), LOOKUP_CHUNK):
             chunk = known[start : start + LOOKUP_CHUNK]
@@ -321,6 +327,16 @@ class Importer:
         units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)} if unit_ids else {}
         for existing in found.values():
             existing.unit = units[existing.unit_id]
+        if MASS_ORGANIZATION_KEYS & set(self.mapping.values()):
+            ids = [e.pk for e in found.values()]
+            current: dict[int, dict[str, Any]] = {}
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                current.update(mass_organization_handler().current(enterprise_ids=ids[start : start + LOOKUP_CHUNK]))
+            for existing in found.values():
+                values = current.get(existing.pk, {})
+                for kind in IMPORT_KINDS:
+                    setattr(existing, established_key(kind), values.get(established_key(kind)))
+                    setattr(existing, members_key(kind), values.get(members_key(kind), 0))
         return found
 
     def _split_new_and_existing(self, rows: list[_Row]) -> tuple[list[_Row], list[tuple[_Row, Existing]]]:
@@ -375,10 +391,6 @@ class Importer:
     def _new_enterprise(values: dict[str, Any]) -> Enterprise:
         fields = {k: v for k, v in values.items() if k in MODEL_FIELDS}
         enterprise = Enterprise(unit=values["unit"], **fields)
-        if enterprise.trade_union_established_on or enterprise.trade_union_member_count:
-            enterprise.trade_union_present = True
-        if enterprise.youth_union_established_on or enterprise.youth_union_member_count:
-            enterprise.youth_union_present = True
         enterprise.search_text = Enterprise.search_text_of(name=enterprise.name, tax_code=enterprise.tax_code)
         return enterprise
 
@@ -404,10 +416,6 @@ class Importer:
                 enterprise.unit_id = enterprise.unit.pk
             else:
                 setattr(enterprise, key, row.values[key])
-        if enterprise.trade_union_established_on or enterprise.trade_union_member_count:
-            enterprise.trade_union_present = True
-        if enterprise.youth_union_established_on or enterprise.youth_union_member_count:
-            enterprise.youth_union_present = True
         enterprise.search_text = Enterprise.search_text_of(name=enterprise.name, tax_code=enterprise.tax_code)
         enterprise.updated_at = timezone.now()
 
@@ -505,6 +513,7 @@ class Importer:
             with transaction.atomic():
                 insert_enterprises([r.values for r in new])
                 self._write_updates(updates)
+                self._write_mass_organizations(new, updates)
                 self._record(new, updates, to_close, to_offer)
                 if self.strict and self.outcome.issues:
                     raise ImportAborted
@@ -521,11 +530,45 @@ class Importer:
         by_fields: dict[tuple[str, ...], list[Existing]] = defaultdict(list)
         for row, enterprise, changed in updates:
             self._apply(row, enterprise, changed)
-            names = {("unit" if k == "unit" else k) for k in changed}
-            names |= {"search_text", "updated_at", "trade_union_present", "youth_union_present"}
+            names = {k for k in changed if k not in MASS_ORGANIZATION_KEYS}
+            if not names:
+                continue  # only mass organizations changed: their handler writes them
+            names |= {"search_text", "updated_at"}
             by_fields[tuple(sorted(names))].append(enterprise)
         for field_names, enterprises in by_fields.items():
             update_enterprises(enterprises, field_names)
+
+    def _write_mass_organizations(self, new: list[_Row], updates: list[tuple[_Row, Existing, dict]]) -> None:
+        """Hand the mass organizations' columns to their handler: every given kind of a new enterprise, the changed
+        ones of an updated enterprise."""
+        if not MASS_ORGANIZATION_KEYS & set(self.mapping.values()):
+            return
+        items: list[tuple[_Row, int, set[str]]] = []
+        ids: dict[str, int] = {}
+        codes = [r.values["tax_code"] for r in new]
+        for start in range(0, len(codes), LOOKUP_CHUNK):
+            chunk = codes[start : start + LOOKUP_CHUNK]
+            ids.update(Enterprise.objects.filter(tax_code__in=chunk).values_list("tax_code", "pk"))
+        for row in new:
+            items.append((row, ids[row.values["tax_code"]], set(row.values) & MASS_ORGANIZATION_KEYS))
+        for row, enterprise, changed in updates:
+            items.append((row, enterprise.pk, set(changed) & MASS_ORGANIZATION_KEYS))
+        rows: list[MassOrganizationRow] = []
+        for row, enterprise_id, keys in items:
+            for kind in IMPORT_KINDS:
+                on, members = established_key(kind), members_key(kind)
+                if on in keys or members in keys:
+                    rows.append(
+                        MassOrganizationRow(
+                            row=row.number,
+                            enterprise_id=enterprise_id,
+                            kind=kind,
+                            established_on=row.values.get(on),
+                            members=row.values.get(members),
+                        )
+                    )
+        if rows:
+            mass_organization_handler().apply(actor=self.actor, rows=rows, job_id=self.job_id)
 
     def _record(self, new, updates, to_close, to_offer) -> None:
         self.outcome.created = len(new)
@@ -555,12 +598,6 @@ class Importer:
         self.outcome.changes.sort(key=lambda c: c.row)
 
 
-def _union_flags(values: dict[str, Any]) -> tuple[bool, bool]:
-    trade = bool(values.get("trade_union_established_on") or values.get("trade_union_member_count"))
-    youth = bool(values.get("youth_union_established_on") or values.get("youth_union_member_count"))
-    return trade, youth
-
-
 def insert_enterprises(rows: list[dict[str, Any]]) -> None:
     """Insert new enterprises: PostgreSQL's COPY (about ten times faster than INSERT), else ``bulk_create``."""
     if not rows:
@@ -585,7 +622,6 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
     position = {f.name: i for i, f in enumerate(fields)}
     given = [(position[k], k) for k in MODEL_FIELDS]
     unit_at, search_at = position["unit"], position["search_text"]
-    trade_at, youth_at = position["trade_union_present"], position["youth_union_present"]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(Enterprise._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     )
@@ -597,7 +633,6 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
                     record[index] = values[key]
             record[unit_at] = values["unit"].pk
             record[search_at] = Enterprise.search_text_of(name=values["name"], tax_code=values["tax_code"])
-            record[trade_at], record[youth_at] = _union_flags(values)
             copy.write_row(record)
 
 

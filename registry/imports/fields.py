@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import has_control_characters
 from core.text import fold
+from registry.mass_organizations import FIELD_KEYS as MASS_ORGANIZATION_KEYS
 from registry.models import Enterprise
 from registry.validators import TAX_CODE_RE
 
@@ -190,11 +191,29 @@ FIELDS: dict[str, FieldSpec] = {
             ("so doan vien thanh nien", "doan vien thanh nien", "so doan vien", "youth union members"),
             kind="int",
         ),
+        FieldSpec(
+            "youth_federation_established_on",
+            _("Youth federation established on"),
+            (
+                "ngay thanh lap hoi lien hiep thanh nien",
+                "thanh lap hoi lien hiep thanh nien",
+                "ngay thanh lap hoi lhtn",
+                "youth federation established on",
+            ),
+            kind="date",
+        ),
+        FieldSpec(
+            "youth_federation_member_count",
+            _("Youth federation members"),
+            ("so hoi vien hoi lien hiep thanh nien", "hoi vien hoi lhtn", "youth federation members"),
+            kind="int",
+        ),
     ]
 }
 REQUIRED = tuple(k for k, spec in FIELDS.items() if spec.required)
-# Model fields an import may write (``unit`` becomes ``unit_id``).
-MODEL_FIELDS = tuple(k for k in FIELDS if k != "unit")
+# Model fields an import may write (``unit`` becomes ``unit_id``); the mass organizations' columns go to their
+# handler (``registry.mass_organizations``).
+MODEL_FIELDS = tuple(k for k in FIELDS if k != "unit" and k not in MASS_ORGANIZATION_KEYS)
 
 _PUNCT = re.compile(r"[\s_\-.:/()*#,;'\"\[\]]+")
 

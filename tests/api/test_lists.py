@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
+from massorgs import services as massorg_services
+from massorgs.models import MassOrganizationKind
 from notifications.models import Notification
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, UnitFactory
@@ -106,6 +110,13 @@ def test_detail_query_counts_are_constant(notes, api, ward, make_official, djang
     # session, official, its unit, the case, its history with actors, surveys, members, roles
     with django_assert_max_num_queries(8):
         assert api.get(reverse("api:case_detail", args=[case.pk])).status_code == 200
-    # session, official, its unit, the enterprise, its members, its cases
-    with django_assert_max_num_queries(6):
-        assert api.get(reverse("api:enterprise_detail", args=[enterprise.pk])).status_code == 200
+    for _ in range(notes):  # as many mass organizations, each with its membership entries
+        kind = MassOrganizationKind.objects.create(code=f"k{_}", name=f"Loại {_}")
+        massorg_services.mass_organization_record(
+            actor=official, enterprise_id=enterprise.pk, kind=kind, established_on=datetime.date(2024, 1, 2), members=9
+        )
+    # session, official, its unit, the enterprise, its members, its cases, its mass organizations and their members
+    with django_assert_max_num_queries(8):
+        response = api.get(reverse("api:enterprise_detail", args=[enterprise.pk]))
+    assert response.status_code == 200
+    assert [o["members"] for o in response.json()["mass_organizations"]] == [9] * notes

@@ -178,3 +178,24 @@ def test_targets_read_and_set(api, h1, province, ward, sibling_ward, org_officer
     refused = api.put(_url("targets", ward, h1), body, format="json")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "role"
     assert api.get(_url("targets", sibling_ward, h1)).status_code == 404
+
+
+def test_targets_per_mass_organization_kind(api, h1, province, ward, province_supervisor):
+    api.force_login(province_supervisor)
+    url = _url("targets", province, h1)
+    body = {
+        "targets": [
+            {"unit": ward.pk, "indicator": "massorg:trade_union", "value": 25},
+            {"unit": ward.pk, "indicator": "massorg:youth_union", "value": 6},
+        ]
+    }
+    response = api.put(url, body, format="json")
+    assert response.status_code == 200, response.json()
+    rows = {row["unit"]["code"]: row for row in response.json()["rows"]}
+    assert rows["W01"]["own"] == {"massorg:trade_union": 25, "massorg:youth_union": 6}
+    assert rows["P01"]["rolled_up"] == {"massorg:trade_union": 25, "massorg:youth_union": 6}
+    # The combined line is never set on its own: it is the sum of the kinds'.
+    combined = api.put(
+        url, {"targets": [{"unit": ward.pk, "indicator": "mass_organizations", "value": 9}]}, format="json"
+    )
+    assert combined.status_code == 400

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case
+from massorgs import services as massorg_services
+from massorgs.models import MassOrganizationKind
 from org.models import Role
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, UnitFactory, add_full_members
 
@@ -147,9 +149,18 @@ def test_enterprise_page_query_count_is_constant(size, client, make_official, wa
     enterprise = EnterpriseFactory(unit=ward)
     PartyMemberFactory.create_batch(size, enterprise=enterprise)
     CaseFactory.create_batch(size, enterprise=enterprise, closed=True)
-    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
-    with django_assert_max_num_queries(10):
-        assert client.get(reverse("cases:enterprise_detail", args=[enterprise.pk])).status_code == 200
+    official = make_official(ward, Role.WARD_OFFICIAL)
+    for i in range(size):  # mass organizations with their membership entries
+        kind = MassOrganizationKind.objects.create(code=f"k{i}", name=f"Loại {i}")
+        massorg_services.mass_organization_record(
+            actor=official, enterprise_id=enterprise.pk, kind=kind, established_on=datetime.date(2024, 1, 2), members=5
+        )
+    client.force_login(official)
+    # ... plus the mass organizations and their members (two queries)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:enterprise_detail", args=[enterprise.pk]))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/mass-organizations/') == size
 
 
 # --- Acting through the case page ---------------------------------------------------------------------

@@ -7,11 +7,13 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases.models import Case, CaseHistory, DecisionNumber
 from devdata.scale import SCALE_PASSWORD, ScaleError, scale_generate, scale_username
+from massorgs.models import MassOrganization, MassOrganizationHistory, MembershipEntry
 from members.models import PartyMember
 from org.models import Official, Role
 from reports.models import Period, StateNorm, Target
@@ -146,7 +148,23 @@ def test_pages_show_the_generated_work(scale_set, client):
 
 def test_periods_targets_norms_and_determinism(scale_set):
     assert set(Period.objects.values_list("code", flat=True)) >= {"2024-h1", "2024-h2", "2024", "2025", "2026"}
-    assert Target.objects.filter(unit__code=PROVINCES[0], period__code="2025").count() == 5
+    # 3 indicators, and organizations and members admitted for each of the two kinds the generator builds
+    targets = Target.objects.filter(unit__code=PROVINCES[0], period__code="2025")
+    assert set(targets.values_list("indicator", flat=True)) == {
+        "new_party_organizations",
+        "new_members",
+        "new_member_owners",
+        "massorg:trade_union",
+        "massorg:youth_union",
+        "massorg_members:trade_union",
+        "massorg_members:youth_union",
+    }
+    # Mass organizations as records: each with a history row and its members dated the establishment day.
+    organizations = MassOrganization.objects.all()
+    assert organizations.exists()
+    assert MassOrganizationHistory.objects.count() == organizations.count()
+    assert not MembershipEntry.objects.exclude(counted_on=F("organization__established_on")).exists()
+    assert set(organizations.values_list("kind__code", flat=True)) == {"trade_union", "youth_union"}
     assert StateNorm.objects.count() == len(Case.OPEN_STATES)
 
     def fingerprint():

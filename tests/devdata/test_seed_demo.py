@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseHistory, Survey
 from devdata.demo import DEMO_LOGINS, SEED_000_H1_2024
+from massorgs.models import MassOrganization, MassOrganizationHistory, MembershipEntry
 from members.models import PartyMember
 from org.models import Official, Unit
 from registry.models import Enterprise
@@ -43,8 +44,11 @@ EXPECTED = {
 TARGETS = {
     "new_party_organizations": 90,
     "new_members": 903,
-    "mass_organizations": 550,
-    "mass_organization_members": 35000,
+    # The article's 550 organizations and 35.000 members, set per kind (the combined line is their sum).
+    "massorg:trade_union": 370,
+    "massorg:youth_union": 180,
+    "massorg_members:trade_union": 26000,
+    "massorg_members:youth_union": 9000,
 }
 
 LOGINS = {  # username: (roles, unit code, superuser)
@@ -188,18 +192,21 @@ def test_new_members(hanoi):
 
 
 def test_new_mass_organizations(hanoi):
-    trade = hanoi.filter(trade_union_established_on__range=PERIOD)
-    youth = hanoi.filter(youth_union_established_on__range=PERIOD)
-    assert trade.count() + youth.count() == EXPECTED["new_mass_organizations"]
-    members = (
-        trade.aggregate(n=Sum("trade_union_member_count"))["n"]
-        + youth.aggregate(n=Sum("youth_union_member_count"))["n"]
-    )
-    assert members == EXPECTED["new_mass_organization_members"]
+    new = MassOrganization.objects.filter(enterprise__in=hanoi, established_on__range=PERIOD)
+    assert new.count() == EXPECTED["new_mass_organizations"]
+    assert dict(new.values_list("kind__code").annotate(n=Count("*"))) == {"trade_union": 220, "youth_union": 110}
+    # Members admitted in the period (dated entries) are those of the new organizations, at establishment.
+    admitted = MembershipEntry.objects.filter(organization__enterprise__in=hanoi, counted_on__range=PERIOD)
+    assert admitted.aggregate(n=Sum("admitted"))["n"] == EXPECTED["new_mass_organization_members"]
+    assert set(admitted.values_list("organization", flat=True)) == set(new.values_list("pk", flat=True))
+    assert not admitted.exclude(counted_on=F("organization__established_on")).exists()
     # Counting enterprises with a new union gives the same number.
-    either = hanoi.filter(Q(trade_union_established_on__range=PERIOD) | Q(youth_union_established_on__range=PERIOD))
-    assert either.count() == 330
-    assert not trade.filter(trade_union_present=False).exists() and not youth.filter(youth_union_present=False).exists()
+    assert hanoi.filter(mass_organizations__established_on__range=PERIOD).distinct().count() == 330
+    # Later counts and youth federations exist, all dated outside the period.
+    assert MembershipEntry.objects.filter(counted_on__gt=END, source="form").exists()
+    assert MassOrganization.objects.filter(kind__code="youth_federation").exclude(established_on__range=PERIOD).exists()
+    assert not MassOrganization.objects.filter(kind__code="youth_federation", established_on__range=PERIOD).exists()
+    assert MassOrganizationHistory.objects.count() == MassOrganization.objects.count()
 
 
 def test_party_organizations_and_coordination_rules(hanoi):

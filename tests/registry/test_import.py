@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from cases.models import Case, CaseHistory
 from core.errors import Forbidden
+from massorgs.models import MassOrganization
 from org.models import Role
 from registry.imports.errors import ImportFileError, ImportTooLarge
 from registry.imports.fields import guess_mapping
@@ -172,13 +173,14 @@ def test_xlsx_with_number_and_date_cells(ward_official, ward):
     assert job.file_format == "xlsx"
     assert _errors(job) == {(3, "date"), (4, "date")}
     e = Enterprise.objects.get()
-    assert (e.tax_code, e.worker_count, e.trade_union_established_on, e.trade_union_member_count) == (
-        "0101234567",
-        120,
-        datetime.date(2020, 5, 1),
-        80,
-    )
-    assert e.trade_union_present and e.unit == ward
+    assert (e.tax_code, e.worker_count, e.unit) == ("0101234567", 120, ward)
+    # The union's columns became a mass organization record, its members an entry dated the establishment day.
+    union = MassOrganization.objects.get(enterprise=e)
+    assert (union.kind.code, union.established_on) == ("trade_union", datetime.date(2020, 5, 1))
+    assert list(union.entries.values_list("counted_on", "admitted", "departed", "source")) == [
+        (datetime.date(2020, 5, 1), 80, 0, "import")
+    ]
+    assert union.history.get().event == "imported"
 
 
 def test_default_unit_and_unit_column_both_work(ward_official, ward, province):

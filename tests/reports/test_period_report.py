@@ -62,6 +62,16 @@ def test_hanoi_h1_2024_page_shows_seed_000(seeded, client):
     )
     assert (ind["mass_organizations"]["value"], ind["mass_organizations"]["target"]) == (330, 550)
     assert (ind["mass_organization_members"]["value"], ind["mass_organization_members"]["target"]) == (17313, 35000)
+    # One line per kind, each against its own target; the combined line is their sum.
+    kinds = ind["mass_organizations_by_kind"]
+    assert list(kinds) == ["trade_union", "youth_union", "youth_federation"]
+    assert (kinds["trade_union"]["established"]["value"], kinds["trade_union"]["established"]["target"]) == (220, 370)
+    assert (kinds["youth_union"]["established"]["value"], kinds["youth_union"]["established"]["target"]) == (110, 180)
+    assert [kinds[k]["established"]["percent"] for k in ("trade_union", "youth_union")] == [59.5, 61.1]
+    assert kinds["youth_federation"]["established"] == {"value": 0, "target": None, "percent": None}
+    admitted = [kinds[k]["members_admitted"] for k in ("trade_union", "youth_union")]
+    assert sum(a["value"] for a in admitted) == 17313 and [a["target"] for a in admitted] == [26000, 9000]
+    assert sum(k["members"]["value"] for k in kinds.values()) == ind["mass_organization_members_total"]["value"]
     coord = ind["party_organizations_with_coordination_rules"]
     assert (coord["value"], coord["of"], coord["percent"]) == (2018, 2119, 95.23)
     html = response.content.decode()

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
+
+from .models import MassOrganization, MassOrganizationHistory, MassOrganizationKind, MembershipEntry
+
+
+@admin.register(MassOrganizationKind)
+class MassOrganizationKindAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
+    """Administrators add kinds (each gets its own report line and target); a kind's code never changes."""
+
+    list_display = ["name", "name_en", "code", "order"]
+    ordering = ["order", "code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+
+class MembershipEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = MembershipEntry
+    extra = 0
+
+
+class MassOrganizationHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = MassOrganizationHistory
+    extra = 0
+
+
+@admin.register(MassOrganization)
+class MassOrganizationAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: organizations and their membership are written by massorgs.services (the enterprise page)."""
+
+    jurisdiction_field = "enterprise__unit"
+    list_display = ["enterprise", "kind", "established_on", "established_by", "dissolved_on", "in_charge"]
+    list_filter = ["kind"]
+    search_fields = ["enterprise__name", "enterprise__tax_code"]
+    list_select_related = ["enterprise", "kind", "in_charge"]
+    raw_id_fields = ["enterprise", "in_charge"]
+    inlines = [MembershipEntryInline, MassOrganizationHistoryInline]

@@ -1,0 +1,163 @@
+"""The mass organization pages: record one for an enterprise, and its page (membership counts per period, changes,
+dissolution, history). Views parse input, call a selector or a service, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from org.http import AuthenticatedHttpRequest
+from org.policy import official_may
+
+from . import selectors, services
+from .forms import DissolveForm, MassOrganizationChangeForm, MassOrganizationForm, MembershipForm
+from .models import MassOrganization
+
+
+@login_required
+def mass_organization_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a mass organization of the enterprise ``pk`` (GET: the form; POST: record it)."""
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    officials = selectors.organizations_in_charge_choices(official=request.user, enterprise=enterprise)
+    may = official_may(request.user, "mass_organization")
+    form = MassOrganizationForm(request.POST if request.method == "POST" else None, officials=officials)
+    status, error = 200, ""
+    if request.method == "POST":
+        if not may:
+            status, error = 403, _("Your role does not allow this action.")
+        elif not form.is_valid():
+            status, error = 400, _("Please correct the errors below.")
+        else:
+            data = form.cleaned_data
+            try:
+                organization = services.mass_organization_record(
+                    actor=request.user,
+                    enterprise_id=enterprise.pk,
+                    kind=data["kind"],
+                    established_on=data["established_on"],
+                    established_by=data["established_by"],
+                    in_charge=data["in_charge"],
+                    members=data["members"] or 0,
+                    note=data["note"],
+                )
+            except ServiceError as exc:
+                status, error = exc.status, str(exc.message)
+            else:
+                messages.success(request, _("Mass organization recorded."))
+                return redirect("massorgs:detail", pk=organization.pk)
+    context = {"enterprise": enterprise, "form": form, "may": may, "error": error}
+    return render(request, "massorgs/new.html", context, status=status)
+
+
+ACTIONS = ("membership", "change", "dissolve")
+
+
+def _forms(organization: MassOrganization, officials, failed: str = "", failed_form: forms.Form | None = None):
+    built: dict[str, forms.Form] = {
+        "membership": MembershipForm(),
+        "change": MassOrganizationChangeForm.for_organization(organization, officials=officials),
+        "dissolve": DissolveForm(),
+    }
+    if failed and failed_form is not None:
+        built[failed] = failed_form
+    return built
+
+
+def _render_detail(
+    request: AuthenticatedHttpRequest,
+    organization: MassOrganization,
+    *,
+    failed: str = "",
+    failed_form: forms.Form | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    may = official_may(request.user, "mass_organization")
+    officials = selectors.organizations_in_charge_choices(official=request.user, enterprise=organization.enterprise)
+    context: dict[str, Any] = {
+        "organization": organization,
+        "enterprise": organization.enterprise,
+        "lines": selectors.membership_lines(organization),
+        "history": list(organization.history.all()),
+        "may": may and organization.dissolved_on is None,
+        "forms": _forms(organization, officials, failed, failed_form) if may else {},
+        "failed": failed,
+        "error": error,
+    }
+    return render(request, "massorgs/detail.html", context, status=status)
+
+
+@login_required
+def mass_organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    organization = selectors.mass_organization_get_for_official(official=request.user, organization_id=pk)
+    return _render_detail(request, organization)
+
+
+@login_required
+@require_POST
+def mass_organization_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    organization = selectors.mass_organization_get_for_official(official=request.user, organization_id=pk)
+    if action not in ACTIONS:
+        return _render_detail(request, organization, error=_("Unknown action."), status=400)
+    officials = selectors.organizations_in_charge_choices(official=request.user, enterprise=organization.enterprise)
+    form: forms.Form
+    if action == "membership":
+        form = MembershipForm(request.POST)
+    elif action == "change":
+        form = MassOrganizationChangeForm(request.POST, officials=officials)
+    else:
+        form = DissolveForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(
+            request,
+            organization,
+            failed=action,
+            failed_form=form,
+            error=_("Please correct the errors below."),
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        if action == "membership":
+            services.membership_record(
+                actor=request.user,
+                organization_id=organization.pk,
+                counted_on=data["counted_on"],
+                admitted=data["admitted"] or 0,
+                departed=data["departed"] or 0,
+                note=data["note"],
+            )
+            message = _("Membership counts entered.")
+        elif action == "change":
+            services.mass_organization_update(
+                actor=request.user,
+                organization_id=organization.pk,
+                established_on=data["established_on"],
+                established_by=data["established_by"],
+                in_charge=data["in_charge"],
+                note=data["note"],
+            )
+            message = _("Changes saved.")
+        else:
+            services.mass_organization_dissolve(
+                actor=request.user,
+                organization_id=organization.pk,
+                dissolved_on=data["dissolved_on"],
+                note=data["note"],
+            )
+            message = _("Dissolution recorded.")
+    except ServiceError as exc:
+        organization = selectors.mass_organization_get_for_official(official=request.user, organization_id=pk)
+        return _render_detail(
+            request, organization, failed=action, failed_form=form, error=str(exc.message), status=exc.status
+        )
+    messages.success(request, message)
+    return redirect("massorgs:detail", pk=organization.pk)
