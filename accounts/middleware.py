@@ -50,6 +50,6 @@ class AccountGate:
         match = request.resolver_match
         if owed is None or (match is not None and match.view_name in OPEN_VIEWS):
             return None
-        if htmx:
-            return HttpResponse(status=204, headers={"HX-Redirect": reverse(GATE_VIEWS[owed])})
+        if htmx:  # the bell on the gate's own page: nothing to show (a redirect would reload the page for ever)
+            return HttpResponse(status=204)
         return redirect(GATE_VIEWS[owed])
