@@ -139,7 +139,8 @@ def test_an_account_made_by_an_administrator_chooses_its_password_first(client, 
     sign_in(client, "moi", "Tam-thoi-2026!")
     response = client.get(reverse("workflows:inbox"))
     assert response["Location"] == reverse("accounts:password_required")
-    weak = client.post(reverse("accounts:password_required"), {"new_password1": "12345678", "new_password2": "12345678"})
+    numbers = {"new_password1": "12345678", "new_password2": "12345678"}
+    weak = client.post(reverse("accounts:password_required"), numbers)
     assert weak.status_code == 400  # Django's validators
     done = client.post(
         reverse("accounts:password_required"),
