@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("", include("accounts.urls")),
+    path("", include("today.urls")),
     path("", include("notifications.urls")),
     path("", include("reports.urls")),
     path("", include("workflows.urls")),

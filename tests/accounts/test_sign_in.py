@@ -133,7 +133,12 @@ def test_the_back_office_signs_in_through_the_same_form(client):
 def test_an_account_made_by_an_administrator_chooses_its_password_first(client, ward, make_official):
     admin = make_official(ward, Role.ADMINISTRATOR)
     services.official_create(
-        actor=admin, username="moi", first_name="Mai", last_name="Đỗ", unit=ward, password="Tam-thoi-2026!",
+        actor=admin,
+        username="moi",
+        first_name="Mai",
+        last_name="Đỗ",
+        unit=ward,
+        password="Tam-thoi-2026!",
         roles=[Role.WARD_OFFICIAL],
     )
     sign_in(client, "moi", "Tam-thoi-2026!")

@@ -8,7 +8,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Screenshots the browser tests save (not committed).
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "e2e"
 PASSWORD = "cellflow-demo"
-LANDING = "/inbox/"
+LANDING = "/today/"
 
 
 def totp_code(device, offset: int = 0) -> str:
@@ -42,7 +42,8 @@ def second_factor(page, base, username):
     return []
 
 
-def login(page, base, username, password=PASSWORD):
+def login(page, base, username, password=PASSWORD, then="/inbox/"):
+    """Sign in through the form (and the second factor), land on the start page, then open ``then``."""
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
@@ -50,6 +51,8 @@ def login(page, base, username, password=PASSWORD):
         page.click("main button[type=submit]")
     second_factor(page, base, username)
     page.wait_for_url(f"{base}{LANDING}")
+    if then and then != LANDING:
+        page.goto(f"{base}{then}")
 
 
 def logout(page):
