@@ -1,6 +1,7 @@
 """What a signed-in session still owes before it reaches the pages (kept in the session, so checking it costs no
 query): a new password (an administrator set a temporary one) and, for the roles that need a second factor, its
-set-up. Also the idle timeout's clock.
+set-up. Also the idle timeout's clock: the sign-in time in the session, later activity in a cookie signed for the
+session (so pages never write the session row).
 
 The sign-in view (``accounts.views.SignInView``) asks for the second factor *before* it signs the official in,
 so a session without it never exists for an official who has one; it then records here what remains. Sessions
@@ -20,12 +21,13 @@ from org.policy import official_needs_second_factor
 
 GATE_KEY = "cellflow.gate"
 SEEN_KEY = "cellflow.seen"
+SEEN_COOKIE = "cellflow_active"
 PENDING_KEY = "cellflow.pending"
 
 PASSWORD = "password"
 ENROL = "enrol"
 
-# The activity clock is written at most once a minute, so a page does not cost a session write each time.
+# The activity clock (a signed cookie, accounts.middleware) is renewed at most once a minute.
 SEEN_RESOLUTION_SECONDS = 60
 
 
@@ -35,6 +37,20 @@ def now() -> int:
 
 def idle_limit_seconds() -> int:
     return int(settings.CELLFLOW_IDLE_TIMEOUT_MINUTES) * 60
+
+
+def last_seen(request: HttpRequest) -> int | None:
+    """The last activity: the sign-in time in the session, or later the cookie signed for this session."""
+    at_login = request.session.get(SEEN_KEY)
+    if at_login is None:
+        return None
+    seen = int(at_login)
+    key = request.session.session_key
+    if key:
+        cookie = request.get_signed_cookie(SEEN_COOKIE, default=None, salt=key)  # None: absent, or not for this
+        if cookie is not None and cookie.isdigit():
+            seen = max(seen, int(cookie))
+    return seen
 
 
 def gates_open(request: HttpRequest, official: Official) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -26,7 +27,20 @@ class AccountGate:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        touched = getattr(request, "_cellflow_active_at", None)
+        if touched is not None and getattr(request, "session", None) is not None and request.session.session_key:
+            # Activity goes to a cookie signed for this session, not to the session row: no page gains a write.
+            # Dropping the cookie only makes the timeout count from the sign-in (stricter), never longer.
+            response.set_signed_cookie(
+                gate.SEEN_COOKIE,
+                str(touched),
+                salt=request.session.session_key,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
@@ -35,17 +49,19 @@ class AccountGate:
         if user is None or not user.is_authenticated:
             return None
         htmx = request.headers.get("HX-Request") == "true"
-        seen = request.session.get(gate.SEEN_KEY)
+        seen = gate.last_seen(request)
         current = gate.now()
-        if seen is not None and current - int(seen) > gate.idle_limit_seconds():
+        if seen is not None and current - seen > gate.idle_limit_seconds():
             logout(request)
             messages.info(request, _("You were signed out after a while without activity. Sign in again."))
             if htmx:  # the bell's refresh: send the whole page to the sign-in form
                 return HttpResponse(status=204, headers={"HX-Redirect": reverse("login")})
             return redirect_to_login(request.get_full_path())
         # Background refreshes (the bell every minute) are not activity: only pages and forms the official opens.
-        if not htmx and (seen is None or current - int(seen) >= gate.SEEN_RESOLUTION_SECONDS):
+        if seen is None:  # a session from before the timeout existed: its clock starts now
             request.session[gate.SEEN_KEY] = current
+        elif not htmx and current - seen >= gate.SEEN_RESOLUTION_SECONDS:
+            request._cellflow_active_at = current  # type: ignore[attr-defined]
         owed = gate.gate_pending(request)
         match = request.resolver_match
         if owed is None or (match is not None and match.view_name in OPEN_VIEWS):

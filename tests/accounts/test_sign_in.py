@@ -240,3 +240,24 @@ def test_the_bell_on_a_gate_page_does_not_reload_it(client, ward, make_official)
     sign_in(client, "chuong")
     response = client.get(reverse("notifications:bell"), HTTP_HX_REQUEST="true")
     assert response.status_code == 204 and "HX-Redirect" not in response
+
+
+def test_a_forged_activity_cookie_does_not_extend_the_session(client, ward, make_official, settings, monkeypatch):
+    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
+    start = gate.now()
+    client.cookies[gate.SEEN_COOKIE] = str(start + 10**6)  # unsigned
+    monkeypatch.setattr(gate, "now", lambda: start + settings.CELLFLOW_IDLE_TIMEOUT_MINUTES * 60 + 5)
+    assert client.get(reverse("workflows:inbox")).status_code == 302
+
+
+def test_pages_do_not_write_the_session(client, ward, make_official, monkeypatch, django_assert_max_num_queries):
+    """Activity is kept in a signed cookie: a page opened minutes after sign-in costs no session write."""
+    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
+    start = gate.now()
+    monkeypatch.setattr(gate, "now", lambda: start + 5 * 60)
+    url = reverse("accounts:my_account")
+    client.get(url)
+    monkeypatch.setattr(gate, "now", lambda: start + 10 * 60)
+    with django_assert_max_num_queries(6) as captured:
+        client.get(url)
+    assert not any("UPDATE" in q["sql"] and "django_session" in q["sql"] for q in captured.captured_queries)
