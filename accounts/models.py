@@ -25,7 +25,6 @@ class AccountEvent(models.Model):
         TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-factor authentication set up")
         TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor authentication removed")
         RECOVERY_CODES = "recovery_codes", _("New recovery codes")
-        SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere", _("Signed out of other sessions")
 
     official = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT, related_name="account_events"
