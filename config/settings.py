@@ -353,6 +353,9 @@ CELLFLOW_IMPORT_RATE_PER_HOUR = env.int("CELLFLOW_IMPORT_RATE_PER_HOUR", default
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)
+# From this many reminders of one kind for one official in a sweep, they hang under one item of the day ("12 việc quá
+# hạn", notifications.reminders.writes.group_reminders); 0: never grouped.
+CELLFLOW_REMINDER_GROUP_MIN = env.int("CELLFLOW_REMINDER_GROUP_MIN", default=3)
 
 # REST API (/api/v1/, docs/api.md): browser sessions (CSRF enforced) and API tokens; one error shape; keyset pages.
 REST_FRAMEWORK = {

@@ -120,10 +120,13 @@ def deliver_after_commit(created: list[Created], *, day: datetime.date | None = 
 # --- One item per recipient, kind and morning ------------------------------------------------------------------
 
 GROUP_KEY = "group"
-# From this many reminders of one kind for one recipient in a sweep they hang under one item; an item of the day
-# that exists already takes every later one.
-GROUP_MIN = 3
 BATCH = 5000
+
+
+def group_min() -> int:
+    """From this many reminders of one kind for one recipient in a sweep chunk they hang under one item (an item of
+    the day that exists already takes every later one); 0 never groups (``CELLFLOW_REMINDER_GROUP_MIN``)."""
+    return int(settings.CELLFLOW_REMINDER_GROUP_MIN)
 
 
 def group_offset(day: datetime.date) -> str:
@@ -149,11 +152,12 @@ def group_title(occasion: str, count: int) -> str:
 
 
 def group_reminders(created: list[Created], *, day: datetime.date | None = None) -> list[Created]:
-    """Group the sweep's new reminders: per recipient and kind, from ``GROUP_MIN`` of them (or when the day's item
+    """Group the sweep's new reminders: per recipient and kind, from ``group_min()`` of them (or when the day's item
     exists already), one item of the day (unique key: recipient, kind, "group", "day:<date>") whose list holds
     them. The grouped reminders are no longer mailed one by one (their item is, by the recipient's preferences).
     Returns the new items, for delivery."""
-    if not created:
+    minimum = group_min()
+    if not created or minimum <= 0:
         return []
     day = day or timezone.localdate()
     offset = group_offset(day)
@@ -168,13 +172,18 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
     if not by_key:
         return []
     recipients = sorted({recipient for recipient, _occasion in by_key})
-    groups: dict[tuple[int, str], int] = {}
-    for start in range(0, len(recipients), BATCH):
-        existing = Notification.objects.filter(
-            recipient_id__in=recipients[start : start + BATCH], object_key=GROUP_KEY, offset=offset
-        ).values_list("recipient_id", "occasion", "pk")
-        groups.update({(recipient, occasion): pk for recipient, occasion, pk in existing})
-    wanted = {key: pks for key, pks in by_key.items() if key in groups or len(pks) >= GROUP_MIN}
+
+    def day_items(of: list[int]) -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        for start in range(0, len(of), BATCH):
+            rows = Notification.objects.filter(
+                recipient_id__in=of[start : start + BATCH], object_key=GROUP_KEY, offset=offset
+            ).values_list("recipient_id", "occasion", "pk")
+            found.update({(recipient, occasion): pk for recipient, occasion, pk in rows})
+        return found
+
+    groups = day_items(recipients)
+    wanted = {key: pks for key, pks in by_key.items() if key in groups or len(pks) >= minimum}
     if not wanted:
         return []
     new_keys = [key for key in wanted if key not in groups]
@@ -182,17 +191,16 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
         (recipient, occasion, GROUP_KEY, offset, group_title(occasion, len(wanted[(recipient, occasion)])), "", "")
         for recipient, occasion in new_keys
     )
-    new_ids = [pk for pk, _recipient in created_groups]
-    for pk, recipient, occasion in Notification.objects.filter(pk__in=new_ids).values_list(
-        "pk", "recipient_id", "occasion"
-    ):
-        groups[(recipient, occasion)] = pk
+    if new_keys:
+        # The ones just written, and those another worker's chunk wrote meanwhile (its insert won the unique key).
+        groups.update(day_items(sorted({recipient for recipient, _occasion in new_keys})))
+    new_ids = {pk for pk, _recipient in created_groups}
     grouped_ids = []
     for key, pks in wanted.items():
         Notification.objects.filter(pk__in=pks).update(group_id=groups[key])
         grouped_ids.extend(pks)
-    # A day's item that already existed now holds more: its title says how many.
-    for key in wanted.keys() - set(new_keys):
+    # A day's item that already existed (or another worker wrote) now holds more: its title says how many.
+    for key in (k for k in wanted if groups[k] not in new_ids):
         group_id = groups[key]
         count = Notification.objects.filter(group_id=group_id).count()
         Notification.objects.filter(pk=group_id).update(title=group_title(key[1], count), read_at=None)

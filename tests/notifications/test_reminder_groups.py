@@ -10,7 +10,7 @@ from django.utils import translation
 from devdata.builders import bulk_tasks
 from notifications import reminders
 from notifications.models import EmailState, Notification, Occasion
-from notifications.reminders.writes import GROUP_KEY, GROUP_MIN, group_title
+from notifications.reminders.writes import GROUP_KEY, group_min, group_title
 from notifications.selectors import unread_count
 from org.models import Role
 
@@ -28,12 +28,12 @@ def test_one_item_per_recipient_kind_and_day(ward, make_official, mailoutbox, dj
     owner = make_official(ward, Role.WARD_OFFICIAL, email="an@example.vn")
     other = make_official(ward, Role.WARD_OFFICIAL)
     overdue(ward, owner, 12)
-    overdue(ward, other, GROUP_MIN - 1, start=100)
+    overdue(ward, other, group_min() - 1, start=100)
 
     with django_capture_on_commit_callbacks(execute=True):
         counts = reminders.sweep_all(today=TODAY, size=5)  # several chunks: one item all the same
 
-    assert counts["task_overdue"] == 12 + GROUP_MIN - 1
+    assert counts["task_overdue"] == 12 + group_min() - 1
     (item,) = Notification.objects.filter(recipient=owner, object_key=GROUP_KEY)
     assert item.occasion == Occasion.TASK_OVERDUE and item.offset == "day:2026-12-08"
     with translation.override("vi"):
@@ -45,7 +45,7 @@ def test_one_item_per_recipient_kind_and_day(ward, make_official, mailoutbox, dj
     )
     assert unread_count(official=owner) == 1
     # Below the threshold reminders stay single.
-    assert unread_count(official=other) == GROUP_MIN - 1
+    assert unread_count(official=other) == group_min() - 1
     assert not Notification.objects.filter(recipient=other, object_key=GROUP_KEY).exists()
     # One e-mail for the item, none for the twelve behind it.
     assert [m.to for m in mailoutbox] == [["an@example.vn"]]
