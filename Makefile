@@ -20,6 +20,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py sync_workflows
+	$(PY) manage.py demo_today
 	bash scripts/run-dev.sh
 
 test: install

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "viewflow",
     "viewflow.workflow",
     "rest_framework",
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
     "workflows",
     "reports",
     "notifications",
+    "accounts",
+    "today",
     "api",
     "devdata",
 ]
@@ -86,6 +91,8 @@ MIDDLEWARE = [
     "config.middleware.RequestInputGuard",
     "config.middleware.MethodNotAllowedPage",
     "config.middleware.StatementTimeoutPage",
+    # Idle timeout, and the new password or second-factor set-up a session still owes (accounts/gate.py).
+    "accounts.middleware.AccountGate",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -145,6 +152,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in asks for a second factor (TOTP, or a recovery code) when the official has one; decision makers, supervisors,
+# administrators and staff must set one up (org.policy.SECOND_FACTOR_ROLES; accounts/gate.py).
+OTP_TOTP_ISSUER = "cellflow"
+# A session without activity (pages and forms opened; the bell's refresh does not count) ends after this long.
+CELLFLOW_IDLE_TIMEOUT_MINUTES = env.int("CELLFLOW_IDLE_TIMEOUT_MINUTES", default=30)
+# A password reset link (signed, holds the password hash: it works once) expires after this long.
+PASSWORD_RESET_TIMEOUT = env.int("CELLFLOW_PASSWORD_RESET_HOURS", default=2) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -339,6 +353,9 @@ CELLFLOW_IMPORT_RATE_PER_HOUR = env.int("CELLFLOW_IMPORT_RATE_PER_HOUR", default
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)
+# From this many reminders of one kind for one official in a sweep, they hang under one item of the day ("12 việc quá
+# hạn", notifications.reminders.writes.group_reminders); 0: never grouped.
+CELLFLOW_REMINDER_GROUP_MIN = env.int("CELLFLOW_REMINDER_GROUP_MIN", default=3)
 
 # REST API (/api/v1/, docs/api.md): browser sessions (CSRF enforced) and API tokens; one error shape; keyset pages.
 REST_FRAMEWORK = {

@@ -14,7 +14,7 @@ BROKER_CHECK_TIMEOUT = 2.0
 
 
 def home(request: HttpRequest):
-    return redirect("workflows:inbox")
+    return redirect("today:start")
 
 
 def _database_ok() -> tuple[bool, str]:

@@ -71,6 +71,16 @@ class Notification(models.Model):
     # Until when the mail's queued attempt (or its wait: a retry, the working-day hour) is trusted; after it,
     # requeue_unsent_emails queues the mail again, whatever its attempt count (the broker may have lost it).
     email_lease_until = models.DateTimeField(_("e-mail due"), null=True, blank=True)
+    # A reminder among several of its kind for the same recipient on the same morning hangs under one item ("12 việc
+    # quá hạn", notifications.reminders.writes.group_reminders): the bell counts that item, its list shows these.
+    group = models.ForeignKey(
+        "self",
+        verbose_name=_("grouped under"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="grouped",
+    )
     digest = models.ForeignKey(
         "DigestDelivery",
         verbose_name=_("digest"),

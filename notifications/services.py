@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from org.models import Official
@@ -49,10 +50,11 @@ def notification_send(
 
 
 def notification_mark_read(*, actor: Official, ids: Iterable[int] | None = None) -> int:
-    """Mark my notifications read: the given ones, or all of them."""
+    """Mark my notifications read: the given ones (an item of grouped reminders with those behind it), or all."""
     qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
+        ids = list(ids)
+        qs = qs.filter(Q(pk__in=ids) | Q(group_id__in=ids))
     return qs.update(read_at=timezone.now())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_POST
 
 from cases.forms import selected_ids
+from core.forms import bounded_ids
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may_supervise
 from workflows.selectors import open_tasks_for_cases
@@ -32,10 +33,22 @@ def bell(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = Paginator(selectors.notification_list_for_official(official=request.user), 30).get_page(
-        request.GET.get("page")
+    """My notifications; ``?group=<id>``: the reminders behind one item of the day ("12 việc quá hạn")."""
+    group = None
+    raw = request.GET.get("group", "")
+    if raw:
+        ids = bounded_ids([raw])
+        group = selectors.notification_group_for_official(official=request.user, group_id=ids[0]) if ids else None
+        if group is None:
+            raise Http404
+    page = Paginator(
+        selectors.notification_list_for_official(official=request.user, group_id=group.pk if group else None), 30
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/list.html",
+        {"page": page, "group": group, "query": f"group={group.pk}" if group else ""},
     )
-    return render(request, "notifications/list.html", {"page": page, "query": ""})
 
 
 @login_required

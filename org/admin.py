@@ -126,7 +126,7 @@ class NationalSettingsAdminMixin:
 
 
 # Admins that other packages register: superusers only (they are not scoped to a jurisdiction).
-THIRD_PARTY_APPS = frozenset({"viewflow", "axes", "django_celery_beat", "auth"})
+THIRD_PARTY_APPS = frozenset({"viewflow", "axes", "django_celery_beat", "auth", "otp_totp", "otp_static"})
 
 
 def restrict_third_party_admins(site: admin.AdminSite = admin.site) -> None:

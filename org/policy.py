@@ -69,6 +69,10 @@ REPORT_READERS = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKE
 REPORT_REOPENERS = (Role.ORGANIZATION_OFFICER, Role.SUPERVISOR, Role.DECISION_MAKER)
 # The steering committee sets targets.
 TARGET_SETTERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+# Account administration (accounts/): a unit's administrators manage the officials of their unit and below it.
+ACCOUNT_ADMINISTRATORS = (Role.ADMINISTRATOR,)
+# Signing in needs a second factor (TOTP or a recovery code) for these roles, and for superusers and staff.
+SECOND_FACTOR_ROLES = (Role.DECISION_MAKER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def official_holds(official: Official, *roles: str) -> bool:
@@ -130,6 +134,38 @@ def official_may_change_national_settings(official: Official) -> bool:
     """Periods, report deadlines, norms, the working-day calendar and the beat schedules hold for the whole country:
     only superusers (the national administrators) change them."""
     return bool(official.is_active and official.is_superuser)
+
+
+def official_may_administer_accounts(official: Official) -> bool:
+    """Open the account administration pages (officials of the jurisdiction)."""
+    return bool(official.is_active) and official_holds(official, *ACCOUNT_ADMINISTRATORS)
+
+
+def official_may_manage_official(actor: Official, official: Official) -> bool:
+    """Edit, move, deactivate, hand over, grant roles to this official.
+
+    An administrator's reach is their jurisdiction: the official's unit must lie within it. Every role is held in
+    the official's unit, so a role granted there never reaches beyond the administrator's own. Superusers and staff
+    (the national back office) are managed by superusers only, and nobody manages their own account here.
+    """
+    if actor.pk == official.pk or not official_may_administer_accounts(actor):
+        return False
+    if actor.is_superuser:
+        return True
+    if official.is_superuser or official.is_staff or official.unit is None:
+        return False
+    return unit_is_within(official=actor, unit=official.unit)
+
+
+def official_may_place_in_unit(actor: Official, unit: Unit) -> bool:
+    """Create an official in this unit, or move one there: only within the administrator's jurisdiction."""
+    return official_may_administer_accounts(actor) and unit_is_within(official=actor, unit=unit)
+
+
+def official_needs_second_factor(official: Official) -> bool:
+    """Signing in is refused without a second factor for decision makers, supervisors, administrators and the
+    back office (superusers, staff)."""
+    return bool(official.is_superuser or official.is_staff or official.has_role(*SECOND_FACTOR_ROLES))
 
 
 def check_role(actor: Official, event: str) -> None:

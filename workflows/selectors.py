@@ -198,3 +198,12 @@ def candidate_open_task(*, candidate_id: int) -> TaskSLA | None:
         .order_by("-pk")
         .first()
     )
+
+
+def open_task_ids_of(*, official: Official) -> list[int]:
+    """The open tasks in the official's inbox, wherever they are (the hand-over of a departing official)."""
+    return list(
+        TaskSLA.objects.filter(task_owner=official, task_status__in=ASSIGNED_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

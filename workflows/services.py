@@ -27,7 +27,17 @@ from org.selectors import unit_is_within
 from .calendar import WorkingCalendar
 from .candidate_flow import AdmissionFlow
 from .flows import EstablishmentFlow
-from .models import CANDIDATE_STEPS, STEP_STATE, CandidateProcess, CaseProcess, SavedFilter, Step, Substitute, TaskSLA
+from .models import (
+    CANDIDATE_STEPS,
+    STEP_STATE,
+    AssignmentRule,
+    CandidateProcess,
+    CaseProcess,
+    SavedFilter,
+    Step,
+    Substitute,
+    TaskSLA,
+)
 from .signals import task_assigned
 from .sla import sla_start_override
 
@@ -436,3 +446,52 @@ def task_complete_candidate_step(*, actor: Official, task_id: int, step: str, ru
             if task.flow_task.name != step:
                 raise Invalid(_("This form does not belong to this task."), code="invalid")
             return run(candidate)
+
+
+# --- Handing over a departing official's work (accounts.services.official_hand_over) -------------------
+
+
+def assignment_rules_hand_over(*, actor: Official, official: Official, successor: Official) -> list[int]:
+    """The assignment rules that name the official (the steps of a unit's cases they are in charge of) name the
+    successor instead. Returns the rules' ids."""
+    if not official_may_lead_team(actor):
+        raise Forbidden(_("Only supervisors and administrators reassign tasks."), code="role")
+    rules = list(AssignmentRule.objects.filter(official=official).select_related("unit").order_by("pk"))
+    for rule in rules:
+        if not unit_is_within(official=actor, unit=rule.unit):
+            raise Conflict(
+                _("%(official)s is in charge of a step in %(unit)s, outside your jurisdiction.")
+                % {"official": official, "unit": rule.unit},
+                code="jurisdiction",
+            )
+        if not unit_is_within(official=successor, unit=rule.unit):
+            raise Invalid(
+                _("%(official)s cannot see the cases of %(unit)s.") % {"official": successor, "unit": rule.unit},
+                code="invalid",
+            )
+    AssignmentRule.objects.filter(pk__in=[r.pk for r in rules]).update(official=successor)
+    return [r.pk for r in rules]
+
+
+def substitutions_hand_over(
+    *, actor: Official, official: Official, successor: Official, today: datetime.date | None = None
+) -> list[int]:
+    """The colleagues' leaves the official covers (as substitute, not yet ended) are covered by the successor.
+    Returns the substitutions' ids."""
+    today = today or timezone.localdate()
+    subs = list(Substitute.objects.filter(substitute=official, ends_on__gte=today).select_related("official__unit"))
+    for sub in subs:
+        on_leave = sub.official
+        if on_leave.pk == successor.pk:
+            raise Invalid(
+                _("%(official)s covers the leave of %(successor)s: end that substitution first.")
+                % {"official": official, "successor": successor},
+                code="invalid",
+            )
+        if on_leave.unit is None or not unit_is_within(official=successor, unit=on_leave.unit):
+            raise Invalid(
+                _("%(official)s cannot see the cases of %(unit)s.") % {"official": successor, "unit": on_leave.unit},
+                code="invalid",
+            )
+    Substitute.objects.filter(pk__in=[s.pk for s in subs]).update(substitute=successor)
+    return [s.pk for s in subs]

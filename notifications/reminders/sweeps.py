@@ -529,7 +529,7 @@ def sweep_event(
             )
         else:
             ids = _SWEEPS[event](today=today, lo=lo, hi=hi)
-        deliver_after_commit(ids)
+        deliver_after_commit(ids, day=today)
     return [pk for pk, _recipient in ids]
 
 

@@ -3,20 +3,24 @@ notification's unique key (recipient, occasion, object, offset), and delivery af
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Q,
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import ngettext, override
 
 from org.models import Official
 
 from ..delivery import notifications_created
-from ..models import Notification
+from ..models import EmailState, Notification, Occasion
 
 Created = tuple[int, int]  # (notification id, recipient id) of a notification the sweep wrote
 
@@ -86,7 +90,7 @@ def insert_rows(rows: Iterable[tuple]) -> list[Created]:
     return created
 
 
-def deliver_after_commit(created: list[Created]) -> None:
+def _deliver(created: list[Created]) -> None:
     """Hand newly written notifications to delivery inside the transaction: it applies the recipients' preferences
     and queues their e-mail after the commit (so a rolled-back chunk mails nothing).
 
@@ -104,3 +108,104 @@ def deliver_after_commit(created: list[Created]) -> None:
     ids = [pk for pk, recipient in created if recipient in concerned]
     if ids:
         notifications_created(ids)
+
+
+def deliver_after_commit(created: list[Created], *, day: datetime.date | None = None) -> None:
+    """Deliver the sweep's new notifications, then hang those of one kind for one recipient under one item of the
+    sweep's day (``group_reminders``), which is delivered (shown, mailed) in their place."""
+    _deliver(created)
+    _deliver(group_reminders(created, day=day))
+
+
+# --- One item per recipient, kind and morning ------------------------------------------------------------------
+
+GROUP_KEY = "group"
+BATCH = 5000
+
+
+def group_min() -> int:
+    """From this many reminders of one kind for one recipient in a sweep chunk they hang under one item (an item of
+    the day that exists already takes every later one); 0 never groups (``CELLFLOW_REMINDER_GROUP_MIN``)."""
+    return int(settings.CELLFLOW_REMINDER_GROUP_MIN)
+
+
+def group_offset(day: datetime.date) -> str:
+    return f"day:{day.isoformat()}"
+
+
+def group_title(occasion: str, count: int) -> str:
+    """ "12 việc quá hạn": the item's title, in the product's language like the reminders' own texts."""
+    with override(settings.LANGUAGE_CODE):
+        if occasion == Occasion.TASK_WARNING:
+            text = ngettext("%(count)d task due soon", "%(count)d tasks due soon", count)
+        elif occasion == Occasion.TASK_OVERDUE:
+            text = ngettext("%(count)d overdue task", "%(count)d overdue tasks", count)
+        elif occasion == Occasion.ESCALATION:
+            text = ngettext(
+                "%(count)d overdue task escalated to you", "%(count)d overdue tasks escalated to you", count
+            )
+        elif occasion == Occasion.CASE_STALLED:
+            text = ngettext("%(count)d stalled case", "%(count)d stalled cases", count)
+        else:
+            text = ngettext("%(count)d reminder", "%(count)d reminders", count)
+        return text % {"count": count}
+
+
+def group_reminders(created: list[Created], *, day: datetime.date | None = None) -> list[Created]:
+    """Group the sweep's new reminders: per recipient and kind, from ``group_min()`` of them (or when the day's item
+    exists already), one item of the day (unique key: recipient, kind, "group", "day:<date>") whose list holds
+    them. The grouped reminders are no longer mailed one by one (their item is, by the recipient's preferences).
+    Returns the new items, for delivery."""
+    minimum = group_min()
+    if not created or minimum <= 0:
+        return []
+    day = day or timezone.localdate()
+    offset = group_offset(day)
+    ids = [pk for pk, _recipient in created]
+    by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for start in range(0, len(ids), BATCH):
+        rows = Notification.objects.filter(pk__in=ids[start : start + BATCH], group__isnull=True).exclude(
+            object_key=GROUP_KEY
+        )  # those delivery removed (a hidden kind) are gone
+        for pk, recipient, occasion in rows.values_list("pk", "recipient_id", "occasion"):
+            by_key[(recipient, occasion)].append(pk)
+    if not by_key:
+        return []
+    recipients = sorted({recipient for recipient, _occasion in by_key})
+
+    def day_items(of: list[int]) -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        for start in range(0, len(of), BATCH):
+            rows = Notification.objects.filter(
+                recipient_id__in=of[start : start + BATCH], object_key=GROUP_KEY, offset=offset
+            ).values_list("recipient_id", "occasion", "pk")
+            found.update({(recipient, occasion): pk for recipient, occasion, pk in rows})
+        return found
+
+    groups = day_items(recipients)
+    wanted = {key: pks for key, pks in by_key.items() if key in groups or len(pks) >= minimum}
+    if not wanted:
+        return []
+    new_keys = [key for key in wanted if key not in groups]
+    created_groups = insert_rows(
+        (recipient, occasion, GROUP_KEY, offset, group_title(occasion, len(wanted[(recipient, occasion)])), "", "")
+        for recipient, occasion in new_keys
+    )
+    if new_keys:
+        # The ones just written, and those another worker's chunk wrote meanwhile (its insert won the unique key).
+        groups.update(day_items(sorted({recipient for recipient, _occasion in new_keys})))
+    new_ids = {pk for pk, _recipient in created_groups}
+    grouped_ids = []
+    for key, pks in wanted.items():
+        Notification.objects.filter(pk__in=pks).update(group_id=groups[key])
+        grouped_ids.extend(pks)
+    # A day's item that already existed (or another worker wrote) now holds more: its title says how many.
+    for key in (k for k in wanted if groups[k] not in new_ids):
+        group_id = groups[key]
+        count = Notification.objects.filter(group_id=group_id).count()
+        Notification.objects.filter(pk=group_id).update(title=group_title(key[1], count), read_at=None)
+    for start in range(0, len(grouped_ids), BATCH):
+        Notification.objects.filter(
+            pk__in=grouped_ids[start : start + BATCH], email_state__in=(EmailState.PENDING, EmailState.DIGEST)
+        ).update(email_state=EmailState.NONE)
+    return created_groups

@@ -87,7 +87,7 @@ def test_make_run_serves_login_runs_worker_and_stops_on_ctrl_c(dev_env):
         landing = opener.open(
             urllib.request.Request(f"{base}/accounts/login/", data=data, headers={"Referer": f"{base}/accounts/login/"})
         )
-        assert landing.geturl().endswith("/inbox/")
+        assert landing.geturl().endswith("/today/")
         enterprises = opener.open(f"{base}/enterprises/").read().decode()
         assert "Phường Hoàn Kiếm" in enterprises
 

@@ -128,6 +128,8 @@ def test_two_workers_deliver_each_reminder_exactly_once_despite_a_sigkill(
         "CELLFLOW_VAR_DIR": str(tmp_path),
         "CELLFLOW_REMINDER_CHUNK_SIZE": str(CHUNK),
         "CELLFLOW_ESCALATE_AFTER_WORKING_DAYS": "3",
+        # One e-mail per reminder, as this test counts them (grouping has its own tests: test_reminder_groups.py).
+        "CELLFLOW_REMINDER_GROUP_MIN": "0",
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "CELLFLOW_REMINDER_EMAIL_WORKING_HOURS": "0",  # mail at once, whatever day and hour the test runs
     }
