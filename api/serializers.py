@@ -3,6 +3,7 @@ schema, and the request bodies of the case actions, derived from the case page's
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -89,10 +90,21 @@ class MassOrganizationSerializer(serializers.Serializer):
     members = serializers.IntegerField(help_text="Members today, from the dated membership history.")
 
 
+# The v1 fields of the union and the youth union, read from the mass organizations since they became records of
+# their own (#15): kept so that v1 clients go on working (docs/api.md, "Versioning"); `mass_organizations` is the
+# full picture.
+
+
 class EnterpriseDetailSerializer(serializers.ModelSerializer):
     unit = UnitRefSerializer()
     former_district = UnitRefSerializer(allow_null=True)
     mass_organizations = serializers.SerializerMethodField()
+    trade_union_present = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
+    trade_union_established_on = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
+    trade_union_member_count = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
+    youth_union_present = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
+    youth_union_established_on = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
+    youth_union_member_count = serializers.SerializerMethodField(help_text="Deprecated: see mass_organizations.")
     members = serializers.SerializerMethodField()
     cases = CaseRefSerializer(many=True)
 
@@ -113,15 +125,54 @@ class EnterpriseDetailSerializer(serializers.ModelSerializer):
             "contact_email",
             "worker_count",
             "mass_organizations",
+            "trade_union_present",
+            "trade_union_established_on",
+            "trade_union_member_count",
+            "youth_union_present",
+            "youth_union_established_on",
+            "youth_union_member_count",
             "members",
             "cases",
             "updated_at",
         ]
 
+    def _organizations(self, enterprise: Enterprise) -> list[Any]:
+        cached = getattr(enterprise, "_api_mass_organizations", None)
+        if cached is None:
+            cached = mass_organization_list_for_enterprise(enterprise=enterprise)
+            enterprise._api_mass_organizations = cached  # type: ignore[attr-defined]
+        return cached
+
+    def _active(self, enterprise: Enterprise, kind: str) -> Any:
+        return next(
+            (o for o in self._organizations(enterprise) if o.kind.code == kind and o.dissolved_on is None), None
+        )
+
     @extend_schema_field(MassOrganizationSerializer(many=True))
     def get_mass_organizations(self, enterprise: Enterprise) -> list[dict[str, Any]]:
-        organizations = mass_organization_list_for_enterprise(enterprise=enterprise)
-        return list(MassOrganizationSerializer(organizations, many=True).data)
+        return list(MassOrganizationSerializer(self._organizations(enterprise), many=True).data)
+
+    def get_trade_union_present(self, enterprise: Enterprise) -> bool:
+        return self._active(enterprise, "trade_union") is not None
+
+    def get_trade_union_established_on(self, enterprise: Enterprise) -> datetime.date | None:
+        union = self._active(enterprise, "trade_union")
+        return union.established_on if union else None
+
+    def get_trade_union_member_count(self, enterprise: Enterprise) -> int:
+        union = self._active(enterprise, "trade_union")
+        return union.members if union else 0
+
+    def get_youth_union_present(self, enterprise: Enterprise) -> bool:
+        return self._active(enterprise, "youth_union") is not None
+
+    def get_youth_union_established_on(self, enterprise: Enterprise) -> datetime.date | None:
+        union = self._active(enterprise, "youth_union")
+        return union.established_on if union else None
+
+    def get_youth_union_member_count(self, enterprise: Enterprise) -> int:
+        union = self._active(enterprise, "youth_union")
+        return union.members if union else 0
 
     @extend_schema_field(MemberCountsSerializer)
     def get_members(self, enterprise: Enterprise) -> dict[str, int]:

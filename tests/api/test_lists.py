@@ -120,3 +120,29 @@ def test_detail_query_counts_are_constant(notes, api, ward, make_official, djang
         response = api.get(reverse("api:enterprise_detail", args=[enterprise.pk]))
     assert response.status_code == 200
     assert [o["members"] for o in response.json()["mass_organizations"]] == [9] * notes
+
+
+def test_enterprise_detail_keeps_the_v1_union_fields(api, ward, make_official):
+    """v1 changes are additive: the union fields of the first release are read from the mass organizations."""
+    officer = make_official(ward, Role.WARD_OFFICIAL)
+    enterprise = EnterpriseFactory(unit=ward)
+    massorg_services.mass_organization_record(
+        actor=officer,
+        enterprise_id=enterprise.pk,
+        kind=MassOrganizationKind.objects.get(code="trade_union"),
+        established_on=datetime.date(2024, 3, 8),
+        members=42,
+    )
+    api.force_login(officer)
+    body = api.get(reverse("api:enterprise_detail", args=[enterprise.pk])).json()
+    assert (body["trade_union_present"], body["trade_union_established_on"], body["trade_union_member_count"]) == (
+        True,
+        "2024-03-08",
+        42,
+    )
+    assert (body["youth_union_present"], body["youth_union_established_on"], body["youth_union_member_count"]) == (
+        False,
+        None,
+        0,
+    )
+    assert [o["kind"] for o in body["mass_organizations"]] == ["trade_union"]
