@@ -344,7 +344,7 @@ class _Generator:
         task_field = Task._meta.get_field("flow_task")
         self.node_ref = {
             name: task_field.get_prep_value(getattr(EstablishmentFlow, name))
-            for name in ("start", "route", "established", "closed", *[s.value for s in Step])
+            for name in ("start", "route", "established", "closed", *[s.value for s in STEP_STATE])
         }
         self.decision_seq: dict[tuple[int, int], int] = {}
         self.tax_seq = 0
