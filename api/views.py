@@ -46,6 +46,8 @@ from reports import services as report_services
 from reports.decisions import decision_docx, decision_filename
 from workflows import selectors as task_selectors
 from workflows import services as task_services
+from workflows.candidate_forms import STEP_FORMS, candidate_step_form
+from workflows.candidate_views import STEP_RUNS
 from workflows.forms import FollowUpForm, InboxFilterForm, ReassignForm
 from workflows.views import STEP_ACTIONS
 
@@ -579,9 +581,32 @@ def _step_body(step: str) -> type[serializers.Serializer]:
     return s.form_serializer(f"Task{name}Request", STEP_ACTIONS[step].form, expected_state=False)
 
 
+def _candidate_step_body(step: str) -> type[serializers.Serializer]:
+    name = "".join(part.title() for part in str(step).split("_"))
+    return s.form_serializer(f"Task{name}Request", STEP_FORMS[step], expected_state=False)
+
+
+def _complete_candidate_step(request: Request, sla: Any) -> None:
+    """An admission step: the task page's form for it (``workflows.candidate_forms``) and the same service
+    (``workflows.services.task_complete_candidate_step``)."""
+    official = caller(request)
+    candidate = member_selectors.candidate_get_for_official(official=official, candidate_id=sla.candidate_id)
+    form_class = STEP_FORMS[sla.step]
+    form = candidate_step_form(sla.step, candidate, _plain_data(request.data, form_class))
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    task_services.task_complete_candidate_step(
+        actor=official,
+        task_id=sla.pk,
+        step=sla.step,
+        run=lambda locked: STEP_RUNS[sla.step](official, locked, form.cleaned_data),
+    )
+
+
 class TaskComplete(ApiView):
     """Complete my task's step: the task page's form for that step validates the body and the same workflow
-    service runs (``workflows.views.STEP_ACTIONS``), with the same guards and messages."""
+    service runs (``workflows.views.STEP_ACTIONS``; for an admission step ``workflows.candidate_views.STEP_RUNS``),
+    with the same guards and messages."""
 
     resource = "tasks"
 
@@ -589,15 +614,21 @@ class TaskComplete(ApiView):
         operation_id="tasks_complete",
         request=PolymorphicProxySerializer(
             component_name="TaskCompleteRequest",
-            serializers=[_step_body(step) for step in STEP_ACTIONS],
+            serializers=[
+                *(_step_body(step) for step in STEP_ACTIONS),
+                *(_candidate_step_body(step) for step in STEP_FORMS),
+            ],
             resource_type_field_name=None,
         ),
         responses={200: s.TaskSerializer, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, pk: int) -> Response:
         sla = task_selectors.task_get_for_official(official=caller(request), task_id=pk)
+        if sla.candidate_id is not None:
+            _complete_candidate_step(request, sla)
+            return _task_detail(request, pk)
         spec = STEP_ACTIONS.get(sla.step)
-        if spec is None or sla.case is None:  # admission steps are completed on the task page
+        if spec is None or sla.case is None:
             raise Conflict(_("This step is not completed from a form."), code="not_allowed")
         form = spec.form_for(sla.case, _plain_data(request.data, spec.form))
         if not form.is_valid():

@@ -348,7 +348,7 @@ def test_candidates_follow_jurisdiction(viewer, seen, client, team, enterprise, 
         assert candidate.stage == Candidate.Stage.RECOMMENDED
 
 
-def test_admission_tasks_are_listed_by_the_api_and_not_completed_through_it(team, enterprise):
+def test_admission_tasks_are_listed_and_completed_through_the_api(team, enterprise, sibling_ward, make_official):
     from rest_framework.test import APIClient
 
     candidate = candidates.candidate_recommend(
@@ -361,11 +361,18 @@ def test_admission_tasks_are_listed_by_the_api_and_not_completed_through_it(team
     )
     task = open_task(candidate)
     api = APIClient()
+    url = reverse("api:task_complete", args=[task.pk])
+    api.force_login(make_official(sibling_ward, Role.WARD_OFFICIAL))
+    assert api.post(url, {"passed_on": str(TODAY)}, format="json").status_code == 404
     api.force_login(team["field"])
     inbox = api.get(reverse("api:task_inbox")).json()
     row = next(r for r in inbox["results"] if r["id"] == task.pk)
     assert row["case"] is None and row["enterprise"]["id"] == enterprise.pk
-    response = api.post(reverse("api:task_complete", args=[task.pk]), {"passed_on": str(TODAY)}, format="json")
-    assert response.status_code == 409
+    future = (TODAY + datetime.timedelta(days=1)).isoformat()
+    assert api.post(url, {"passed_on": future}, format="json").status_code == 400
+    response = api.post(url, {"passed_on": str(TODAY), "certificate_number": "GCN-9"}, format="json")
+    assert response.status_code == 200, response.json()
     candidate.refresh_from_db()
-    assert candidate.stage == Candidate.Stage.RECOMMENDED
+    assert (candidate.stage, candidate.certificate_number) == (Candidate.Stage.TRAINED, "GCN-9")
+    assert open_task(candidate).flow_task.name == "candidate_application"
+    assert api.post(url, {"passed_on": str(TODAY)}, format="json").status_code == 409  # done already
