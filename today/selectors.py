@@ -59,8 +59,8 @@ class StartPage:
     report: ReportDeadline | None
     behind: list[BehindUnit] = field(default_factory=list)
     supervises: bool = False
-    # My candidates' next deadlines (admission of new members) belong here once the candidate register (#14,
-    # members/) has landed: read them through its selector, like the blocks above. Nothing is shown until then.
+    # My candidates' next deadlines: the open admission tasks (workflows' AdmissionFlow) in my inbox, soonest first.
+    candidates: TaskBlock | None = None
 
 
 def _block(qs: QuerySet[TaskSLA], today: datetime.date) -> TaskBlock:
@@ -146,6 +146,7 @@ def start_page_for(*, official: Official, today: datetime.date | None = None) ->
         ),
         returned=_block(mine.filter(Exists(returned)), today),
         follow_ups=_block(hidden.order_by("follow_up_on", "pk"), today),
+        candidates=_block(mine.filter(candidate__isnull=False), today),
         report=_report_deadline(official.unit, today) if official.unit else None,
         supervises=official_may_supervise(official),
     )

@@ -122,17 +122,39 @@ def test_the_page_runs_a_constant_number_of_queries(
         starts_on=today - datetime.timedelta(days=10),
         ends_on=today + datetime.timedelta(days=170),
     )
-    # The same budget for 3 and for 40 tasks: 6 task blocks (list + count), the report deadline, session and user.
+    # The same budget for 3 and for 40 tasks: 7 task blocks (list, and a count when the list is full), the report
+    # deadline, session and user.
     client.force_login(me)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("today:start"))
     assert response.status_code == 200
-    # A supervisor adds the period figures of the units below (reports.selectors.period_figures, 9) and targets.
+    # A supervisor adds the period figures of the units below (reports.selectors.period_figures) and targets.
     client.force_login(supervisor)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("today:start")).status_code == 200
 
 
 def test_home_is_the_start_page(client, me):
     client.force_login(me)
     assert client.get("/")["Location"] == reverse("today:start")
+
+
+def test_my_candidates_next_deadlines(client, me, ward, today):
+    """A candidate recommended on the page gets its first admission task: it is among my candidates' deadlines."""
+    from tests.factories import EnterpriseFactory, add_full_members
+
+    enterprise = EnterpriseFactory(unit=ward)
+    add_full_members(enterprise, 2)
+    client.force_login(me)
+    data = {
+        "full_name": "Nguyễn Thị Ưu Tú",
+        "born_on": (today - datetime.timedelta(days=30 * 365)).isoformat(),
+        "recommended_by": "trade_union",
+        "recommended_on": (today - datetime.timedelta(days=10)).isoformat(),
+    }
+    assert client.post(reverse("workflows:candidate_new", args=[enterprise.pk]), data).status_code == 302
+    page = start_page_for(official=me, today=today)
+    (sla,) = page.candidates.first
+    assert sla.candidate.full_name == "Nguyễn Thị Ưu Tú"
+    html = client.get(reverse("today:start")).content.decode()
+    assert "Nguyễn Thị Ưu Tú" in html
