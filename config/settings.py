@@ -394,6 +394,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStateEnum": "cases.models.Case.State",
         "ClosedReasonEnum": "cases.models.Case.ClosedReason",
+        "ImportJobStatusEnum": "registry.models.ImportJob.Status",
+        "PartyMemberStatusEnum": "members.models.PartyMember.Status",
     },
 }
 # Rate limits ("<n>/<second|minute|hour|day>"; empty: none), counted in Django's cache per token / per official.

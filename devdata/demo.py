@@ -55,9 +55,9 @@ from massorgs.models import (
     YOUTH_UNION,
     MassOrganization,
     MassOrganizationHistory,
-    MassOrganizationKind,
     MembershipEntry,
 )
+from massorgs.services import mass_organization_kinds_ensure
 from members.models import PROBATION, PartyMember
 from org.models import Official, Role, Unit
 from org.services import official_set_roles
@@ -1357,7 +1357,7 @@ def _save_plans(plans: list[_EnterprisePlan], units: dict[str, Unit], actors: di
 
 def _save_mass_organizations(plans: list[_EnterprisePlan], enterprises: list[Enterprise]) -> int:
     """The plans' mass organizations with their membership entries and a history row each (in bulk)."""
-    kinds = {k.code: k for k in MassOrganizationKind.objects.all()}
+    kinds = mass_organization_kinds_ensure()
     organizations, planned = [], []
     for plan, enterprise in zip(plans, enterprises, strict=True):
         for kind, founded, members, later in plan.mass_organizations:

@@ -53,9 +53,9 @@ from massorgs.models import (
     YOUTH_UNION,
     MassOrganization,
     MassOrganizationHistory,
-    MassOrganizationKind,
     MembershipEntry,
 )
+from massorgs.services import mass_organization_kinds_ensure
 from members.models import PartyMember
 from org.models import Official, Role, RoleAssignment, Unit
 from org.services_units import units_load_from_package
@@ -428,7 +428,7 @@ class _Generator:
             )
         }
         self.ids = ids
-        self.kind_ids = dict(MassOrganizationKind.objects.values_list("code", "pk"))
+        self.kind_ids = {code: kind.pk for code, kind in mass_organization_kinds_ensure().items()}
         self.staff = staff
         per_unit: dict[int, int] = {}
         total = self.o.enterprises

@@ -378,3 +378,20 @@ def _members_today(organization_ids: list[int]) -> dict[int, int]:
         .values_list("organization", "a", "gone")
     )
     return {pk: (a or 0) - (gone or 0) for pk, a, gone in rows}
+
+
+# The kinds every installation has (massorgs 0002 seeds them; a test database flushed between tests loses them).
+DEFAULT_KINDS = (
+    ("trade_union", "Công đoàn cơ sở", "Grassroots trade union", 10),
+    ("youth_union", "Đoàn cơ sở / Chi đoàn", "Ho Chi Minh Communist Youth Union", 20),
+    ("youth_federation", "Hội Liên hiệp thanh niên", "Youth federation", 30),
+)
+
+
+def mass_organization_kinds_ensure() -> dict[str, MassOrganizationKind]:
+    """Every kind by its code, the default ones created if missing (for the demo and the national generator)."""
+    for code, name, name_en, order in DEFAULT_KINDS:
+        MassOrganizationKind.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order}
+        )
+    return {k.code: k for k in MassOrganizationKind.objects.all()}
