@@ -207,5 +207,5 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
     for start in range(0, len(grouped_ids), BATCH):
         Notification.objects.filter(
             pk__in=grouped_ids[start : start + BATCH], email_state__in=(EmailState.PENDING, EmailState.DIGEST)
-        ).update(email_state=EmailState.NONE)
+        ).update(email_state=EmailState.NONE, email_lease_until=None)
     return created_groups

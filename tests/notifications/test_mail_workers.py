@@ -41,7 +41,7 @@ def _env(tmp_path, sink) -> dict:
         "CELLFLOW_VAR_DIR": str(tmp_path),
         "CELLFLOW_REMINDER_CHUNK_SIZE": "10",
         "CELLFLOW_REMINDER_EMAIL_WORKING_HOURS": "0",  # whatever day and hour the test runs
-        "CELLFLOW_REMINDER_GROUP_MIN": "0",  # one mail per reminder (grouping is tested in test_reminder_groups)
+        "CELLFLOW_REMINDER_GROUP_MIN": "0",  # one mail per reminder, as counted here (grouping: test_reminder_groups)
         "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "DJANGO_EMAIL_HOST": "127.0.0.1",
         "DJANGO_EMAIL_PORT": str(sink.port),
