@@ -98,3 +98,15 @@ def test_the_list_behind_the_item_and_reading_it(client, ward, make_official, dj
     client.force_login(make_official(ward, Role.WARD_OFFICIAL))
     assert client.get(reverse("notifications:list"), {"group": item.pk}).status_code == 404
     assert client.get(reverse("notifications:list"), {"group": "9" * 30}).status_code == 400  # the input guard
+
+
+def test_ids_in_the_list_are_not_written_with_thousands_separators(client, ward, make_official):
+    """Vietnamese number formatting writes 1811 as "1.811": an id in a link or a form must not be formatted."""
+    owner = make_official(ward, Role.WARD_OFFICIAL)
+    item = Notification.objects.create(
+        pk=1_234_567, recipient=owner, occasion=Occasion.TASK_OVERDUE, object_key=GROUP_KEY, title="3 việc quá hạn"
+    )
+    client.force_login(owner)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert f"?group={item.pk}" in html and f'name="ids" value="{item.pk}"' in html
+    assert client.get(reverse("notifications:list"), {"group": item.pk}).status_code == 200
