@@ -139,6 +139,13 @@ def _plain_data(data: Any, form: type[forms.Form]) -> dict[str, Any]:
     return plain
 
 
+def body_of(serializer: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The request body validated by ``serializer`` (400 with each field's errors otherwise)."""
+    checked = serializer(data=request.data)
+    checked.is_valid(raise_exception=True)
+    return dict(checked.validated_data)
+
+
 def caller(request: Request) -> Official:
     """The signed-in official (IsAuthenticated ran first); for a token, narrowed to its unit."""
     return cast(Official, request.user)
@@ -330,10 +337,9 @@ class MemberRecognize(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         member = member_selectors.member_get_for_official(official=caller(request), member_id=pk)
-        body = s.MemberRecognizeRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = body_of(s.MemberRecognizeRequestSerializer, request)
         member_services.member_recognize_full(
-            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body.validated_data
+            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body
         )
         return _member(request, pk)
 
@@ -350,10 +356,9 @@ class MemberLeave(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         member = member_selectors.member_get_for_official(official=caller(request), member_id=pk)
-        body = s.MemberLeaveRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = body_of(s.MemberLeaveRequestSerializer, request)
         member_services.member_mark_left(
-            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body.validated_data
+            actor=caller(request), member_id=member.pk, enterprise_id=member.enterprise_id, **body
         )
         return _member(request, pk)
 
@@ -690,16 +695,13 @@ class TaskReassign(ApiView):
     def post(self, request: Request) -> Response:
         user = caller(request)
         _check_team_lead(user)
-        ids = s.TaskReassignRequestSerializer(data=request.data)
-        ids.is_valid(raise_exception=True)
+        ids = body_of(s.TaskReassignRequestSerializer, request)
         form = ReassignForm(
             _plain_data(request.data, ReassignForm), officials=task_selectors.officials_for_assignment(official=user)
         )
         if not form.is_valid():
             raise ValidationError(form_errors(form))
-        count = task_services.task_reassign(
-            actor=user, task_ids=ids.validated_data["tasks"], new_owner=form.cleaned_data["new_owner"]
-        )
+        count = task_services.task_reassign(actor=user, task_ids=ids["tasks"], new_owner=form.cleaned_data["new_owner"])
         return Response({"reassigned": count})
 
 
@@ -717,10 +719,15 @@ REPORT_JSON = OpenApiResponse(
 REPORT_FORMATS = ("xlsx", "docx")
 
 
-def _report_json(request: Request, unit_code: str, period_code: str) -> HttpResponse:
-    unit, period = report_selectors.report_unit_period_for_official(
+def _report_unit_period(request: Request, unit_code: str, period_code: str) -> tuple[Any, Any]:
+    """The report's unit and period, if the caller may read the unit's reports (404 otherwise)."""
+    return report_selectors.report_unit_period_for_official(
         official=caller(request), unit_code=unit_code, period_code=period_code
     )
+
+
+def _report_json(request: Request, unit_code: str, period_code: str) -> HttpResponse:
+    unit, period = _report_unit_period(request, unit_code, period_code)
     body, _name = report_documents.period_report_file(unit=unit, period=period, fmt="json")
     return HttpResponse(body, content_type="application/json")
 
@@ -755,9 +762,7 @@ class PeriodReportFile(ApiView):
     def get(self, request: Request, unit_code: str, period_code: str, fmt: str) -> HttpResponse:
         if fmt not in REPORT_FORMATS:
             raise Http404
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         body, filename = report_documents.period_report_file(unit=unit, period=period, fmt=fmt)
         response = HttpResponse(body, content_type=report_documents.CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -765,9 +770,7 @@ class PeriodReportFile(ApiView):
 
 
 def _commentary(request: Request) -> dict[str, str]:
-    body = s.ReportCommentarySerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
+    return body_of(s.ReportCommentarySerializer, request)
 
 
 class PeriodReportCommentary(ApiView):
@@ -782,9 +785,7 @@ class PeriodReportCommentary(ApiView):
         responses={200: REPORT_JSON, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         report_services.period_report_save_commentary(
             actor=caller(request), unit=unit, period=period, **_commentary(request)
         )
@@ -803,9 +804,7 @@ class PeriodReportSubmit(ApiView):
         responses={200: REPORT_JSON, **_errors(400, 401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         report_services.period_report_submit(actor=caller(request), unit=unit, period=period, **_commentary(request))
         return _report_json(request, unit_code, period_code)
 
@@ -822,9 +821,7 @@ class PeriodReportReopen(ApiView):
         responses={200: REPORT_JSON, **_errors(401, 403, 404, 409, 429)},
     )
     def post(self, request: Request, unit_code: str, period_code: str) -> HttpResponse:
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         report_services.period_report_reopen(actor=caller(request), unit=unit, period=period)
         return _report_json(request, unit_code, period_code)
 
@@ -848,9 +845,7 @@ class Targets(ApiView):
         responses={200: s.TargetGridSerializer, **DETAIL_ERRORS},
     )
     def get(self, request: Request, unit_code: str, period_code: str) -> Response:
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         return Response(s.TargetGridSerializer(_target_grid(unit, period)).data)
 
     @extend_schema(
@@ -860,15 +855,12 @@ class Targets(ApiView):
         responses={200: s.TargetsSavedSerializer, **_errors(400, 401, 403, 404, 429)},
     )
     def put(self, request: Request, unit_code: str, period_code: str) -> Response:
-        unit, period = report_selectors.report_unit_period_for_official(
-            official=caller(request), unit_code=unit_code, period_code=period_code
-        )
+        unit, period = _report_unit_period(request, unit_code, period_code)
         if not official_may_set_targets(caller(request), unit):
             raise Forbidden(_("Targets are set by the steering committee."), code="role")
-        body = s.TargetSetRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = body_of(s.TargetSetRequestSerializer, request)
         values: dict[tuple[int, str], int | None] = {}
-        for item in body.validated_data["targets"]:
+        for item in body["targets"]:
             key = (item["unit"], item["indicator"])
             if key in values:
                 raise ValidationError({"targets": [_("Each unit and indicator at most once.")]})
@@ -1024,16 +1016,13 @@ class ImportStart(ApiView):
     def post(self, request: Request, pk: int) -> Response:
         user = caller(request)
         job = import_selectors.import_job_get_for_official(official=user, job_id=pk)
-        body = s.ImportStartRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        if job.status == ImportJob.Status.UPLOADED and (
-            "mapping" in body.validated_data or body.validated_data.get("encoding")
-        ):
+        body = body_of(s.ImportStartRequestSerializer, request)
+        if job.status == ImportJob.Status.UPLOADED and ("mapping" in body or body.get("encoding")):
             _job, problems = import_services.import_job_set_mapping(
                 actor=user,
                 job_id=pk,
-                mapping=body.validated_data.get("mapping", job.mapping),
-                encoding=body.validated_data.get("encoding", ""),
+                mapping=body.get("mapping", job.mapping),
+                encoding=body.get("encoding", ""),
             )
             if problems:
                 raise ValidationError({"mapping": problems})
