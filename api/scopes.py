@@ -17,6 +17,7 @@ RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "reports": (READ, WRITE),
     "targets": (READ, WRITE),
     "members": (READ, WRITE),
+    "massorgs": (READ, WRITE),
     "decisions": (READ,),
     "imports": (READ, WRITE),
 }

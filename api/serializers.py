@@ -90,6 +90,39 @@ class MassOrganizationSerializer(serializers.Serializer):
     members = serializers.IntegerField(help_text="Members today, from the dated membership history.")
 
 
+class MassOrganizationKindSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(source="label")
+    order = serializers.IntegerField()
+
+
+class MembershipLineSerializer(serializers.Serializer):
+    counted_on = serializers.DateField(source="entry.counted_on", allow_null=True)
+    admitted = serializers.IntegerField(source="entry.admitted")
+    departed = serializers.IntegerField(source="entry.departed")
+    source = serializers.CharField(source="entry.source")  # type: ignore[assignment]
+    note = serializers.CharField(source="entry.note")
+    recorded_by = OfficialRefSerializer(source="entry.recorded_by", allow_null=True)
+    recorded_at = serializers.DateTimeField(source="entry.recorded_at")
+    members = serializers.IntegerField(help_text="Members after this entry.")
+
+
+class MassOrganizationHistorySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = OfficialRefSerializer(allow_null=True)
+    event = serializers.CharField()
+    note = serializers.CharField()
+    changes = serializers.JSONField()
+
+
+class MassOrganizationDetailSerializer(MassOrganizationSerializer):
+    enterprise = EnterpriseRefSerializer()
+    in_charge = OfficialRefSerializer(allow_null=True)
+    note = serializers.CharField()
+    membership = MembershipLineSerializer(many=True, help_text="The dated entries, oldest first, with running counts.")
+    history = MassOrganizationHistorySerializer(many=True, source="history.all")
+
+
 # The v1 fields of the union and the youth union, read from the mass organizations since they became records of
 # their own (#15): kept so that v1 clients go on working (docs/api.md, "Versioning"); `mass_organizations` is the
 # full picture.

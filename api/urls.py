@@ -19,6 +19,21 @@ urlpatterns = [
     path("v1/enterprises/<id:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
     path("v1/enterprises/<id:pk>/open-case/", views.EnterpriseOpenCase.as_view(), name="enterprise_open_case"),
     path("v1/enterprises/<id:pk>/members/", views.EnterpriseMembers.as_view(), name="enterprise_members"),
+    path("v1/mass-organization-kinds/", views.MassOrganizationKindList.as_view(), name="mass_organization_kind_list"),
+    path(
+        "v1/enterprises/<id:pk>/mass-organizations/",
+        views.EnterpriseMassOrganizations.as_view(),
+        name="enterprise_mass_organizations",
+    ),
+    path("v1/mass-organizations/<id:pk>/", views.MassOrganizationDetail.as_view(), name="mass_organization_detail"),
+    *(
+        path(
+            f"v1/mass-organizations/<id:pk>/{action}/",
+            views.mass_organization_action_view(action),
+            name=f"mass_organization_{action}",
+        )
+        for action in ("membership", "change", "dissolve")
+    ),
     path("v1/members/<id:pk>/", views.MemberDetail.as_view(), name="member_detail"),
     path("v1/members/<id:pk>/recognize/", views.MemberRecognize.as_view(), name="member_recognize"),
     path("v1/members/<id:pk>/leave/", views.MemberLeave.as_view(), name="member_leave"),

@@ -28,6 +28,10 @@ from cases.forms import EnterpriseFilterForm, MemberForm, NoteForm
 from cases.models import Case
 from cases.views import ACTIONS
 from core.errors import Conflict, Forbidden
+from massorgs import actions as massorg_actions
+from massorgs import selectors as massorg_selectors
+from massorgs.forms import MassOrganizationForm
+from massorgs.models import MassOrganizationKind
 from members import selectors as member_selectors
 from members import services as member_services
 from members.models import Candidate
@@ -391,6 +395,107 @@ class CandidateDetail(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         candidate = member_selectors.candidate_get_for_official(official=caller(request), candidate_id=pk)
         return Response(s.CandidateDetailSerializer(candidate).data)
+
+
+# --- Mass organizations -----------------------------------------------------------------------------------
+
+
+class _MassOrganizationBody(MassOrganizationForm):
+    # Integrations name a kind by its code ("trade_union"), not by a row id.
+    kind = forms.ModelChoiceField(queryset=MassOrganizationKind.objects.all(), to_field_name="code")
+
+
+def _mass_organization(request: Request, pk: int, *, status: int = 200) -> Response:
+    organization = massorg_selectors.mass_organization_get_for_official(official=caller(request), organization_id=pk)
+    lines = massorg_selectors.membership_lines(organization)
+    organization.membership = lines  # type: ignore[attr-defined]
+    organization.members = lines[-1].members if lines else 0  # type: ignore[attr-defined]
+    return Response(s.MassOrganizationDetailSerializer(organization).data, status=status)
+
+
+class MassOrganizationKindList(ApiView):
+    """The kinds of mass organization (trade union, youth union, ... and any an administrator adds)."""
+
+    resource = "massorgs"
+
+    @extend_schema(responses={200: s.MassOrganizationKindSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(s.MassOrganizationKindSerializer(massorg_selectors.kind_list(), many=True).data)
+
+
+class EnterpriseMassOrganizations(ApiView):
+    """The mass organizations of an enterprise of my jurisdiction (dissolved ones included) with today's members;
+    POST records one, with the enterprise page's form and rules (massorgs.services.mass_organization_record)."""
+
+    resource = "massorgs"
+
+    @extend_schema(
+        operation_id="enterprises_mass_organizations_list",
+        responses={200: s.MassOrganizationSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        enterprise = massorg_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
+        organizations = massorg_selectors.mass_organization_list_for_enterprise(enterprise=enterprise)
+        return Response(s.MassOrganizationSerializer(organizations, many=True).data)
+
+    @extend_schema(
+        operation_id="enterprises_mass_organizations_record",
+        request=s.form_serializer("MassOrganizationRecordRequest", _MassOrganizationBody, expected_state=False),
+        responses={201: s.MassOrganizationDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = caller(request)
+        enterprise = massorg_selectors.enterprise_get_for_official(official=user, enterprise_id=pk)
+        officials = massorg_selectors.organizations_in_charge_choices(official=user, enterprise=enterprise)
+        form = _MassOrganizationBody(_plain_data(request.data, _MassOrganizationBody), officials=officials)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        organization = massorg_actions.record(user, enterprise.pk, form.cleaned_data)
+        return _mass_organization(request, organization.pk, status=201)
+
+
+class MassOrganizationDetail(ApiView):
+    """One organization: its membership entries with the running count, and its history."""
+
+    resource = "massorgs"
+
+    @extend_schema(responses={200: s.MassOrganizationDetailSerializer, **DETAIL_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return _mass_organization(request, pk)
+
+
+def mass_organization_action_view(action: str) -> Any:
+    """POST /mass-organizations/{id}/<action>/: the organization page's form and service for ``action``."""
+    form_class = massorg_actions.ACTIONS[action].form
+
+    class MassOrganizationAction(ApiView):
+        resource = "massorgs"
+
+        @extend_schema(
+            operation_id=f"mass_organizations_{action}",
+            request=s.form_serializer(f"MassOrganization{action.title()}Request", form_class, expected_state=False),
+            responses={200: s.MassOrganizationDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+        )
+        def post(self, request: Request, pk: int) -> Response:
+            user = caller(request)
+            organization = massorg_selectors.mass_organization_get_for_official(official=user, organization_id=pk)
+            officials = massorg_selectors.organizations_in_charge_choices(
+                official=user, enterprise=organization.enterprise
+            )
+            form = massorg_actions.action_form(action, _plain_data(request.data, form_class), officials=officials)
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            massorg_actions.ACTIONS[action].run(user, organization, form.cleaned_data)
+            return _mass_organization(request, pk)
+
+    MassOrganizationAction.__name__ = MassOrganizationAction.__qualname__ = f"MassOrganization{action.title()}"
+    MassOrganizationAction.__doc__ = {
+        "membership": "Enter the members admitted and the members who left in the period ending on `counted_on` "
+        "(a new dated entry: earlier periods never change).",
+        "change": "Correct the establishment date, the body that established it or the official in charge.",
+        "dissolve": "Record that the organization was dissolved on a day.",
+    }[action]
+    return MassOrganizationAction.as_view()
 
 
 # --- Cases -------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from core.errors import ServiceError
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 
-from . import selectors, services
+from . import actions, selectors
 from .forms import DissolveForm, MassOrganizationChangeForm, MassOrganizationForm, MembershipForm
 from .models import MassOrganization
 
@@ -36,18 +36,8 @@ def mass_organization_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         elif not form.is_valid():
             status, error = 400, _("Please correct the errors below.")
         else:
-            data = form.cleaned_data
             try:
-                organization = services.mass_organization_record(
-                    actor=request.user,
-                    enterprise_id=enterprise.pk,
-                    kind=data["kind"],
-                    established_on=data["established_on"],
-                    established_by=data["established_by"],
-                    in_charge=data["in_charge"],
-                    members=data["members"] or 0,
-                    note=data["note"],
-                )
+                organization = actions.record(request.user, enterprise.pk, form.cleaned_data)
             except ServiceError as exc:
                 status, error = exc.status, str(exc.message)
             else:
@@ -55,9 +45,6 @@ def mass_organization_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
                 return redirect("massorgs:detail", pk=organization.pk)
     context = {"enterprise": enterprise, "form": form, "may": may, "error": error}
     return render(request, "massorgs/new.html", context, status=status)
-
-
-ACTIONS = ("membership", "change", "dissolve")
 
 
 def _forms(organization: MassOrganization, officials, failed: str = "", failed_form: forms.Form | None = None):
@@ -105,16 +92,10 @@ def mass_organization_detail(request: AuthenticatedHttpRequest, pk: int) -> Http
 @require_POST
 def mass_organization_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     organization = selectors.mass_organization_get_for_official(official=request.user, organization_id=pk)
-    if action not in ACTIONS:
+    if action not in actions.ACTIONS:
         return _render_detail(request, organization, error=_("Unknown action."), status=400)
     officials = selectors.organizations_in_charge_choices(official=request.user, enterprise=organization.enterprise)
-    form: forms.Form
-    if action == "membership":
-        form = MembershipForm(request.POST)
-    elif action == "change":
-        form = MassOrganizationChangeForm(request.POST, officials=officials)
-    else:
-        form = DissolveForm(request.POST)
+    form = actions.action_form(action, request.POST, officials=officials)
     if not form.is_valid():
         return _render_detail(
             request,
@@ -124,40 +105,13 @@ def mass_organization_action(request: AuthenticatedHttpRequest, pk: int, action:
             error=_("Please correct the errors below."),
             status=400,
         )
-    data = form.cleaned_data
     try:
-        if action == "membership":
-            services.membership_record(
-                actor=request.user,
-                organization_id=organization.pk,
-                counted_on=data["counted_on"],
-                admitted=data["admitted"] or 0,
-                departed=data["departed"] or 0,
-                note=data["note"],
-            )
-            message = _("Membership counts entered.")
-        elif action == "change":
-            services.mass_organization_update(
-                actor=request.user,
-                organization_id=organization.pk,
-                established_on=data["established_on"],
-                established_by=data["established_by"],
-                in_charge=data["in_charge"],
-                note=data["note"],
-            )
-            message = _("Changes saved.")
-        else:
-            services.mass_organization_dissolve(
-                actor=request.user,
-                organization_id=organization.pk,
-                dissolved_on=data["dissolved_on"],
-                note=data["note"],
-            )
-            message = _("Dissolution recorded.")
+        actions.ACTIONS[action].run(request.user, organization, form.cleaned_data)
     except ServiceError as exc:
         organization = selectors.mass_organization_get_for_official(official=request.user, organization_id=pk)
         return _render_detail(
             request, organization, failed=action, failed_form=form, error=str(exc.message), status=exc.status
         )
+    message = actions.ACTIONS[action].done
     messages.success(request, message)
     return redirect("massorgs:detail", pk=organization.pk)
