@@ -4,7 +4,7 @@
   "use strict";
 
   /* 1. Tables of class "list" become one card per row on a phone: each cell gets its column's header as
-        data-label (the CSS shows it). Other tables in <main> scroll inside their own box, never the page. */
+        data-label (the CSS shows it). Every table in <main> scrolls inside its own box, never the page. */
   function labelTables(root) {
     root.querySelectorAll("table.list").forEach(function (table) {
       var heads = [];
@@ -21,7 +21,7 @@
         });
       });
     });
-    root.querySelectorAll("main table:not(.list)").forEach(function (table) {
+    root.querySelectorAll("main table").forEach(function (table) {
       var parent = table.parentElement;
       if (!parent || parent.classList.contains("cf-scroll")) return;
       var box = document.createElement("div");
