@@ -24,7 +24,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
+
+from .collation import vi_key
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -192,3 +195,30 @@ def date_field(label: Any, required: bool = True, **kwargs: Any) -> forms.DateFi
         error_messages={"invalid": DATE_ERROR},
         **kwargs,
     )
+
+
+class VietnameseOrderIterator(ModelChoiceIterator):
+    """The choices of a model choice field in Vietnamese alphabetical order of their labels (Đ after D, Ư after
+    U); units by level first (a province before its wards), the ``depth`` of ``org.Unit``."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset if self.queryset._prefetch_related_lookups else self.queryset.iterator()
+        label = self.field.label_from_instance
+        for obj in sorted(queryset, key=lambda o: (getattr(o, "depth", 0), vi_key(label(o)))):
+            yield self.choice(obj)
+
+
+def vietnamese_order(*fields: forms.Field) -> None:
+    """Show these model choice fields' choices in Vietnamese order (unit, official and member pickers)."""
+    for field in fields:
+        assert isinstance(field, forms.ModelChoiceField), field
+        field.iterator = VietnameseOrderIterator
+        field.widget.choices = field.choices  # the widget holds the iterator made when the queryset was set
+
+
+class VietnameseModelChoiceField(forms.ModelChoiceField):
+    """A model choice field (unit, official, member pickers) whose choices are in Vietnamese order."""
+
+    iterator = VietnameseOrderIterator
