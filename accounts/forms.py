@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BoundedForm
+from core.forms import BoundedForm, VietnameseModelChoiceField
 from org.models import Official, Role, Unit
 
 
@@ -36,7 +36,7 @@ class OfficialDetailsForm(BoundedForm):
 
 class OfficialCreateForm(OfficialDetailsForm):
     username = forms.CharField(label=_("User name"), max_length=150)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    unit = VietnameseModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     roles = _roles_field()
     password = _password_field(_("Temporary password"))
 
@@ -53,7 +53,7 @@ class RolesForm(BoundedForm):
 
 
 class MoveForm(BoundedForm):
-    unit = forms.ModelChoiceField(label=_("New unit"), queryset=Unit.objects.none())
+    unit = VietnameseModelChoiceField(label=_("New unit"), queryset=Unit.objects.none())
 
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +66,7 @@ class TemporaryPasswordForm(BoundedForm):
 
 
 class HandOverForm(BoundedForm):
-    successor = forms.ModelChoiceField(label=_("Successor"), queryset=Official.objects.none())
+    successor = VietnameseModelChoiceField(label=_("Successor"), queryset=Official.objects.none())
 
     def __init__(self, *args: Any, officials: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +80,7 @@ class EmptyForm(BoundedForm):
 
 class OfficialFilterForm(BoundedForm):
     q = forms.CharField(label=_("Name, user name or e-mail"), required=False, max_length=200)
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
+    unit = VietnameseModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
     active = forms.ChoiceField(
         label=_("Status"),
         required=False,

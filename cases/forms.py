@@ -2,7 +2,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BoundedForm, BoundedModelMultipleChoiceField, bounded_ids, column_integer_field, date_field
+from core.forms import (
+    BoundedForm,
+    BoundedModelMultipleChoiceField,
+    VietnameseModelChoiceField,
+    bounded_ids,
+    column_integer_field,
+    date_field,
+    vietnamese_order,
+)
 from members.models import PartyMember
 from org.models import Unit
 from org.selectors import unit_ancestors
@@ -19,7 +27,7 @@ def selected_ids(data, name: str) -> list[int]:
 
 class EnterpriseFilterForm(BoundedForm):
     q = forms.CharField(label=_("Name or tax code"), required=False, max_length=200)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = VietnameseModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     enterprise_type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("All types")), *Enterprise.Type.choices]
     )
@@ -145,8 +153,8 @@ class ProposalForm(BoundedForm):
         queryset=PartyMember.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    secretary = forms.ModelChoiceField(label=_("Proposed secretary"), queryset=PartyMember.objects.none())
-    deputy = forms.ModelChoiceField(
+    secretary = VietnameseModelChoiceField(label=_("Proposed secretary"), queryset=PartyMember.objects.none())
+    deputy = VietnameseModelChoiceField(
         label=_("Proposed deputy secretary"), queryset=PartyMember.objects.none(), required=False
     )
     reports_to = forms.ModelChoiceField(label=_("Committee the cell reports to"), queryset=Unit.objects.none())
@@ -155,6 +163,7 @@ class ProposalForm(BoundedForm):
         super().__init__(*args, **kwargs)
         register = PartyMember.objects.active().filter(enterprise_id=case.enterprise_id).order_by("full_name")
         self.fields["members"].queryset = register
+        vietnamese_order(self.fields["members"])
         full = register.full(on=timezone.localdate())
         for name in ("secretary", "deputy"):
             self.fields[name].queryset = full

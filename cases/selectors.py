@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from core.collation import vi_sorted
 from core.text import fold
 from members.models import PartyMember
+from members.selectors import member_counts
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_list_for_official
 from registry.models import Enterprise
 
-from .models import Case, CaseHistory
+from .models import Case, CaseHistory, Proposal
 
 
 def jurisdiction_unit_ids(*, official: Official, unit: Unit | None = None) -> list[int] | None:
@@ -112,3 +116,20 @@ def case_get_for_official(*, official: Official, case_id: int) -> Case:
         )
     except Case.DoesNotExist:
         raise Http404 from None
+
+
+def proposal_latest_for_case(*, case: Case) -> dict[str, Any] | None:
+    """What the decision is about: the latest proposal submitted (``proposal``, with its secretary, deputy and the
+    committee it reports to), its members in Vietnamese order (``members``) and their counts (``counts``: full and
+    probationary as of today). None before any proposal. The case was read through the official's jurisdiction."""
+    proposal = (
+        Proposal.objects.filter(case=case)
+        .select_related("secretary", "deputy", "reports_to", "submitted_by")
+        .prefetch_related("members")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if proposal is None:
+        return None
+    members = vi_sorted(proposal.members.all(), key=lambda m: m.full_name)
+    return {"proposal": proposal, "members": members, "counts": member_counts(members=members)}

@@ -24,7 +24,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
+
+from .collation import vi_key
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -142,16 +145,80 @@ def bounded_ids(values: list[str]) -> list[int]:
     return sorted(ids)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+# Dates are typed and shown day first whatever the browser's locale; ISO (a browser's date picker, the API, a
+# test filling in 2026-12-02) and a few common separators are accepted too.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
+DATE_PATTERN = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}|\d{4}-\d{1,2}-\d{1,2}"
 
-    def format_value(self, value):
-        # <input type=date> always wants ISO dates, whatever the locale.
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
+
+class DateInput(forms.DateInput):
+    """A text field for dd/mm/yyyy (``static/js/app.js`` adds the mask, the check on leaving it and a button for the
+    browser's calendar): ``<input type=date>`` shows mm/dd/yyyy to a browser set to American English."""
+
+    input_type = "text"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        defaults = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "placeholder": "dd/mm/yyyy",
+            "pattern": DATE_PATTERN,
+            "maxlength": "10",
+            "data-date": "",
+        }
+        super().__init__({**defaults, **(attrs or {})}, format=format or "%d/%m/%Y")
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        # Lazy texts, translated in the official's language when the page renders.
+        context["widget"]["attrs"].setdefault("data-date-error", str(DATE_ERROR))
+        context["widget"]["attrs"].setdefault("data-date-picker", str(_("Choose a day in the calendar")))
+        context["widget"]["attrs"].setdefault("title", str(_("Day/month/year, for example 02/09/2025")))
+        return context
+
+    def format_value(self, value: Any) -> Any:
+        if hasattr(value, "strftime"):
+            return value.strftime("%d/%m/%Y")
         return value
 
 
-def date_field(label, required=True):
-    """A date typed in the browser's date picker (ISO) or as dd/mm/yyyy."""
-    return forms.DateField(label=label, required=required, widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+DATE_ERROR = _("Enter the date as dd/mm/yyyy, for example 02/09/2025.")
+
+
+def date_field(label: Any, required: bool = True, **kwargs: Any) -> forms.DateField:
+    """A date typed as dd/mm/yyyy (or ISO, from a date picker), with the Vietnamese message when it is not one."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput,
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"invalid": DATE_ERROR},
+        **kwargs,
+    )
+
+
+class VietnameseOrderIterator(ModelChoiceIterator):
+    """The choices of a model choice field in Vietnamese alphabetical order of their labels (Đ after D, Ư after
+    U); units by level first (a province before its wards), the ``depth`` of ``org.Unit``."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset if self.queryset._prefetch_related_lookups else self.queryset.iterator()
+        label = self.field.label_from_instance
+        for obj in sorted(queryset, key=lambda o: (getattr(o, "depth", 0), vi_key(label(o)))):
+            yield self.choice(obj)
+
+
+def vietnamese_order(*fields: forms.Field) -> None:
+    """Show these model choice fields' choices in Vietnamese order (unit, official and member pickers)."""
+    for field in fields:
+        assert isinstance(field, forms.ModelChoiceField), field
+        field.iterator = VietnameseOrderIterator
+        field.widget.choices = field.choices  # the widget holds the iterator made when the queryset was set
+
+
+class VietnameseModelChoiceField(forms.ModelChoiceField):
+    """A model choice field (unit, official, member pickers) whose choices are in Vietnamese order."""
+
+    iterator = VietnameseOrderIterator

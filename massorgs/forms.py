@@ -1,14 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import BoundedForm, column_integer_field, date_field
+from core.forms import BoundedForm, VietnameseModelChoiceField, column_integer_field, date_field
 from org.models import Official
 
 from .models import MassOrganization, MassOrganizationKind, MembershipEntry
 
 
 class _InChargeMixin(forms.Form):
-    in_charge = forms.ModelChoiceField(label=_("Official in charge"), queryset=Official.objects.none(), required=False)
+    in_charge = VietnameseModelChoiceField(
+        label=_("Official in charge"), queryset=Official.objects.none(), required=False
+    )
 
     def __init__(self, *args, officials=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.collation import ViCollate
 from org.models import Official
 from org.selectors import jurisdiction_q
 
@@ -59,7 +60,7 @@ def candidate_list_for_official(*, official: Official, stage: str = "", open_onl
         qs = qs.filter(stage=stage)
     if open_only:
         qs = qs.filter(stage__in=Candidate.OPEN_STAGES)
-    return qs.order_by("full_name", "pk")
+    return qs.order_by(ViCollate("full_name"), "pk")
 
 
 def candidate_get_for_official(*, official: Official, candidate_id: int) -> Candidate:

@@ -3,14 +3,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
-from core.forms import BoundedForm
+from core.forms import BoundedForm, VietnameseModelChoiceField
 from org.models import Unit
 
 from .models import Period
 
 
 class DashboardForm(BoundedForm):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = VietnameseModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     period = forms.ModelChoiceField(label=_("Period"), queryset=Period.objects.none(), required=False)
 
     def __init__(self, *args, units=None, periods=None, **kwargs):
@@ -22,7 +22,7 @@ class DashboardForm(BoundedForm):
 class StalledFilterForm(BoundedForm):
     unit_options: QuerySet[Unit]  # the units the official may filter by, set by the stalled list's view
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = VietnameseModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
     state = forms.ChoiceField(
         label=_("State"),
         required=False,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseHistory, CaseStateSpan, DecisionNumber
+from core.collation import ViCollate
 from massorgs.models import MassOrganizationKind
 from massorgs.selectors import figures_by_unit_and_kind, kind_list
 from members.models import MIN_FULL_MEMBERS, PartyMember
@@ -207,7 +208,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     """
     start, end = period.starts_on, period.ends_on
     start_at, end_at = _start_of(start), _end_of(end)
-    children = list(unit.children.order_by("name"))
+    children = list(unit.children.order_by(ViCollate("name"), "pk"))
     child_of = _child_of_unit(unit=unit, children=children)
     # A literal list of unit ids (the planner then reads each unit's range of the per-unit indexes).
     ids = list(child_of)
@@ -383,7 +384,7 @@ class TargetRow:
 
 def target_grid(*, unit: Unit, period: Period) -> list[TargetRow]:
     """The unit and its direct children with their targets for the period (three queries)."""
-    units = [unit, *unit.children.order_by("name")]
+    units = [unit, *unit.children.order_by(ViCollate("name"), "pk")]
     own: dict[int, dict[str, int]] = {u.pk: {} for u in units}
     for unit_id, indicator, value in Target.objects.filter(unit__in=units, period=period).values_list(
         "unit_id", "indicator", "value"

@@ -47,19 +47,19 @@ class CommentaryForm(BoundedForm):
     results = forms.CharField(
         label=gettext_lazy("Results"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20000,
     )
     difficulties = forms.CharField(
         label=gettext_lazy("Difficulties and limitations"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20000,
     )
     proposals = forms.CharField(
         label=gettext_lazy("Proposals and recommendations"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "style": "width: 100%"}),
+        widget=forms.Textarea(attrs={"rows": 6}),
         max_length=20000,
     )
 

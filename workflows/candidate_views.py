@@ -20,7 +20,7 @@ from cases.selectors import enterprise_get_for_official
 from core.errors import ServiceError
 from members import candidates as candidate_services
 from members.models import Candidate
-from members.selectors import candidate_get_for_official, candidate_list_for_official
+from members.selectors import candidate_get_for_official, candidate_list_for_official, member_counts
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may
@@ -185,6 +185,8 @@ def candidate_task(request: AuthenticatedHttpRequest, sla: TaskSLA) -> HttpRespo
             "candidate": candidate,
             "enterprise": candidate.enterprise,
             "events": list(candidate.events.all()),
+            # The enterprise's register (the cell the candidate joins), as on every task page.
+            "counts": member_counts(members=list(candidate.enterprise.members.all())),
             "form": form,
             "error": error,
             "is_mine": sla.task.owner_id == request.user.pk and sla.task.status in ("ASSIGNED", "STARTED"),

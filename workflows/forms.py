@@ -3,7 +3,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import date_field
-from core.forms import BoundedForm, has_control_characters
+from core.forms import BoundedForm, VietnameseModelChoiceField, has_control_characters
 from org.models import Official, Unit
 
 from .models import Step
@@ -13,7 +13,7 @@ from .selectors import Due
 class InboxFilterForm(BoundedForm):
     q = forms.CharField(label=_("Enterprise or tax code"), required=False, max_length=200)
     step = forms.ChoiceField(label=_("Step"), required=False, choices=[("", _("All steps")), *Step.choices])
-    unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
+    unit = VietnameseModelChoiceField(label=_("Unit"), required=False, queryset=Unit.objects.none())
     due = forms.ChoiceField(
         label=_("Due"),
         required=False,
@@ -44,7 +44,7 @@ class FollowUpForm(BoundedForm):
 
 
 class ReassignForm(BoundedForm):
-    new_owner = forms.ModelChoiceField(label=_("Reassign to"), queryset=Official.objects.none())
+    new_owner = VietnameseModelChoiceField(label=_("Reassign to"), queryset=Official.objects.none())
 
     def __init__(self, *args, officials=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +53,7 @@ class ReassignForm(BoundedForm):
 
 
 class SubstituteForm(BoundedForm):
-    substitute = forms.ModelChoiceField(label=_("Substitute"), queryset=Official.objects.none())
+    substitute = VietnameseModelChoiceField(label=_("Substitute"), queryset=Official.objects.none())
     starts_on = date_field(_("From"))
     ends_on = date_field(_("Until"))
 

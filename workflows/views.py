@@ -21,8 +21,9 @@ from viewflow.workflow import chart
 from cases.actions import FormAction
 from cases.forms import ContactForm, DecisionForm, ProposalForm, ReviewForm, SurveyForm, selected_ids
 from cases.models import Case
-from cases.selectors import case_get_for_official
+from cases.selectors import case_get_for_official, proposal_latest_for_case
 from core.errors import ServiceError
+from members.selectors import member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may_lead_team
@@ -317,6 +318,12 @@ def _render_task(
             "form": form,
             "error": error,
             "members": members,
+            "counts": member_counts(members=members),
+            "eligible_on": projected_eligible_on(members=members),
+            "today": timezone.localdate(),
+            "history": list(case.history.all()),
+            # What the decision is about: the proposal, its members, secretary, deputy and committee.
+            "proposal": proposal_latest_for_case(case=case) if sla.step == Step.DECISION else None,
             "contacts": selectors.case_workflow_summary(case_id=case.pk)["contacts"],
             "is_mine": sla.task.owner_id == request.user.pk and sla.task.status in ("ASSIGNED", "STARTED"),
             "due_status": selectors.due_status(sla, timezone.localdate()),

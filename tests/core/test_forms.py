@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import inspect
 
 import pytest
 from django import forms
+from django.utils import translation
 
 from core.forms import BoundedForm, BoundedModelMultipleChoiceField, bounded_ids, validate_no_control_characters
 from members.models import PartyMember
@@ -110,3 +112,42 @@ def test_an_imported_cell_with_a_control_character_rejects_its_row(ward_official
     assert (error.row, error.code) == (2, "control_characters")
     assert error.message == "Ô này có ký tự điều khiển (như NUL); hãy xoá chúng."
     assert list(Enterprise.objects.values_list("tax_code", flat=True)) == ["0101234568"]
+
+
+# --- Dates: typed dd/mm/yyyy whatever the browser's locale (core.forms.date_field, DateInput) -------------------
+
+
+def _date_form(value):
+    from core.forms import BoundedForm, date_field
+
+    class F(BoundedForm):
+        day = date_field("day")
+
+    return F({"day": value})
+
+
+@pytest.mark.parametrize("typed", ["02/09/2025", "2/9/2025", "2025-09-02", "02-09-2025", "02.09.2025", " 02/09/2025 "])
+def test_date_field_takes_day_first_and_iso(typed):
+    form = _date_form(typed)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["day"] == datetime.date(2025, 9, 2)
+
+
+@pytest.mark.parametrize("typed", ["09/31/2025", "31/02/2025", "2025/09/02", "hôm qua", "02/09/25"])
+def test_date_field_refuses_other_text_with_a_vietnamese_message(typed):
+    with translation.override("vi"):
+        form = _date_form(typed)
+        assert not form.is_valid()
+        assert form.errors["day"] == ["Nhập ngày theo dạng dd/mm/yyyy, ví dụ 02/09/2025."]
+    with translation.override("en"):
+        assert _date_form(typed).errors["day"] == ["Enter the date as dd/mm/yyyy, for example 02/09/2025."]
+
+
+def test_date_input_is_a_text_field_shown_day_first():
+    form = _date_form(None)
+    form = type(form)(initial={"day": datetime.date(2025, 9, 2)})
+    with translation.override("vi"):
+        html = str(form["day"])
+    assert 'type="text"' in html and 'value="02/09/2025"' in html
+    assert 'placeholder="dd/mm/yyyy"' in html and "data-date" in html and 'inputmode="numeric"' in html
+    assert "Nhập ngày theo dạng dd/mm/yyyy" in html  # the browser's own check says it in Vietnamese too

@@ -68,11 +68,15 @@ def test_enterprise_from_survey_to_established_in_chromium(live_server, browser)
     # 3. The decision maker approves.
     login(page, base, "hk.bithu")
     open_task_from_inbox(page, enterprise.name)
-    page.check("input[name=outcome][value=approve]")
     page.fill("input[name=decision_number]", "147-QĐ/ĐU")
     page.fill("input[name=decision_date]", today)
-    # The deciding committee defaults to the one the proposal named.
-    submit_task(page)
+    # The deciding committee defaults to the one the proposal named. "Phê duyệt" asks first: it cannot be undone.
+    assert page.locator("#proposal li").count() == 3  # the members ticked in the proposal
+    confirmations = []
+    page.on("dialog", lambda d: (confirmations.append(d.message), d.accept()))
+    with page.expect_navigation():
+        page.click("section.actions button[name=outcome][value=approve]")
+    assert confirmations and "không thể rút lại" in confirmations[0]
 
     page.goto(f"{base}/cases/{case.pk}/")
     assert "Đã thành lập" in page.inner_text("main")

@@ -1,8 +1,10 @@
-DATE_FORMAT = "j M Y"
-SHORT_DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "j M Y H:i"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# English pages keep the Vietnamese day-first dates (dd/mm/yyyy): the same official switches language, not calendar.
+DATE_FORMAT = "d/m/Y"
+SHORT_DATE_FORMAT = "d/m/Y"
+DATETIME_FORMAT = "H:i d/m/Y"
+SHORT_DATETIME_FORMAT = "H:i d/m/Y"
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
 NUMBER_GROUPING = 3
