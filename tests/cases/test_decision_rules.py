@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
 from docx import Document
 
 from cases import services
