@@ -154,6 +154,7 @@ class ProposalForm(BoundedForm):
         label=_("Kind of party organization"),
         choices=OrganizationKind.choices,
         initial=OrganizationKind.GRASSROOTS_CELL,
+        required=False,  # left out (an API client from before the kinds): a grassroots cell
     )
     reports_to = forms.ModelChoiceField(label=_("Committee the cell reports to"), queryset=Unit.objects.none())
     parent_organization = forms.ModelChoiceField(

@@ -473,6 +473,7 @@ def proposal_submit(
     member_ids = {m.pk for m in members}
     today = timezone.localdate()
     dated_on = dated_on or today
+    organization_kind = organization_kind or OrganizationKind.GRASSROOTS_CELL
     if organization_kind not in OrganizationKind.values:
         raise Invalid(_("Choose the kind of party organization."), code="invalid")
     if dated_on > today:

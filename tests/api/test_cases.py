@@ -207,7 +207,7 @@ def test_opening_a_case_for_an_enterprise(api, ward, sibling_ward, make_official
 @pytest.mark.parametrize(
     ("change", "code"),
     [
-        ({"deciding_committee": "province"}, "committee_not_yours"),
+        ({"deciding_committee": "province", "decision_number": "9-QĐ/TU"}, "committee_not_yours"),
         ({"decision_date": datetime.date(2026, 9, 1)}, "decision_date_too_early"),
         ({"decision_number": "9-QĐ/TU"}, "decision_number_series"),
     ],
