@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict
+from core.errors import Conflict, Invalid
 from org.models import Official, Unit
 
+from .competence import committee_proper_name
 from .models import Case, DecisionNumber
 
 # Keyed by str: looked up with Unit.level, a plain str on a loaded row.
@@ -46,6 +47,22 @@ def decision_number_sequence(number: str) -> int | None:
 
 def decision_suffix(committee: Unit) -> str:
     return f"QĐ/{SUFFIXES.get(committee.level, 'ĐU')}"
+
+
+def decision_number_check_series(*, committee: Unit, number: str) -> str:
+    """The number normalized, if it is one of the committee's register: "<sequence>-QĐ/<the committee's suffix>"
+    ("147-QĐ/ĐU" for a ward committee); else refuse (400) naming the committee's series and its next free number
+    for the year of ``decision_date``."""
+    normalized = decision_number_normalize(number)
+    suffix = decision_suffix(committee)
+    head, sep, tail = normalized.partition("-")
+    if sep and head.isdigit() and tail.upper() == suffix.upper():
+        return f"{head}-{suffix}"
+    raise Invalid(
+        _("Decision number %(number)s is not in the register of %(committee)s: its numbers read “<number>-%(suffix)s”.")
+        % {"number": normalized, "committee": committee_proper_name(committee), "suffix": suffix},
+        code="decision_number_series",
+    )
 
 
 def decision_number_next(*, committee: Unit, year: int) -> str:
@@ -87,7 +104,7 @@ def decision_register(
             )
             % {
                 "number": taken.number if taken else number,
-                "committee": committee.party_committee_name or committee.name,
+                "committee": committee_proper_name(committee),
                 "year": decision_date.year,
                 "next": decision_number_next(committee=committee, year=decision_date.year),
             },

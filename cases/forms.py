@@ -16,7 +16,8 @@ from org.models import Unit
 from org.selectors import unit_ancestors
 from registry.models import Enterprise
 
-from .models import Case, ContactLog, Survey
+from .competence import committee_choices
+from .models import Case, ContactLog, OrganizationKind, Survey
 
 
 def selected_ids(data, name: str) -> list[int]:
@@ -157,7 +158,19 @@ class ProposalForm(BoundedForm):
     deputy = VietnameseModelChoiceField(
         label=_("Proposed deputy secretary"), queryset=PartyMember.objects.none(), required=False
     )
+    organization_kind = forms.ChoiceField(
+        label=_("Kind of party organization"),
+        choices=OrganizationKind.choices,
+        initial=OrganizationKind.GRASSROOTS_CELL,
+        required=False,  # left out (an API client from before the kinds): a grassroots cell
+    )
     reports_to = forms.ModelChoiceField(label=_("Committee the cell reports to"), queryset=Unit.objects.none())
+    parent_organization = forms.ModelChoiceField(
+        label=_("Grassroots committee it is under (for a cell under a grassroots committee)"),
+        queryset=Case.objects.none(),
+        required=False,
+    )
+    dated_on = date_field(_("Date of the submission"), required=False)
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,6 +182,18 @@ class ProposalForm(BoundedForm):
             self.fields[name].queryset = full
         self.fields["reports_to"].queryset = unit_ancestors(unit=case.enterprise.unit)
         self.fields["reports_to"].initial = case.enterprise.unit_id
+        # The established grassroots committees of the enterprise's unit and the units above it.
+        self.fields["parent_organization"].queryset = (
+            Case.objects.filter(
+                state=Case.State.ESTABLISHED,
+                organization_kind=OrganizationKind.GRASSROOTS_COMMITTEE,
+                enterprise__unit__in=unit_ancestors(unit=case.enterprise.unit),
+            )
+            .select_related("enterprise")
+            .order_by("enterprise__name")
+        )
+        self.fields["parent_organization"].label_from_instance = lambda c: c.enterprise.name
+        self.fields["dated_on"].initial = timezone.localdate()
         self.fields["cell_name"].initial = _("Party cell of %(name)s") % {"name": case.enterprise.name}
 
 
@@ -196,7 +221,7 @@ class DecisionForm(BoundedForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deciding_committee"].queryset = unit_ancestors(unit=case.enterprise.unit)
+        self.fields["deciding_committee"].queryset = committee_choices(unit=case.enterprise.unit)
         proposal = case.proposals.order_by("-submitted_at").first()
         if proposal is not None:
             self.fields["deciding_committee"].initial = proposal.reports_to_id

@@ -19,6 +19,19 @@ from registry.models import Enterprise
 
 # The ignore: workflows.CaseProcess (related name "processes") subclasses viewflow's untyped Process, whose manager
 # django-stubs cannot resolve.
+class OrganizationKind(models.TextChoices):
+    """What kind of party organization a case establishes (or a transfer hands over). Reports count them apart: a
+    grassroots organization (tổ chức cơ sở đảng) is a grassroots cell or a grassroots committee; a cell under an
+    existing grassroots committee is a subordinate cell (seed 003: "2 tổ chức cơ sở đảng, 4 chi bộ trực thuộc")."""
+
+    GRASSROOTS_CELL = "grassroots_cell", _("Grassroots cell (chi bộ cơ sở)")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots committee (đảng bộ cơ sở)")
+    SUBORDINATE_CELL = "subordinate_cell", _("Cell under a grassroots committee (chi bộ trực thuộc)")
+
+
+GRASSROOTS_KINDS = (OrganizationKind.GRASSROOTS_CELL, OrganizationKind.GRASSROOTS_COMMITTEE)
+
+
 class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]
     """One enterprise's path to a party cell. ``state`` changes only through ``cases.services``."""
 
@@ -62,6 +75,22 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The organization the case establishes: its kind and, for a subordinate cell, the grassroots committee (an
+    # established case) it is under. Copied from the proposal by the approval (cases.services.case_approve).
+    organization_kind = models.CharField(
+        _("kind of party organization"),
+        max_length=24,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.GRASSROOTS_CELL,
+    )
+    parent_organization = models.ForeignKey(
+        "self",
+        verbose_name=_("grassroots committee it is under"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subordinate_organizations",
+    )
     coordination_rules_adopted_on = models.DateField(_("coordination rules adopted on"), null=True, blank=True)
     working_rules_adopted_on = models.DateField(_("working rules adopted on"), null=True, blank=True)
     # The enterprise's unit, kept by triggers (core.derived; see PartyMember.enterprise_unit).
@@ -94,7 +123,7 @@ class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-mana
             # Dashboard: party organizations of a unit by decision date.
             models.Index(
                 fields=["enterprise_unit", "decision_date"],
-                include=["coordination_rules_adopted_on"],
+                include=["coordination_rules_adopted_on", "organization_kind"],
                 condition=Q(state="established"),
                 name="cases_case_unit_established",
             ),
@@ -257,9 +286,10 @@ class CaseHistory(models.Model):
         NOTE = "note", _("Note")
         NURTURING_REVIEW = "nurturing_review", _("Nurturing review")
         APPOINT_SECRETARY = "appoint_secretary", _("Appointment of the secretary")
+        TRANSFER = "transfer", _("Organization handed to another committee")
 
     # Entries that do not move the case: the flow has nothing to realign.
-    REMARKS = frozenset({Event.SURVEY, Event.NOTE, Event.NURTURING_REVIEW, Event.APPOINT_SECRETARY})
+    REMARKS = frozenset({Event.SURVEY, Event.NOTE, Event.NURTURING_REVIEW, Event.APPOINT_SECRETARY, Event.TRANSFER})
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="history")
     actor = models.ForeignKey(
@@ -386,6 +416,22 @@ class Proposal(models.Model):
     reports_to = models.ForeignKey(
         Unit, verbose_name=_("committee the cell reports to"), on_delete=models.PROTECT, related_name="+"
     )
+    organization_kind = models.CharField(
+        _("kind of party organization"),
+        max_length=24,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.GRASSROOTS_CELL,
+    )
+    parent_organization = models.ForeignKey(
+        Case,
+        verbose_name=_("grassroots committee it is under"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only for a cell under a grassroots committee: the established grassroots committee."),
+    )
+    dated_on = models.DateField(_("date of the submission"), default=timezone.localdate)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -442,3 +488,67 @@ class DecisionNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.decision_date:%d/%m/%Y})"
+
+
+class PartyOrganizationTransfer(models.Model):
+    """An existing party organization handed to another committee (tiếp nhận tổ chức đảng).
+
+    The receiving committee's reports count it as received, never as new; the giving committee's earlier figures do
+    not change (its case, decision and dates stay as they were). Written only by ``cases.services``
+    (``party_organization_transfer``), with the actor; a transfer of an organization established in cellflow also
+    appends a history row to its case. Rows are never changed afterwards: a mistaken one is answered by another.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="party_organization_transfers"
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("establishment case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        help_text=_("When the organization was established in cellflow."),
+    )
+    organization_name = models.CharField(_("party organization"), max_length=255)
+    organization_kind = models.CharField(
+        _("kind of party organization"), max_length=24, choices=OrganizationKind.choices
+    )
+    from_committee = models.ForeignKey(
+        Unit,
+        verbose_name=_("giving committee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_committee_name = models.CharField(_("giving committee (outside cellflow)"), max_length=255, blank=True)
+    to_committee = models.ForeignKey(
+        Unit, verbose_name=_("receiving committee"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(_("received on"))
+    decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transfer of a party organization")
+        verbose_name_plural = _("transfers of party organizations")
+        ordering = ["-received_on", "-pk"]
+        indexes = [
+            models.Index(fields=["to_committee", "received_on"], name="cases_transfer_to_on"),
+            models.Index(fields=["from_committee", "received_on"], name="cases_transfer_from_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_committee__isnull=False) | ~Q(from_committee_name=""),
+                name="cases_transfer_has_giver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_name} → {self.to_committee_id} ({self.received_on:%d/%m/%Y})"

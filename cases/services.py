@@ -21,10 +21,20 @@ from members.models import MIN_FULL_MEMBERS, PartyMember
 from members.selectors import full_member_count
 from org.models import Official, Unit
 from org.policy import check_jurisdiction, check_role
+from org.selectors import unit_is_within
 from registry.models import Enterprise
 
-from .decisions import decision_register
-from .models import Case, CaseHistory, ContactLog, Proposal, Survey
+from .competence import check_committee_competent, committee_proper_name
+from .decisions import decision_number_check_series, decision_register
+from .models import (
+    Case,
+    CaseHistory,
+    ContactLog,
+    OrganizationKind,
+    PartyOrganizationTransfer,
+    Proposal,
+    Survey,
+)
 from .signals import case_changed
 
 
@@ -214,6 +224,41 @@ def case_submit_proposal(*, actor: Official, case_id: int, expected_state: str |
     return _transition(actor=actor, case_id=case_id, event="submit_proposal", expected_state=expected_state, note=note)
 
 
+def _latest_proposal(case_id: int) -> Proposal | None:
+    return Proposal.objects.filter(case_id=case_id).order_by("-submitted_at", "-pk").first()
+
+
+def _check_decision(
+    *, actor: Official, case: Case, committee: Unit, decision_date: datetime.date, proposal: Proposal | None
+) -> None:
+    """The rules a decision must keep (docs/reports.md, "Establishment decisions"): a competent committee for the
+    enterprise's unit on the decision date, one the actor decides for (their unit or one below it), a date not before
+    the proposal's nor the latest survey's."""
+    check_committee_competent(committee=committee, unit=case.enterprise.unit, day=decision_date)
+    if not unit_is_within(official=actor, unit=committee):
+        raise Invalid(
+            _(
+                "You can record decisions only in the name of your own committee or of a committee below it, "
+                "not of %(committee)s."
+            )
+            % {"committee": committee_proper_name(committee)},
+            code="committee_not_yours",
+        )
+    earliest: list[tuple[datetime.date, str]] = []
+    if proposal is not None:
+        earliest.append((proposal.dated_on, _("the proposal")))
+    surveyed = case.surveys.order_by("-surveyed_on").values_list("surveyed_on", flat=True).first()
+    if surveyed is not None:
+        earliest.append((surveyed, _("the survey")))
+    for day, what in sorted(earliest, reverse=True)[:1]:
+        if decision_date < day:
+            raise Invalid(
+                _("The decision date (%(date)s) cannot be before %(what)s (%(day)s).")
+                % {"date": f"{decision_date:%d/%m/%Y}", "what": what, "day": f"{day:%d/%m/%Y}"},
+                code="decision_date_too_early",
+            )
+
+
 def case_approve(
     *,
     actor: Official,
@@ -224,16 +269,26 @@ def case_approve(
     expected_state: str | None = None,
     note: str = "",
 ) -> Case:
+    """Record the establishment decision: the rules of ``_check_decision``, the number from the deciding
+    committee's own register (its series, not taken), and the kind of organization from the latest proposal."""
     decision_number = (decision_number or "").strip()
     if not decision_number:
         raise Invalid(_("Enter the decision number (e.g. 147-QĐ/ĐU)."), code="invalid")
     if decision_date > timezone.localdate():
-        raise Invalid(_("The decision date cannot be in the future."), code="invalid")
+        raise Invalid(_("The decision date cannot be in the future."), code="decision_date_future")
+    decision_number = decision_number_check_series(committee=deciding_committee, number=decision_number)
 
     def record(case: Case) -> None:
+        proposal = _latest_proposal(case.pk)
+        _check_decision(
+            actor=actor, case=case, committee=deciding_committee, decision_date=decision_date, proposal=proposal
+        )
         case.decision_number = decision_number
         case.decision_date = decision_date
         case.deciding_committee = deciding_committee
+        if proposal is not None:
+            case.organization_kind = proposal.organization_kind
+            case.parent_organization_id = proposal.parent_organization_id
         # The register refuses a number the committee already used this year (the whole approval rolls back).
         decision_register(
             case=case, committee=deciding_committee, number=decision_number, decision_date=decision_date, actor=actor
@@ -406,16 +461,48 @@ def proposal_submit(
     secretary: PartyMember,
     deputy: PartyMember | None,
     reports_to: Unit,
+    organization_kind: str = OrganizationKind.GRASSROOTS_CELL,
+    parent_organization: Case | None = None,
+    dated_on: datetime.date | None = None,
 ) -> Proposal:
     """The submission (tờ trình): the members of the new cell, full and probationary (probationary members join
-    alongside; at least three full ones), the proposed secretary and deputy (full members), the committee it
-    reports to; the case goes to the decision."""
+    alongside; at least three full ones), the proposed secretary and deputy (full members), the kind of
+    organization and what it reports to (the committee; for a cell under a grassroots committee, that established
+    grassroots committee too), the submission's date; the case goes to the decision."""
     members = list(members)
     member_ids = {m.pk for m in members}
     today = timezone.localdate()
+    dated_on = dated_on or today
+    organization_kind = organization_kind or OrganizationKind.GRASSROOTS_CELL
+    if organization_kind not in OrganizationKind.values:
+        raise Invalid(_("Choose the kind of party organization."), code="invalid")
+    if dated_on > today:
+        raise Invalid(_("The date of the submission cannot be in the future."), code="invalid")
+    if organization_kind == OrganizationKind.SUBORDINATE_CELL:
+        if (
+            parent_organization is None
+            or parent_organization.state != Case.State.ESTABLISHED
+            or parent_organization.organization_kind != OrganizationKind.GRASSROOTS_COMMITTEE
+            or parent_organization.pk == case_id
+        ):
+            raise Invalid(
+                _("A cell under a grassroots committee needs the established grassroots committee it is under."),
+                code="invalid",
+            )
+    elif parent_organization is not None:
+        raise Invalid(
+            _("Only a cell under a grassroots committee is under another party organization."), code="invalid"
+        )
     with locked_atomic():
         case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
+        surveyed = case.surveys.order_by("-surveyed_on").values_list("surveyed_on", flat=True).first()
+        if surveyed is not None and dated_on < surveyed:
+            raise Invalid(
+                _("The date of the submission (%(date)s) cannot be before the survey (%(day)s).")
+                % {"date": f"{dated_on:%d/%m/%Y}", "day": f"{surveyed:%d/%m/%Y}"},
+                code="invalid",
+            )
         register = dict(
             PartyMember.objects.active()
             .filter(enterprise_id=case.enterprise_id, pk__in=member_ids)
@@ -440,6 +527,9 @@ def proposal_submit(
             secretary=secretary,
             deputy=deputy,
             reports_to=reports_to,
+            organization_kind=organization_kind,
+            parent_organization=parent_organization,
+            dated_on=dated_on,
             submitted_by=actor,
         )
         proposal.members.set(members)
@@ -459,3 +549,93 @@ def case_appoint_secretary(*, actor: Official, case_id: int) -> CaseHistory | No
         note=_("Appointment of the secretary: %(name)s") % {"name": proposal.secretary.full_name},
         role_event="approve",
     )
+
+
+# --- Transfers of party organizations (tiếp nhận) ---------------------------------------------------------
+
+
+def party_organization_transfer(
+    *,
+    actor: Official,
+    enterprise: Enterprise,
+    to_committee: Unit,
+    received_on: datetime.date,
+    organization_name: str = "",
+    organization_kind: str = "",
+    case: Case | None = None,
+    from_committee: Unit | None = None,
+    from_committee_name: str = "",
+    decision_number: str = "",
+    note: str = "",
+) -> PartyOrganizationTransfer:
+    """Record that ``to_committee`` received an existing party organization of ``enterprise`` (tiếp nhận tổ chức
+    đảng) on ``received_on``, from a committee in cellflow or one outside it (by name).
+
+    Counted as received in the receiving committee's reports (``party_organizations_received``), never as new; the
+    giving committee's figures are not touched (the case keeps its decision). The receiving committee must be
+    competent for the enterprise's unit on that day and in the actor's jurisdiction; an organization established in
+    cellflow (``case``) gets a history row. One transaction."""
+    organization_name = (organization_name or "").strip()
+    from_committee_name = (from_committee_name or "").strip()
+    if received_on > timezone.localdate():
+        raise Invalid(_("The date of the transfer cannot be in the future."), code="invalid")
+    if from_committee is None and not from_committee_name:
+        raise Invalid(_("Name the committee that hands the organization over."), code="invalid")
+    if from_committee is not None and from_committee.pk == to_committee.pk:
+        raise Invalid(_("The organization is handed to another committee, not to the one it is under."), code="invalid")
+    check_role(actor, "receive_organization")
+    check_jurisdiction(actor, enterprise.unit)
+    if not unit_is_within(official=actor, unit=to_committee):
+        raise Invalid(
+            _("You can record a transfer only to your own committee or to a committee below it."),
+            code="committee_not_yours",
+        )
+    check_committee_competent(committee=to_committee, unit=enterprise.unit, day=received_on)
+    with locked_atomic():
+        if case is not None:
+            locked = case_lock(case_id=case.pk)
+            if locked.enterprise_id != enterprise.pk or locked.state != Case.State.ESTABLISHED:
+                raise Conflict(_("Only an established party organization of this enterprise can be handed over."))
+            if locked.decision_date is not None and received_on < locked.decision_date:
+                raise Invalid(
+                    _("The organization was established on %(day)s: it cannot be handed over before.")
+                    % {"day": f"{locked.decision_date:%d/%m/%Y}"},
+                    code="invalid",
+                )
+            organization_kind = organization_kind or locked.organization_kind
+            if not organization_name:
+                proposal = _latest_proposal(locked.pk)
+                organization_name = proposal.cell_name if proposal else str(locked.enterprise.name)
+        if organization_kind not in OrganizationKind.values:
+            raise Invalid(_("Choose the kind of party organization."), code="invalid")
+        if not organization_name:
+            raise Invalid(_("Give the name of the party organization."), code="invalid")
+        transfer = PartyOrganizationTransfer.objects.create(
+            enterprise=enterprise,
+            case=case,
+            organization_name=organization_name,
+            organization_kind=organization_kind,
+            from_committee=from_committee,
+            from_committee_name=from_committee_name,
+            to_committee=to_committee,
+            received_on=received_on,
+            decision_number=(decision_number or "").strip(),
+            note=note,
+            recorded_by=actor,
+        )
+        if case is not None:
+            _append_history(
+                case=locked,
+                actor=actor,
+                event=CaseHistory.Event.TRANSFER,
+                from_state=locked.state,
+                note=note,
+                data={
+                    "transfer_id": transfer.pk,
+                    "from_committee_id": from_committee.pk if from_committee else None,
+                    "from_committee_name": from_committee_name,
+                    "to_committee_id": to_committee.pk,
+                    "received_on": received_on.isoformat(),
+                },
+            )
+    return transfer

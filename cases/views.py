@@ -21,10 +21,11 @@ from members import services as member_services
 from members.selectors import candidates_of_enterprise, member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
-from org.selectors import unit_ancestors, unit_list_for_official
+from org.selectors import unit_list_for_official
 
 from . import selectors, services
 from .actions import FormAction
+from .competence import committee_choices
 from .forms import (
     ApproveForm,
     CloseForm,
@@ -167,7 +168,7 @@ ACTIONS: dict[str, FormAction] = {
             expected_state=e,
             note=d["note"],
         ),
-        form_options=lambda case: {"committees": unit_ancestors(unit=case.enterprise.unit)},
+        form_options=lambda case: {"committees": committee_choices(unit=case.enterprise.unit)},
     ),
     "return": FormAction(
         gettext_lazy("Return the proposal for changes"),

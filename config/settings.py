@@ -354,6 +354,12 @@ IMPORT_SYNC_MAX_ROWS = env.int("CELLFLOW_IMPORT_SYNC_ROWS", default=2_000)
 CELLFLOW_IMPORT_RATE_PER_HOUR = env.int("CELLFLOW_IMPORT_RATE_PER_HOUR", default=30)
 
 # Reminders (notifications.reminders; schedules are edited in the admin under "Periodic tasks").
+# Which committees may decide the establishment of a party organization (cases/competence.py, docs/reports.md):
+# committee levels, each with an optional range of decision dates ("level:from..until", ISO dates, either end open).
+# The committee must also be the enterprise's unit or one above it (a bloc committee: of the enterprise's province).
+CELLFLOW_DECIDING_LEVELS = env.list(
+    "CELLFLOW_DECIDING_LEVELS", default=["province", "district:..2025-06-30", "commune", "bloc"]
+)
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)

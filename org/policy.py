@@ -39,6 +39,8 @@ EVENT_ROLES: dict[str, frozenset[str]] = {
     "candidate_decide": DECIDERS,
     # Recording a mass organization of an enterprise, changing it, entering its membership counts.
     "mass_organization": CASE_MANAGERS,
+    # Recording that the committee received an existing party organization from another (tiếp nhận).
+    "receive_organization": DECIDERS | {Role.ORGANIZATION_OFFICER},
 }
 
 # Who does each step of the establishment flow (keys are workflows.Step values): assignment, claim, reassignment.

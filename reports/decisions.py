@@ -5,19 +5,42 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from cases.models import Case, Proposal
+from cases.competence import committee_proper_name
+from cases.models import Case, OrganizationKind, Proposal
 from org.models import Unit
 
 from .documents import official_document, unit_place
 
 
 def _committee_name(unit: Unit) -> str:
+    """The committee that issues the decision, as the document's heading writes it ("ĐẢNG ỦY PHƯỜNG BA ĐÌNH")."""
+    return committee_proper_name(unit).upper()
+
+
+def _superior_name(unit: Unit) -> str:
+    """The line above the committee: the party organization it belongs to ("ĐẢNG BỘ THÀNH PHỐ HÀ NỘI")."""
     return (unit.party_committee_name or unit.name).upper()
+
+
+def _reports_to(case: Case, proposal: Proposal | None, committee: Unit) -> str:
+    """What the new organization is under, as Article 1 names it: the proposal's grassroots committee (a cell
+    under one) or its committee, else the deciding committee."""
+    if proposal is not None and proposal.parent_organization is not None:
+        parent = proposal.parent_organization
+        return f"Đảng bộ {parent.enterprise.name}"
+    if proposal is not None:
+        return committee_proper_name(proposal.reports_to)
+    return committee_proper_name(committee)
 
 
 def decision_context(*, case: Case) -> dict[str, Any]:
     committee = case.deciding_committee or case.enterprise.unit
-    proposal = Proposal.objects.filter(case=case).select_related("secretary").order_by("-submitted_at").first()
+    proposal = (
+        Proposal.objects.filter(case=case)
+        .select_related("secretary", "reports_to", "parent_organization__enterprise")
+        .order_by("-submitted_at")
+        .first()
+    )
     if proposal is not None:
         members = list(proposal.members.order_by("full_name"))
     else:  # no proposal recorded (imported or demo cases): the register on the decision day
@@ -29,7 +52,9 @@ def decision_context(*, case: Case) -> dict[str, Any]:
         "case": case,
         "committee": committee,
         "committee_name": _committee_name(committee),
-        "parent_name": _committee_name(committee.parent) if committee.parent is not None else "",
+        "parent_name": _superior_name(committee.parent) if committee.parent is not None else "",
+        "reports_to": _reports_to(case, proposal, committee),
+        "kind": case.organization_kind,
         "place": unit_place(committee),
         "number": case.decision_number,
         "date": case.decision_date,
@@ -38,6 +63,13 @@ def decision_context(*, case: Case) -> dict[str, Any]:
         "members": members,
         "cell_name": proposal.cell_name if proposal and proposal.cell_name else f"Chi bộ {case.enterprise.name}",
     }
+
+
+_KIND_WORDS = {
+    OrganizationKind.GRASSROOTS_CELL: "chi bộ cơ sở",
+    OrganizationKind.GRASSROOTS_COMMITTEE: "đảng bộ cơ sở",
+    OrganizationKind.SUBORDINATE_CELL: "chi bộ trực thuộc đảng ủy cơ sở",
+}
 
 
 def decision_docx(*, case: Case) -> bytes:
@@ -76,7 +108,8 @@ def decision_docx(*, case: Case) -> bytes:
     art1 = doc.add_paragraph()
     art1.add_run("Điều 1. ").bold = True
     art1.add_run(
-        f"Thành lập {ctx['cell_name']}, trực thuộc {ctx['committee'].party_committee_name or ctx['committee'].name}, "
+        f"Thành lập {ctx['cell_name']} ({_KIND_WORDS.get(ctx['kind'], 'chi bộ cơ sở')}), "
+        f"trực thuộc {ctx['reports_to']}, "
         f"gồm {len(ctx['members'])} đảng viên (danh sách kèm theo)."
     )
     if ctx["members"]:

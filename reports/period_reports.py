@@ -42,9 +42,16 @@ INDICATORS: list[tuple[str, bool]] = [
     ("eligible", False),
     ("with_1_2_members", False),
     ("new_party_organizations", True),
+    ("new_grassroots_organizations", False),
+    ("new_grassroots_committees", False),
+    ("new_subordinate_cells", False),
+    ("party_organizations_received", False),
+    ("party_organizations_handed_over", False),
     ("new_members", True),
     ("new_member_owners", True),
     ("party_organizations", False),
+    ("grassroots_organizations", False),
+    ("subordinate_cells", False),
     ("party_organizations_with_coordination_rules", False),
     # The combined mass organization lines (sums of the kinds, whose own lines come first: ``kind_rows``).
     ("mass_organizations", True),
@@ -55,6 +62,20 @@ INDICATORS: list[tuple[str, bool]] = [
     ("cases_stalled", False),
 ]
 FUNNEL = [s.value for s in selectors.FUNNEL_STATES]
+# Lines a snapshot submitted before they were counted does not have (left out, not shown as 0).
+LATER_KEYS = frozenset({"mass_organization_members_total", *selectors.KIND_FIGURES})
+# "Of which" lines, indented under the line before.
+SUB_KEYS = frozenset(
+    {
+        "new_member_owners",
+        "cases_closed_enterprise_dissolved",
+        "new_grassroots_organizations",
+        "new_grassroots_committees",
+        "new_subordinate_cells",
+        "grassroots_organizations",
+        "subordinate_cells",
+    }
+)
 
 
 def indicator_labels() -> dict[str, str]:
@@ -68,9 +89,16 @@ def indicator_labels() -> dict[str, str]:
         "eligible": _("Enterprises eligible (≥ 3 full members)"),
         "with_1_2_members": _("Enterprises with 1–2 members"),
         "new_party_organizations": _("New party organizations established"),
+        "new_grassroots_organizations": _("of which grassroots party organizations"),
+        "new_grassroots_committees": _("of which grassroots party committees"),
+        "new_subordinate_cells": _("of which cells under a grassroots committee"),
+        "party_organizations_received": _("Party organizations received from other committees"),
+        "party_organizations_handed_over": _("Party organizations handed to other committees"),
         "new_members": _("New members admitted"),
         "new_member_owners": _("of whom business owners"),
         "party_organizations": _("Party organizations (total)"),
+        "grassroots_organizations": _("of which grassroots party organizations (total)"),
+        "subordinate_cells": _("of which cells under a grassroots committee (total)"),
         "party_organizations_with_coordination_rules": _("Party organizations with coordination rules"),
         "mass_organizations": _("New mass organizations (all kinds)"),
         "mass_organization_members": _("Mass organization members admitted (all kinds)"),
@@ -270,8 +298,8 @@ def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
     for key, has_target in INDICATORS:
         if key == MASS_ORGANIZATIONS:
             rows.extend(kind_rows(indicators))
-        if key not in indicators and key == "mass_organization_members_total":
-            continue  # a report submitted before the kinds were counted apart
+        if key not in indicators and key in LATER_KEYS:
+            continue  # a report submitted before the line was counted
         e = indicators.get(key, {})
         if key == "party_organizations_with_coordination_rules":
             target = e.get("of")
@@ -284,7 +312,7 @@ def indicator_rows(indicators: dict[str, Any]) -> list[dict[str, Any]]:
                 "value": e.get("value", 0),
                 "target": target,
                 "percent": e.get("percent"),
-                "sub": key in {"new_member_owners", "cases_closed_enterprise_dissolved"},
+                "sub": key in SUB_KEYS,
             }
         )
     return rows

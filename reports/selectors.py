@@ -34,7 +34,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseHistory, CaseStateSpan, DecisionNumber
+from cases.models import (
+    GRASSROOTS_KINDS,
+    Case,
+    CaseHistory,
+    CaseStateSpan,
+    DecisionNumber,
+    OrganizationKind,
+    PartyOrganizationTransfer,
+)
 from core.collation import ViCollate
 from massorgs.models import MassOrganizationKind
 from massorgs.selectors import figures_by_unit_and_kind, kind_list
@@ -84,6 +92,19 @@ DEFAULT_STATE_NORMS: dict[str, int] = {
     Case.State.DECISION: 30,
 }
 
+# The new party organizations and all party organizations by kind (``Case.organization_kind``): grassroots
+# organizations (cells and committees) apart from cells under a grassroots committee.
+KIND_FIGURES = [
+    "new_grassroots_organizations",
+    "new_grassroots_committees",
+    "new_subordinate_cells",
+    "grassroots_organizations",
+    "subordinate_cells",
+    # Existing organizations handed over (tiếp nhận): received from outside the unit, handed to outside it.
+    "party_organizations_received",
+    "party_organizations_handed_over",
+]
+
 FUNNEL_STATES = [Case.State.NURTURING, Case.State.OUTREACH, Case.State.PROPOSAL, Case.State.DECISION]
 
 # Every figure ``period_figures`` returns for a unit (``Figures.values`` keys).
@@ -95,6 +116,8 @@ FIGURES = [
     "with_1_2_members",
     *FUNNEL_STATES,
     "new_party_organizations",
+    # ... of which grassroots organizations (grassroots cells and committees) and cells under a grassroots committee
+    *KIND_FIGURES,
     "party_organizations",
     "party_organizations_with_coordination_rules",
     "new_members",
@@ -264,7 +287,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     established = (
         Case.objects.filter(enterprise_unit_id__in=ids, state=Case.State.ESTABLISHED, decision_date__lte=end)
-        .values("enterprise_unit")
+        .values("enterprise_unit", "organization_kind")
         .annotate(
             total=Count("*"),
             new=Count("decision_date", filter=Q(decision_date__gte=start)),
@@ -273,9 +296,18 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         .order_by()
     )
     for r in established:
-        add("new_party_organizations", r["enterprise_unit"], r["new"])
-        add("party_organizations", r["enterprise_unit"], r["total"])
-        add("party_organizations_with_coordination_rules", r["enterprise_unit"], r["coordinated"])
+        unit_id, kind = r["enterprise_unit"], r["organization_kind"]
+        add("new_party_organizations", unit_id, r["new"])
+        add("party_organizations", unit_id, r["total"])
+        add("party_organizations_with_coordination_rules", unit_id, r["coordinated"])
+        if kind in GRASSROOTS_KINDS:
+            add("new_grassroots_organizations", unit_id, r["new"])
+            add("grassroots_organizations", unit_id, r["total"])
+            if kind == OrganizationKind.GRASSROOTS_COMMITTEE:
+                add("new_grassroots_committees", unit_id, r["new"])
+        else:
+            add("new_subordinate_cells", unit_id, r["new"])
+            add("subordinate_cells", unit_id, r["total"])
 
     # Admitted in the unit: the ceremony dated in the period (members.services); arrivals by transfer are not.
     admitted = (
@@ -313,6 +345,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
             child = child_of.get(unit_id)
             if child is not None:
                 per_child[child].values[name] += n
+    _add_transfers(unit=unit, ids=ids, child_of=child_of, total=total, per_child=per_child, start=start, end=end)
     for unit_id, reason, n in closed_rows:
         total.closed_by_reason[reason] = total.closed_by_reason.get(reason, 0) + n
         child = child_of.get(unit_id)
@@ -320,6 +353,41 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
             fig = per_child[child]
             fig.closed_by_reason[reason] = fig.closed_by_reason.get(reason, 0) + n
     return total, [per_child[c.pk] for c in children]
+
+
+def _add_transfers(
+    *,
+    unit: Unit,
+    ids: list[int],
+    child_of: dict[int, int | None],
+    total: Figures,
+    per_child: dict[int, Figures],
+    start: datetime.date,
+    end: datetime.date,
+) -> None:
+    """Organizations received (tiếp nhận) and handed over in the period: one query grouped by the giving and the
+    receiving committee. A unit counts a transfer as received when the receiving committee is in its subtree and the
+    giving one is not (a hand-over between two wards of a province is not received by the province), so these two
+    lines of the children need not add up to the parent's."""
+    rows = (
+        PartyOrganizationTransfer.objects.filter(received_on__range=(start, end))
+        .filter(Q(to_committee_id__in=ids) | Q(from_committee_id__in=ids))
+        .values_list("to_committee_id", "from_committee_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    outside = object()
+    for to_id, from_id, n in rows:
+        to_child = child_of.get(to_id, outside) if to_id in child_of else outside
+        from_child = child_of.get(from_id, outside) if from_id in child_of else outside
+        if to_child is not outside and from_child is outside:
+            total.values["party_organizations_received"] += n
+        if from_child is not outside and to_child is outside:
+            total.values["party_organizations_handed_over"] += n
+        if isinstance(to_child, int) and to_child != from_child:
+            per_child[to_child].values["party_organizations_received"] += n
+        if isinstance(from_child, int) and from_child != to_child:
+            per_child[from_child].values["party_organizations_handed_over"] += n
 
 
 # --- Targets ------------------------------------------------------------------------------------------

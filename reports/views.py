@@ -106,6 +106,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             (_("With 1–2 members"), total["with_1_2_members"]),
             *[(Case.State(s).label, total[s]) for s in selectors.FUNNEL_STATES],
             (_("Established in the period"), total["new_party_organizations"]),
+            (_("of which grassroots party organizations"), total["new_grassroots_organizations"]),
+            (_("of which cells under a grassroots committee"), total["new_subordinate_cells"]),
+            (_("Party organizations received from other committees"), total["party_organizations_received"]),
         ]
     )
     child_rows = []

@@ -15,7 +15,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
-from cases.models import Case, ContactLog, Proposal
+from cases.models import Case, CaseHistory, ContactLog, OrganizationKind, Proposal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.locks import locked_atomic
 from members.candidates import candidate_lock
@@ -89,7 +89,7 @@ def workflow_sync_case(*, case: Case, actor: Official | None) -> None:
 def on_case_changed(sender: object, *, case: Case, event: str, actor: Official | None, **kwargs: Any) -> None:
     if _driving.get():
         return
-    if event in ("survey", "note", "nurturing_review", "appoint_secretary"):
+    if event in CaseHistory.REMARKS:  # entries that leave the state as it is
         return
     workflow_sync_case(case=case, actor=actor)
 
@@ -203,6 +203,9 @@ def task_submit_proposal(
     secretary: PartyMember,
     deputy: PartyMember | None,
     reports_to: Unit,
+    organization_kind: str = OrganizationKind.GRASSROOTS_CELL,
+    parent_organization: Case | None = None,
+    dated_on: datetime.date | None = None,
 ) -> Proposal:
     with _task_for(actor, task_id, Step.PROPOSAL) as task:
         proposal = case_services.proposal_submit(
@@ -213,6 +216,9 @@ def task_submit_proposal(
             secretary=secretary,
             deputy=deputy,
             reports_to=reports_to,
+            organization_kind=organization_kind,
+            parent_organization=parent_organization,
+            dated_on=dated_on,
         )
         _finish(task, actor)
         return proposal

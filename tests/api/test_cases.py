@@ -3,6 +3,8 @@ and message), in the request's language with both texts in the error."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -200,3 +202,38 @@ def test_opening_a_case_for_an_enterprise(api, ward, sibling_ward, make_official
     other = EnterpriseFactory(unit=ward)
     refused = api.post(reverse("api:enterprise_open_case", args=[other.pk]), {}, format="json")
     assert refused.status_code == 403 and not Case.objects.filter(enterprise=other).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"deciding_committee": "province", "decision_number": "9-QĐ/TU"}, "committee_not_yours"),
+        ({"decision_date": datetime.date(2026, 9, 1)}, "decision_date_too_early"),
+        ({"decision_number": "9-QĐ/TU"}, "decision_number_series"),
+    ],
+)
+def test_refused_decisions_answer_400_with_the_pages_message(api, client, province, ward, make_official, change, code):
+    from cases.models import Survey
+
+    decider = make_official(ward, Role.DECISION_MAKER)
+    enterprise = EnterpriseFactory(unit=ward)
+    add_full_members(enterprise, 3)
+    case = CaseFactory(enterprise=enterprise, decision=True)
+    Survey.objects.create(case=case, surveyed_on=datetime.date(2026, 10, 1))
+    data = {"decision_number": "9-QĐ/ĐU", "decision_date": datetime.date(2026, 11, 2), "deciding_committee": ward.pk}
+    data.update({k: province.pk if v == "province" else v for k, v in change.items()})
+    client.force_login(decider)
+    api.force_login(decider)
+    page = client.post(
+        reverse("cases:case_action", args=[case.pk, "approve"]),
+        {"expected_state": "decision", **{f"approve-{k}": v for k, v in data.items()}},
+    )
+    response = api.post(
+        reverse("api:case_approve", args=[case.pk]), {**data, "expected_state": "decision"}, format="json"
+    )
+    assert page.status_code == response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"] == page.context["error"]
+    assert error["message_vi"] != error["message_en"]
+    assert Case.objects.get(pk=case.pk).state == Case.State.DECISION
+    assert not CaseHistory.objects.filter(case=case).exists()

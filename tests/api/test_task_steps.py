@@ -59,6 +59,7 @@ def test_a_case_from_survey_to_established_through_the_api(api, team, ward):
         "secretary": members[0],
         "deputy": members[1],
         "reports_to": ward.pk,
+        "dated_on": str(DAY),  # the decision (dated DAY) is not before the submission
     }
     assert _complete(api, team["officer"], proposal, body).status_code == 200
     decision = open_task(case)

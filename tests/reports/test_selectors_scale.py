@@ -138,7 +138,7 @@ def test_period_figures_take_the_same_queries_whatever_the_size(n_wards, django_
         Survey.objects.create(case=case, surveyed_on=datetime.date(2024, 2, 1))
     # children, units, enterprises, mass organization kinds, organizations established, membership entries,
     # surveyed with registers, funnel, established, members, closed
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         total, children = period_figures(unit=province, period=h1)
     assert total["new_party_organizations"] == n_wards == len(children) == total["surveyed"]
 

@@ -78,6 +78,7 @@ def test_case_from_survey_to_established_through_tasks(team, eligible_enterprise
         secretary=members[0],
         deputy=members[1],
         reports_to=ward,
+        dated_on=DAY,  # the decision (dated DAY) is not before the submission
     )
     task = open_task(case)
     assert (task.flow_task.name, task.owner) == ("decision", team["decider"])
@@ -141,6 +142,7 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
         secretary=members[0],
         deputy=None,
         reports_to=ward,
+        dated_on=DAY,
     )
     member_services.member_mark_left(actor=team["field"], member_id=members[2].pk, left_on=DAY)
     task = open_task(case)
@@ -149,7 +151,7 @@ def test_case_guard_refusal_rolls_back_the_task(team, ward):
             actor=team["decider"],
             task_id=task.pk,
             outcome="approve",
-            decision_number="1",
+            decision_number="1-QĐ/ĐU",
             decision_date=DAY,
             deciding_committee=ward,
         )
