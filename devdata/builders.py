@@ -62,7 +62,9 @@ def bulk_tasks(*, unit, n, owner=None, step=None, start=0, due_on=None, subject=
         )
     else:
         kind = mass_organization_kinds_ensure()["trade_union"]
-        subjects = Founding.objects.bulk_create([Founding(enterprise=e, kind=kind, opened_on=today) for e in enterprises])
+        subjects = Founding.objects.bulk_create(
+            [Founding(enterprise=e, kind=kind, opened_on=today) for e in enterprises]
+        )
     processes = Process.objects.bulk_create([Process(flow_class=flow_class) for _ in subjects])
     node = getattr(flow_class, step)
     tasks = Task.objects.bulk_create(

@@ -50,7 +50,9 @@ def open_task(founding):
 
 def start(client, field, enterprise, kind):
     client.force_login(field)
-    response = client.post(reverse("workflows:founding_new", args=[enterprise.pk]), {"kind": kind.pk, "note": "Bắt đầu"})
+    response = client.post(
+        reverse("workflows:founding_new", args=[enterprise.pk]), {"kind": kind.pk, "note": "Bắt đầu"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return Founding.objects.get(enterprise=enterprise, kind=kind)
 
@@ -66,7 +68,10 @@ def post_task(client, founding, data, expected_step, status=302):
 
 def survey(client, founding):
     return post_task(
-        client, founding, {"surveyed_on": TODAY.isoformat(), "workers_interested": "120", "note": "Ổn"}, "massorg_survey"
+        client,
+        founding,
+        {"surveyed_on": TODAY.isoformat(), "workers_interested": "120", "note": "Ổn"},
+        "massorg_survey",
     )
 
 
@@ -311,7 +316,9 @@ def test_establishment_pages_run_a_constant_number_of_queries(
     founding = start(client, field, enterprise, kinds["trade_union"])
     survey(client, founding)
     for i in range(n):
-        founding_services.founding_log_contact(actor=field, founding_id=founding.pk, contacted_on=TODAY, note=f"Lần {i}")
+        founding_services.founding_log_contact(
+            actor=field, founding_id=founding.pk, contacted_on=TODAY, note=f"Lần {i}"
+        )
     task = open_task(founding)
     with django_assert_max_num_queries(14):
         page = client.get(reverse("workflows:founding", args=[founding.pk]))
