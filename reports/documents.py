@@ -16,8 +16,8 @@ from org.models import Unit
 from org.selectors import unit_ancestors
 from registry.models import Enterprise
 
-from .models import Period, PeriodReport
 from .member_development import member_development_rows
+from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
 
 FORMATS = ("json", "xlsx", "docx")
