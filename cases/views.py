@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import Invalid, ServiceError
-from massorgs.selectors import mass_organization_list_for_enterprise
+from massorgs.selectors import foundings_of_enterprise, mass_organization_list_for_enterprise
 from members import services as member_services
 from members.selectors import candidates_of_enterprise, member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
@@ -90,6 +90,7 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "cases": cases,
             "may_open": not has_open_case and official_may(request.user, "open"),
             "mass_organizations": mass_organization_list_for_enterprise(enterprise=enterprise),
+            "foundings": foundings_of_enterprise(enterprise_id=enterprise.pk),
             "may_record_mass_organization": official_may(request.user, "mass_organization"),
         },
     )

@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
 
-from .models import MassOrganization, MassOrganizationHistory, MassOrganizationKind, MembershipEntry
+from .models import (
+    Founding,
+    FoundingEvent,
+    MassOrganization,
+    MassOrganizationHistory,
+    MassOrganizationKind,
+    MembershipEntry,
+)
 
 
 @admin.register(MassOrganizationKind)
@@ -37,3 +44,33 @@ class MassOrganizationAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.Mo
     list_select_related = ["enterprise", "kind", "in_charge"]
     raw_id_fields = ["enterprise", "in_charge"]
     inlines = [MembershipEntryInline, MassOrganizationHistoryInline]
+
+
+class FoundingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FoundingEvent
+    extra = 0
+    fields = readonly_fields = ("at", "event", "effective_on", "actor", "note")
+
+
+@admin.register(Founding)
+class FoundingAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: an establishment's steps go through massorgs.founding and its flow (the task pages)."""
+
+    jurisdiction_field = "enterprise__unit"
+    list_display = ["enterprise", "kind", "stage", "opened_on", "closed_on", "close_reason"]
+    list_filter = ["stage", "kind", "close_reason"]
+    search_fields = ["enterprise__name", "enterprise__tax_code"]
+    list_select_related = ["enterprise", "kind"]
+    raw_id_fields = ["enterprise", "organization"]
+    inlines = [FoundingEventInline]
+
+
+@admin.register(FoundingEvent)
+class FoundingEventAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Append-only: viewable, never editable."""
+
+    jurisdiction_field = "founding__enterprise__unit"
+    list_display = ["founding", "event", "effective_on", "at", "actor"]
+    list_filter = ["event"]
+    list_select_related = ["founding__enterprise", "founding__kind", "actor"]
+    raw_id_fields = ["founding", "actor"]

@@ -205,3 +205,122 @@ class MassOrganizationHistory(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("mass organization history is append-only")
+
+
+# The ignore: workflows.FoundingProcess (related name "processes") subclasses viewflow's untyped Process, whose
+# manager django-stubs cannot resolve (as for members.Candidate).
+class Founding(models.Model):  # type: ignore[django-manager-missing]
+    """The work of establishing a mass organization of a kind in an enterprise: light case work in the same inbox.
+
+    Surveying -> outreach -> established (a ``MassOrganization`` record, through ``massorgs.services``) or closed
+    with a reason. No rule of three: a union needs none. The stage changes only through ``massorgs.founding``.
+    """
+
+    class Stage(models.TextChoices):
+        SURVEYING = "surveying", _("To be surveyed")
+        OUTREACH = "outreach", _("Outreach")
+        ESTABLISHED = "established", _("Established")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        OWNER_REFUSED = "owner_refused", _("The owner refused")
+        TOO_FEW_WORKERS = "too_few_workers", _("Too few workers")
+        WORKERS_NOT_INTERESTED = "workers_not_interested", _("The workers are not interested")
+        ENTERPRISE_CLOSED = "enterprise_closed", _("The enterprise is dissolved, suspended or gone")
+        ALREADY_EXISTS = "already_exists", _("Already set up elsewhere (e.g. by the labour federation)")
+        OTHER = "other", _("Other")
+
+    OPEN_STAGES = (Stage.SURVEYING, Stage.OUTREACH)
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="foundings"
+    )
+    kind = models.ForeignKey(
+        MassOrganizationKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="foundings"
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.SURVEYING)
+    opened_on = models.DateField(_("started on"))
+    surveyed_on = models.DateField(_("surveyed on"), null=True, blank=True)
+    workers_interested = models.PositiveIntegerField(_("workers interested"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    close_reason = models.CharField(_("reason"), max_length=32, choices=CloseReason.choices, blank=True)
+    close_note = models.CharField(_("reason (details)"), max_length=255, blank=True)
+    organization = models.OneToOneField(
+        MassOrganization,
+        verbose_name=_("mass organization established"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="founding",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mass organization establishment")
+        verbose_name_plural = _("mass organization establishments")
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            # One open establishment of a kind per enterprise.
+            models.UniqueConstraint(
+                fields=["enterprise", "kind"],
+                condition=Q(stage__in=["surveying", "outreach"]),
+                name="massorgs_one_open_founding_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage="closed") | ~Q(close_reason=""), name="massorgs_founding_closed_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(stage="established") | Q(organization__isnull=False),
+                name="massorgs_founding_established_has_organization",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.enterprise}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN_STAGES
+
+
+class FoundingEvent(models.Model):
+    """Who did what and when in an establishment (append-only): each step, each contact, the closing."""
+
+    class Event(models.TextChoices):
+        STARTED = "started", _("Started")
+        SURVEYED = "surveyed", _("Surveyed")
+        CONTACT = "contact", _("Contact")
+        ESTABLISHED = "established", _("Established")
+        CLOSED = "closed", _("Closed")
+
+    founding = models.ForeignKey(
+        Founding, verbose_name=_("mass organization establishment"), on_delete=models.CASCADE, related_name="events"
+    )
+    event = models.CharField(_("event"), max_length=16, choices=Event.choices)
+    effective_on = models.DateField(_("date"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("mass organization establishment event")
+        verbose_name_plural = _("mass organization establishment events")
+        ordering = ["founding", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.founding} · {self.get_event_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("establishment history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("establishment history is append-only")

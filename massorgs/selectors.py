@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,7 +16,14 @@ from org.models import Official
 from org.selectors import jurisdiction_q, unit_ancestor_paths
 from registry.models import Enterprise
 
-from .models import MassOrganization, MassOrganizationHistory, MassOrganizationKind, MembershipEntry
+from .models import (
+    Founding,
+    FoundingEvent,
+    MassOrganization,
+    MassOrganizationHistory,
+    MassOrganizationKind,
+    MembershipEntry,
+)
 
 
 def kind_list() -> list[MassOrganizationKind]:
@@ -170,3 +177,34 @@ def enterprise_get_for_official(*, official: Official, enterprise_id: int) -> En
         return Enterprise.objects.filter(jurisdiction_q(official=official)).select_related("unit").get(pk=enterprise_id)
     except Enterprise.DoesNotExist:
         raise Http404 from None
+
+
+def foundings_of_enterprise(*, enterprise_id: int) -> list[Founding]:
+    """The establishments of an enterprise, open ones first (its page already checked the jurisdiction)."""
+    return list(
+        Founding.objects.filter(enterprise_id=enterprise_id)
+        .select_related("kind")
+        .order_by(Case(When(stage__in=Founding.OPEN_STAGES, then=0), default=1), "-opened_on", "-pk")
+    )
+
+
+def founding_get_for_official(*, official: Official, founding_id: int) -> Founding:
+    """One establishment with its enterprise, kind, organization and history (404 outside the jurisdiction)."""
+    try:
+        return (
+            Founding.objects.filter(jurisdiction_q(official=official, unit_field="enterprise__unit"))
+            .select_related("enterprise", "enterprise__unit", "kind", "organization")
+            .prefetch_related(Prefetch("events", queryset=FoundingEvent.objects.select_related("actor")))
+            .get(pk=founding_id)
+        )
+    except Founding.DoesNotExist:
+        raise Http404 from None
+
+
+def founding_list_for_official(*, official: Official, stage: str = "") -> QuerySet[Founding]:
+    qs = Founding.objects.filter(jurisdiction_q(official=official, unit_field="enterprise__unit")).select_related(
+        "enterprise", "kind"
+    )
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs.order_by("-opened_on", "-pk")

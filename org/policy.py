@@ -60,6 +60,9 @@ STEP_ROLES: dict[str, str] = {
     "candidate_ceremony": Role.ORGANIZATION_OFFICER,
     "candidate_review": Role.WARD_OFFICIAL,
     "candidate_recognition": Role.DECISION_MAKER,
+    # A mass organization's establishment (massorgs.founding): field work by the ward official.
+    "massorg_survey": Role.WARD_OFFICIAL,
+    "massorg_outreach": Role.WARD_OFFICIAL,
 }
 
 # Team tasks (every task of the jurisdiction) and reassigning them.

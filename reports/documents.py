@@ -16,6 +16,7 @@ from org.models import Unit
 from org.selectors import unit_ancestors
 from registry.models import Enterprise
 
+from .member_development import member_development_rows
 from .models import Period, PeriodReport
 from .period_reports import indicator_rows, period_report_data
 
@@ -106,6 +107,18 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
         for c in wc[wc.max_row]:
             c.font = bold
         wc.column_dimensions["A"].width = 40
+
+    development = report.get("member_development")
+    if development is not None:  # snapshots submitted before the section have none
+        wd = wb.create_sheet(_("Member development")[:31])
+        wd.append([_("Member development"), _("Result")])
+        for c in wd[1]:
+            c.font = bold
+        for label, value, sub in member_development_rows(development):
+            wd.append([("   " if sub else "") + label, value])
+            wd.cell(wd.max_row, 2).number_format = "#,##0"
+        wd.column_dimensions["A"].width = 60
+        wd.column_dimensions["B"].width = 14
 
     commentary = report.get("commentary")
     if commentary:
@@ -227,6 +240,19 @@ def report_docx(report: dict[str, Any], *, place: str = "", day: datetime.date |
         cells[2].text = vn_int(row["value"])
         cells[3].text = vn_int(row["target"]) if row["target"] is not None else ""
         cells[4].text = vn_pct(row["percent"], _places(row["key"])) if row["percent"] is not None else ""
+
+    development = report.get("member_development")
+    if development is not None:  # snapshots submitted before the section have none
+        heading(_("Member development"))
+        td = doc.add_table(rows=1, cols=2)
+        td.style = "Table Grid"
+        for cell, text in zip(td.rows[0].cells, [_("Indicator"), _("Result")], strict=True):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+        for label, value, sub in member_development_rows(development):
+            cells = td.add_row().cells
+            cells[0].text = ("– " if sub else "") + label
+            cells[1].text = vn_int(value)
 
     types = _type_labels()
     by_type = report["indicators"]["new_party_organizations"].get("by_enterprise_type", {})

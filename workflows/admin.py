@@ -34,6 +34,7 @@ from .models import (
     CalendarDay,
     CandidateProcess,
     CaseProcess,
+    FoundingProcess,
     SavedFilter,
     Step,
     StepNorm,
@@ -312,6 +313,21 @@ class CaseProcessAdmin(ReadOnlyAdmin):
     inlines = [TaskInline]
 
 
+@admin.register(FoundingProcess)
+class FoundingProcessAdmin(ReadOnlyAdmin):
+    """The mass organizations' establishment processes (workflows.founding_flow): read-only, like the others."""
+
+    jurisdiction_field = "founding__enterprise__unit"
+    list_display = ["pk", "founding", "founding__enterprise__unit", "founding__stage", "created", "finished"]
+    list_filter = ["founding__stage", ("finished", admin.EmptyFieldListFilter)]
+    list_select_related = ["founding__enterprise__unit", "founding__kind"]
+    search_fields = ["founding__enterprise__name"]
+    date_hierarchy = "created"
+    readonly_fields = ["founding", "created", "finished"]
+    fields = [*readonly_fields]
+    inlines = [TaskInline]
+
+
 @admin.register(CandidateProcess)
 class CandidateProcessAdmin(ReadOnlyAdmin):
     """The admission flow's processes (workflows.candidate_flow): read-only, like the case processes."""
@@ -349,13 +365,14 @@ class TaskSLAAdmin(ScopedAdmin):
     form = TaskSLAForm
 
     def get_queryset(self, request):
-        # A deadline is a case's or an admission candidate's: scoped by the enterprise of either.
+        # A deadline is a case's, an admission candidate's or an establishment's: scoped by the enterprise of any.
         qs = super(JurisdictionAdminMixin, self).get_queryset(request)
         if request.user.is_superuser:
             return qs
         return qs.filter(
             jurisdiction_q(official=request.user, unit_field="case__enterprise__unit")
             | jurisdiction_q(official=request.user, unit_field="candidate__enterprise__unit")
+            | jurisdiction_q(official=request.user, unit_field="founding__enterprise__unit")
         )
 
     list_display = [
@@ -380,6 +397,7 @@ class TaskSLAAdmin(ScopedAdmin):
         "task",
         "case",
         "candidate",
+        "founding",
         "unit",
         "step",
         "due_on",
@@ -388,7 +406,7 @@ class TaskSLAAdmin(ScopedAdmin):
         "follow_up_on",
         "substitute_for",
     ]
-    readonly_fields = ["task", "case", "candidate", "unit", "step", "paused_until", "substitute_for"]
+    readonly_fields = ["task", "case", "candidate", "founding", "unit", "step", "paused_until", "substitute_for"]
 
     @admin.display(description="#", ordering="task_id")
     def number(self, sla: TaskSLA) -> int:

@@ -12,13 +12,15 @@ from viewflow.workflow.models import Process, Task
 
 from cases.models import Case
 from core.fields import trigger_kept_copy
+from massorgs.models import Founding
 from members.models import Candidate
 from org.models import Unit
 
 
 class Step(models.TextChoices):
-    """Human steps of the establishment flow (one per case state that needs someone to act) and of the admission
-    flow (one per candidate stage, ``CANDIDATE_STEPS``)."""
+    """Human steps of the establishment flow (one per case state that needs someone to act), of the admission
+    flow (one per candidate stage, ``CANDIDATE_STEPS``) and of a mass organization's establishment
+    (``FOUNDING_STEPS``)."""
 
     SURVEY = "survey", _("Survey")
     NURTURING_REVIEW = "nurturing_review", _("Nurturing review")
@@ -33,6 +35,8 @@ class Step(models.TextChoices):
     CANDIDATE_CEREMONY = "candidate_ceremony", _("Admission ceremony")
     CANDIDATE_REVIEW = "candidate_review", _("Cell's review of the probation")
     CANDIDATE_RECOGNITION = "candidate_recognition", _("Recognition as full member")
+    MASSORG_SURVEY = "massorg_survey", _("Mass organization: survey")
+    MASSORG_OUTREACH = "massorg_outreach", _("Mass organization: outreach")
 
 
 # The case state each step works on; a task whose case has left that state is completed by the flow.
@@ -57,6 +61,12 @@ CANDIDATE_STEPS = {
     Step.CANDIDATE_RECOGNITION: Candidate.Stage.REVIEWED,
 }
 
+# The stage of a mass organization's establishment each step works on (massorgs.Founding.Stage).
+FOUNDING_STEPS = {
+    Step.MASSORG_SURVEY: Founding.Stage.SURVEYING,
+    Step.MASSORG_OUTREACH: Founding.Stage.OUTREACH,
+}
+
 
 class CaseProcess(Process):
     # Annotated: viewflow's Process is untyped, so django-stubs cannot infer the fields of its subclasses.
@@ -79,6 +89,18 @@ class CandidateProcess(Process):
     class Meta:
         verbose_name = _("admission process")
         verbose_name_plural = _("admission processes")
+
+
+class FoundingProcess(Process):
+    """One establishment flow per mass organization's establishment (workflows.founding_flow.FoundingFlow)."""
+
+    founding: models.ForeignKey[Founding, Founding] = models.ForeignKey(
+        Founding, verbose_name=_("mass organization establishment"), on_delete=models.PROTECT, related_name="processes"
+    )
+
+    class Meta:
+        verbose_name = _("mass organization establishment process")
+        verbose_name_plural = _("mass organization establishment processes")
 
 
 class StepNorm(models.Model):
@@ -170,8 +192,9 @@ class Substitute(models.Model):
 
 
 class TaskSLA(models.Model):
-    """What viewflow's Task lacks: the case or the admission candidate, the unit (for scoping), the step, due and
-    warning dates, pauses. A task belongs to a case (establishment flow) or to a candidate (admission flow)."""
+    """What viewflow's Task lacks: the case, the admission candidate or the mass organization's establishment, the
+    unit (for scoping), the step, due and warning dates, pauses. A task belongs to exactly one of the three: a case
+    (establishment flow), a candidate (admission flow) or a founding (mass organization's establishment flow)."""
 
     task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="sla")
     case = models.ForeignKey(
@@ -180,6 +203,14 @@ class TaskSLA(models.Model):
     candidate = models.ForeignKey(
         Candidate,
         verbose_name=_("admission candidate"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="task_slas",
+    )
+    founding = models.ForeignKey(
+        Founding,
+        verbose_name=_("mass organization establishment"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -212,8 +243,10 @@ class TaskSLA(models.Model):
         verbose_name_plural = _("task deadlines")
         constraints = [
             models.CheckConstraint(
-                condition=Q(case__isnull=False, candidate__isnull=True) | Q(case__isnull=True, candidate__isnull=False),
-                name="workflows_sla_case_or_candidate",
+                condition=Q(case__isnull=False, candidate__isnull=True, founding__isnull=True)
+                | Q(case__isnull=True, candidate__isnull=False, founding__isnull=True)
+                | Q(case__isnull=True, candidate__isnull=True, founding__isnull=False),
+                name="workflows_sla_one_subject",
             )
         ]
         indexes = [
@@ -250,8 +283,12 @@ class TaskSLA(models.Model):
 
     @property
     def enterprise(self):
-        """The enterprise the task is about: its case's, or its admission candidate's."""
-        return self.case.enterprise if self.case_id else self.candidate.enterprise  # type: ignore[union-attr]
+        """The enterprise the task is about: its case's, its admission candidate's or its establishment's."""
+        if self.case_id:
+            return self.case.enterprise  # type: ignore[union-attr]
+        if self.candidate_id:
+            return self.candidate.enterprise  # type: ignore[union-attr]
+        return self.founding.enterprise  # type: ignore[union-attr]
 
 
 class SavedFilter(models.Model):

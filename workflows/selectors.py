@@ -38,7 +38,8 @@ class Due:
     PAUSED = "paused"
 
 
-# A task's row: its case or its admission candidate (one of the two), with the enterprise, in the same query.
+# A task's row: its case, its admission candidate or its mass organization's establishment (one of the three), with
+# the enterprise, in the same query.
 _RELATED = (
     "task",
     "task__owner",
@@ -46,6 +47,9 @@ _RELATED = (
     "case__enterprise",
     "candidate",
     "candidate__enterprise",
+    "founding",
+    "founding__enterprise",
+    "founding__kind",
     "unit",
     "substitute_for",
 )
@@ -87,7 +91,9 @@ def _filter(
     folded = fold(search)
     if folded:
         qs = qs.filter(
-            Q(case__enterprise__search_text__contains=folded) | Q(candidate__enterprise__search_text__contains=folded)
+            Q(case__enterprise__search_text__contains=folded)
+            | Q(candidate__enterprise__search_text__contains=folded)
+            | Q(founding__enterprise__search_text__contains=folded)
         )
     return qs
 
@@ -194,6 +200,16 @@ def candidate_open_task(*, candidate_id: int) -> TaskSLA | None:
     """For the candidate's page: the open admission task with its assignee and dates."""
     return (
         TaskSLA.objects.filter(candidate_id=candidate_id, task_status__in=OPEN_STATUSES)
+        .select_related("task", "task__owner", "substitute_for")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def founding_open_task(*, founding_id: int) -> TaskSLA | None:
+    """For the establishment's page: its open task with its assignee and dates."""
+    return (
+        TaskSLA.objects.filter(founding_id=founding_id, task_status__in=OPEN_STATUSES)
         .select_related("task", "task__owner", "substitute_for")
         .order_by("-pk")
         .first()

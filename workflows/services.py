@@ -18,6 +18,8 @@ from cases import services as case_services
 from cases.models import Case, CaseHistory, ContactLog, OrganizationKind, Proposal
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.locks import locked_atomic
+from massorgs.founding import founding_lock
+from massorgs.models import Founding
 from members.candidates import candidate_lock
 from members.models import Candidate, PartyMember
 from org.models import Official, Unit
@@ -27,12 +29,15 @@ from org.selectors import unit_is_within
 from .calendar import WorkingCalendar
 from .candidate_flow import AdmissionFlow
 from .flows import EstablishmentFlow
+from .founding_flow import FoundingFlow
 from .models import (
     CANDIDATE_STEPS,
+    FOUNDING_STEPS,
     STEP_STATE,
     AssignmentRule,
     CandidateProcess,
     CaseProcess,
+    FoundingProcess,
     SavedFilter,
     Step,
     Substitute,
@@ -111,19 +116,7 @@ def _task_for(actor: Official, task_id: int, step: Step, *, enterprise: bool = F
     with locked_atomic():
         case_services.case_lock(case_id=case_id, enterprise=enterprise)
         with EstablishmentFlow.lock(process_id):
-            task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("sla__unit").get(pk=task_id)
-            sla = getattr(task, "sla", None)
-            if sla is None or not unit_is_within(official=actor, unit=sla.unit):
-                raise NotFound(_("Task not found."), code="not_found")
-            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
-                raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
-            if task.owner_id != actor.pk:
-                raise Forbidden(
-                    _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
-                    code="not_owner",
-                )
-            if task.flow_task.name != step:
-                raise Invalid(_("This form does not belong to this task."), code="invalid")
+            task = _check_task(actor, task_id, step)
             token = _driving.set(True)
             try:
                 yield task
@@ -438,20 +431,72 @@ def task_complete_candidate_step(*, actor: Official, task_id: int, step: str, ru
     with locked_atomic():
         candidate = candidate_lock(actor=actor, candidate_id=candidate_id, role=None)
         with AdmissionFlow.lock(process_id):
-            task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("sla__unit").get(pk=task_id)
-            sla = getattr(task, "sla", None)
-            if sla is None or not unit_is_within(official=actor, unit=sla.unit):
-                raise NotFound(_("Task not found."), code="not_found")
-            if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
-                raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
-            if task.owner_id != actor.pk:
-                raise Forbidden(
-                    _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
-                    code="not_owner",
-                )
-            if task.flow_task.name != step:
-                raise Invalid(_("This form does not belong to this task."), code="invalid")
+            _check_task(actor, task_id, step)
             return run(candidate)
+
+
+# --- A mass organization's establishment (workflows.founding_flow) ------------------------------------------
+
+
+def founding_process_start(*, founding: Founding) -> FoundingProcess:
+    return FoundingFlow.start.run(founding=founding)
+
+
+def workflow_sync_founding(*, founding: Founding, actor: Official | None) -> None:
+    """After a step of an establishment (massorgs.founding, inside its transaction, which holds the enterprise's and
+    the establishment's locks): finish the task whose stage is over (the switch opens the next or ends the flow),
+    or start the flow for a new establishment."""
+    tasks = list(
+        Task.objects.filter(process__foundingprocess__founding=founding, status__in=ACTIVE, flow_task_type="HUMAN")
+        .select_related("process")
+        .order_by("pk")
+    )
+    if not tasks:
+        if founding.is_open and not FoundingProcess.objects.filter(founding=founding, finished__isnull=True).exists():
+            founding_process_start(founding=founding)
+        return
+    for task in tasks:
+        if FOUNDING_STEPS[Step(task.flow_task.name)] != founding.stage:
+            with FoundingFlow.lock(task.process_id):
+                _finish(task, actor)
+
+
+def on_founding_changed(sender: object, *, founding: Founding, actor: Official | None, **kwargs: Any) -> None:
+    workflow_sync_founding(founding=founding, actor=actor)
+
+
+def task_complete_founding_step(*, actor: Official, task_id: int, step: str, run: Callable[[Founding], Any]) -> Any:
+    """Complete a step of an establishment: lock its enterprise and the establishment, then the process and the
+    task (the lock order of every path); check the task is the actor's, open and of this step; run the step
+    (``run``, a massorgs.founding service), whose ``founding_changed`` finishes this task when its stage is over (a
+    contact logged keeps the outreach open)."""
+    found = Task.objects.filter(pk=task_id).values_list("process_id", "sla__founding_id").first()
+    if found is None or found[1] is None:
+        raise NotFound(_("Task not found."), code="not_found")
+    process_id, founding_id = found
+    with locked_atomic():
+        founding = founding_lock(actor=actor, founding_id=founding_id)
+        with FoundingFlow.lock(process_id):
+            _check_task(actor, task_id, step)
+            return run(founding)
+
+
+def _check_task(actor: Official, task_id: int, step: str) -> Task:
+    """Lock the task row and check it is the actor's, open, of this step and within their jurisdiction."""
+    task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("sla__unit").get(pk=task_id)
+    sla = getattr(task, "sla", None)
+    if sla is None or not unit_is_within(official=actor, unit=sla.unit):
+        raise NotFound(_("Task not found."), code="not_found")
+    if task.status not in (STATUS.ASSIGNED, STATUS.STARTED):
+        raise Conflict(_("This task is already done or was cancelled."), code="task_closed")
+    if task.owner_id != actor.pk:
+        raise Forbidden(
+            _("This task is assigned to %(owner)s; you can no longer complete it.") % {"owner": task.owner},
+            code="not_owner",
+        )
+    if task.flow_task.name != step:
+        raise Invalid(_("This form does not belong to this task."), code="invalid")
+    return task
 
 
 # --- Handing over a departing official's work (accounts.services.official_hand_over) -------------------

@@ -30,6 +30,9 @@ DEFAULT_NORMS = {
     Step.CANDIDATE_CEREMONY: (30, 5, None),
     Step.CANDIDATE_REVIEW: (30, 10, None),
     Step.CANDIDATE_RECOGNITION: (30, 5, None),
+    # A mass organization's establishment (docs/workflow.md, "Mass organization norms"): the project's own.
+    Step.MASSORG_SURVEY: (10, 3, None),
+    Step.MASSORG_OUTREACH: (40, 5, None),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import candidate_views, views
+from . import candidate_views, founding_views, views
 
 app_name = "workflows"
 urlpatterns = [
@@ -20,4 +20,11 @@ urlpatterns = [
     path("candidates/<id:pk>/", candidate_views.candidate_detail, name="candidate"),
     path("candidates/<id:pk>/stop/", candidate_views.candidate_stop, name="candidate_stop"),
     path("enterprises/<id:enterprise_pk>/candidates/new/", candidate_views.candidate_new, name="candidate_new"),
+    path("mass-organizations/establishments/<id:pk>/", founding_views.founding_detail, name="founding"),
+    path("mass-organizations/establishments/<id:pk>/close/", founding_views.founding_close, name="founding_close"),
+    path(
+        "enterprises/<id:enterprise_pk>/mass-organizations/establish/",
+        founding_views.founding_new,
+        name="founding_new",
+    ),
 ]

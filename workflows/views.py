@@ -33,6 +33,7 @@ from . import selectors, services
 from .candidate_views import candidate_task
 from .flows import EstablishmentFlow
 from .forms import FollowUpForm, InboxFilterForm, ReassignForm, SaveFilterForm, SubstituteForm
+from .founding_views import founding_task
 from .models import Step, Substitute, TaskSLA
 
 PAGE_SIZE = 25
@@ -340,6 +341,8 @@ def task_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sla = selectors.task_get_for_official(official=request.user, task_id=pk)
     if sla.candidate_id is not None:
         return candidate_task(request, sla)
+    if sla.founding_id is not None:
+        return founding_task(request, sla)
     if request.method != "POST":
         return _render_task(request, sla, _step_form(sla))
     form = _step_form(sla, request.POST)

@@ -155,8 +155,14 @@ def _task_columns(
     occasion: str, title: str, body: str, today: datetime.date, *, to_owner: bool
 ) -> dict[str, Combinable]:
     step = choice_label("step", Step.choices)
-    # A task is a case's (establishment flow) or an admission candidate's: the enterprise of either.
-    enterprise = Coalesce(F("case__enterprise__name"), F("candidate__enterprise__name"), output_field=CharField())
+    # A task is a case's (establishment flow), an admission candidate's or a mass organization establishment's: the
+    # enterprise of any.
+    enterprise = Coalesce(
+        F("case__enterprise__name"),
+        F("candidate__enterprise__name"),
+        F("founding__enterprise__name"),
+        output_field=CharField(),
+    )
     due = DayMonthYear("due_on")
     columns: dict[str, Combinable] = {
         "n_occasion": Value(occasion),

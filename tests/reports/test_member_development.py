@@ -108,3 +108,33 @@ def test_seed_000_figures_stay_exact(seeded, client):
     assert response.status_code == 200
     assert response.context["data"]["indicators"]["new_members"]["value"] == 501
     assert response.context["data"]["member_development"]["admitted"] == 501
+
+
+def test_member_development_in_the_xlsx_and_docx_exports(h1, ward, sibling_ward):
+    import io
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from reports.documents import period_report_file
+
+    populate(ward, 2)
+    populate(sibling_ward)  # not the ward's
+    body, _name = period_report_file(unit=ward, period=h1, fmt="xlsx")
+    wb = load_workbook(io.BytesIO(body))
+    sheet = wb["Phát triển đảng viên"]
+    rows = {str(r[0]).strip(): r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["Kết nạp tại đơn vị (lễ kết nạp trong kỳ)"] == 4
+    assert rows["trong đó chủ doanh nghiệp"] == 2
+    assert rows["Chuyển sinh hoạt đến (không tính là kết nạp)"] == 2
+    assert rows["Công nhận đảng viên chính thức"] == 2
+    assert rows["Quần chúng ưu tú đang trong quy trình cuối kỳ"] == 2
+
+    body, _name = period_report_file(unit=ward, period=h1, fmt="docx")
+    doc = Document(io.BytesIO(body))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Chỉ tiêu" and len(t.columns) == 2)
+    cells = {r.cells[0].text.lstrip("– "): r.cells[1].text for r in table.rows[1:]}
+    assert cells["Kết nạp tại đơn vị (lễ kết nạp trong kỳ)"] == "4"
+    assert cells["trong đó chủ doanh nghiệp"] == "2"
+    assert cells["Chuyển sinh hoạt đến (không tính là kết nạp)"] == "2"
+    assert "Phát triển đảng viên" in "\n".join(p.text for p in doc.paragraphs)

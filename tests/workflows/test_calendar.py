@@ -189,6 +189,8 @@ def test_default_norms_are_the_documented_ones():
         Step.CANDIDATE_CEREMONY: (30, 5, None),
         Step.CANDIDATE_REVIEW: (30, 10, None),
         Step.CANDIDATE_RECOGNITION: (30, 5, None),
+        Step.MASSORG_SURVEY: (10, 3, None),
+        Step.MASSORG_OUTREACH: (40, 5, None),
     }
 
 
