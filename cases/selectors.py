@@ -10,12 +10,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.collation import vi_sorted
-from core.text import fold
 from members.models import PartyMember
 from members.selectors import member_counts
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_list_for_official
 from registry.models import Enterprise
+from registry.search import enterprise_search_q
 
 from .models import Case, CaseHistory, Proposal
 
@@ -50,9 +50,9 @@ def enterprise_list_for_official(
     unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    folded = fold(search)
-    if folded:
-        qs = qs.filter(search_text__contains=folded)
+    searched = enterprise_search_q(search)
+    if searched is not None:
+        qs = qs.filter(searched)
     if enterprise_type:
         qs = qs.filter(enterprise_type=enterprise_type)
     if operating_status:

@@ -13,9 +13,9 @@ from viewflow.workflow.status import STATUS
 
 from cases.models import ContactLog
 from cases.selectors import jurisdiction_unit_ids
-from core.text import fold
 from org.models import Official, Unit
 from org.selectors import jurisdiction_q, unit_ancestor_paths
+from registry.search import enterprise_search_q
 
 from .models import SavedFilter, TaskSLA
 
@@ -88,13 +88,11 @@ def _filter(
         qs = qs.filter(not_paused, warn_on__gt=today)
     elif due == Due.PAUSED:
         qs = qs.exclude(not_paused)
-    folded = fold(search)
-    if folded:
-        qs = qs.filter(
-            Q(case__enterprise__search_text__contains=folded)
-            | Q(candidate__enterprise__search_text__contains=folded)
-            | Q(founding__enterprise__search_text__contains=folded)
-        )
+    on_case = enterprise_search_q(search, prefix="case__enterprise__")
+    on_candidate = enterprise_search_q(search, prefix="candidate__enterprise__")
+    on_founding = enterprise_search_q(search, prefix="founding__enterprise__")
+    if on_case is not None and on_candidate is not None and on_founding is not None:
+        qs = qs.filter(on_case | on_candidate | on_founding)
     return qs
 
 
