@@ -48,6 +48,10 @@ class OfficialCreateForm(OfficialDetailsForm):
             cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
 
 
+class OfficialImportForm(BoundedForm):
+    file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
+
+
 class RolesForm(BoundedForm):
     roles = _roles_field()
 

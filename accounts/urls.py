@@ -19,5 +19,7 @@ urlpatterns = [
     path("accounts/two-factor/", views.two_factor, name="two_factor"),
     path("accounts/officials/", views.official_list, name="official_list"),
     path("accounts/officials/new/", views.official_create, name="official_create"),
+    path("accounts/officials/import/", views.official_import, name="official_import"),
+    path("accounts/officials/import/template.csv", views.official_import_template, name="official_import_template"),
     path("accounts/officials/<id:pk>/", views.official_detail, name="official_detail"),
 ]

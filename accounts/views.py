@@ -3,6 +3,7 @@ administration pages of a unit's administrators. Thin: the rules are in services
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -14,22 +15,26 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.errors import ServiceError
 from org.http import AuthenticatedHttpRequest
-from org.models import Official
+from org.models import Official, Role
 from org.policy import official_may_administer_accounts, official_needs_second_factor
 
-from . import gate, selectors, services
+from . import bulk, gate, selectors, services
 from .forms import (
     CodeForm,
     EmptyForm,
@@ -38,6 +43,7 @@ from .forms import (
     OfficialCreateForm,
     OfficialDetailsForm,
     OfficialFilterForm,
+    OfficialImportForm,
     RolesForm,
     TemporaryPasswordForm,
 )
@@ -257,6 +263,103 @@ def official_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "accounts/official_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+# --- Bulk creation from a file (accounts/bulk.py) -------------------------------------------------------------
+
+# What a multipart body may hold beyond the file itself (boundaries, headers, the other fields).
+MULTIPART_SLACK = 64 * 1024
+PAYLOAD_SALT = "accounts.bulk"
+PAYLOAD_MAX_AGE = 3600
+
+
+def _payload_salt(request: AuthenticatedHttpRequest) -> str:
+    return f"{PAYLOAD_SALT}:{request.user.pk}"
+
+
+def _import_page(request: AuthenticatedHttpRequest, *, status: int = 200, **context: Any) -> HttpResponse:
+    context.setdefault("form", OfficialImportForm())
+    context.update(
+        max_kb=bulk.max_bytes() // 1024,
+        max_rows=bulk.max_rows(),
+        columns=[(str(header), required) for _key, header, _aliases, required in bulk.COLUMNS],
+        roles=Role.choices,
+    )
+    response = render(request, "accounts/official_import.html", context, status=status)
+    patch_cache_control(response, no_store=True)  # the created accounts' temporary passwords are on it
+    return response
+
+
+@csrf_exempt
+@_administrators_only
+def official_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Upload a file, see every row checked (nothing is written), then create them all. The declared size is
+    checked before the body is read (413)."""
+    if request.method == "POST":
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > bulk.max_bytes() * 2 + MULTIPART_SLACK:  # the confirmation carries the file, compressed
+            return _import_page(
+                request,
+                error=_("The file is larger than %(size)s KB.") % {"size": bulk.max_bytes() // 1024},
+                status=413,
+            )
+    return _official_import(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _official_import(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _import_page(request)
+    create = request.POST.get("action") == "create"
+    form = OfficialImportForm(request.POST, request.FILES)
+    if create:
+        try:
+            filename, data = signing.loads(
+                request.POST.get("payload", ""), salt=_payload_salt(request), max_age=PAYLOAD_MAX_AGE
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            return _import_page(
+                request, error=_("The checked file has expired or was altered: upload it again."), status=400
+            )
+        data = base64.b64decode(data)
+    elif not form.is_valid():
+        return _import_page(request, form=form, error=form.first_error(), status=400)
+    else:
+        upload = form.cleaned_data["file"]
+        if upload.size > bulk.max_bytes():
+            return _import_page(
+                request,
+                error=_("The file is larger than %(size)s KB.") % {"size": bulk.max_bytes() // 1024},
+                status=413,
+            )
+        filename, data = upload.name, upload.read()
+    try:
+        result = bulk.officials_import(actor=request.user, data=data, filename=filename, create=create)
+    except ServiceError as exc:
+        return _import_page(request, error=exc.message, status=exc.status)
+    context: dict[str, Any] = {"result": result}
+    if result.created:
+        messages.success(
+            request,
+            _("%(count)d accounts created. Hand each official their temporary password: it is shown only now.")
+            % {"count": len(result.rows)},
+        )
+        context["passwords_csv"] = base64.b64encode(bulk.passwords_csv(result).encode("utf-8")).decode("ascii")
+    elif result.ok:
+        payload = [filename, base64.b64encode(data).decode("ascii")]
+        context["payload"] = signing.dumps(payload, salt=_payload_salt(request), compress=True)
+    return _import_page(request, status=200 if result.ok else 400, **context)
+
+
+@_administrators_only
+def official_import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    response = HttpResponse(bulk.template_csv(actor=request.user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="can-bo-mau.csv"'
+    return response
 
 
 @_administrators_only

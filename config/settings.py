@@ -159,6 +159,10 @@ OTP_TOTP_ISSUER = "cellflow"
 CELLFLOW_IDLE_TIMEOUT_MINUTES = env.int("CELLFLOW_IDLE_TIMEOUT_MINUTES", default=30)
 # A password reset link (signed, holds the password hash: it works once) expires after this long.
 PASSWORD_RESET_TIMEOUT = env.int("CELLFLOW_PASSWORD_RESET_HOURS", default=2) * 3600
+# Bulk creation of officials from a file (accounts/bulk.py): larger files are refused with 413, more rows with 400.
+# Each account's temporary password is hashed (about 0.3 s per core with the default hasher), hence the row limit.
+CELLFLOW_ACCOUNT_IMPORT_MAX_BYTES = env.int("CELLFLOW_ACCOUNT_IMPORT_MAX_BYTES", default=256 * 1024)
+CELLFLOW_ACCOUNT_IMPORT_MAX_ROWS = env.int("CELLFLOW_ACCOUNT_IMPORT_MAX_ROWS", default=100)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
