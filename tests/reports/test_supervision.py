@@ -155,6 +155,17 @@ def test_stalled_export_is_a_readable_xlsx_with_formulas_neutralised(client, war
     assert rows[1][0] == case.pk and rows[1][1].startswith("'=") and rows[1][5] >= 100
 
 
+def test_stalled_export_keeps_every_row_in_the_lists_order(client, ward, make_official, monkeypatch):
+    # Chunks of 2 over 7 cases: the export must not stop at a chunk (nor at any cap) and must keep the order.
+    monkeypatch.setattr("reports.views.STALLED_EXPORT_CHUNK", 2)
+    cases = [_stale_case(ward, Case.State.OUTREACH, 100 + 10 * i) for i in range(7)]
+    client.force_login(make_official(ward, Role.SUPERVISOR))
+    listed = [r["case"].pk for r in client.get(reverse("reports:stalled")).context["rows"]]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:stalled_export")).content)).active
+    exported = [row[0] for row in list(sheet.iter_rows(values_only=True))[1:]]
+    assert exported == listed and sorted(exported) == sorted(c.pk for c in cases)
+
+
 def test_reassign_stalled_cases(client, ward, make_official):
     before, after = make_official(ward, Role.WARD_OFFICIAL), make_official(ward, Role.WARD_OFFICIAL)
     tasks = bulk_tasks(unit=ward, n=2, owner=before, due_on=TODAY - datetime.timedelta(days=3))
