@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 
-from .models import Case, CaseHistory, CaseStateSpan, Survey
+from .models import Case, CaseHistory, CaseStateSpan, PartyOrganizationTransfer, Survey
 
 
 class HistoryInline(admin.TabularInline):
@@ -76,3 +76,14 @@ class CaseStateSpanAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.Model
     list_filter = ["state"]
     list_select_related = ["case__enterprise"]
     raw_id_fields = ["case"]
+
+
+@admin.register(PartyOrganizationTransfer)
+class PartyOrganizationTransferAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: a hand-over is recorded through cases.services.party_organization_transfer (rules, history)."""
+
+    jurisdiction_field = "enterprise__unit"
+    list_display = ["organization_name", "enterprise", "organization_kind", "to_committee", "received_on"]
+    list_filter = ["organization_kind"]
+    list_select_related = ["enterprise", "to_committee"]
+    raw_id_fields = ["enterprise", "case", "from_committee", "to_committee", "recorded_by"]

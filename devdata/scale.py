@@ -46,7 +46,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from cases.models import Case, CaseHistory, ContactLog, DecisionNumber, Proposal, Survey
+from cases.models import Case, CaseHistory, ContactLog, DecisionNumber, OrganizationKind, Proposal, Survey
 from core import derived
 from massorgs.models import (
     TRADE_UNION,
@@ -772,7 +772,7 @@ class _Generator:
         rows["case"].append(
             f"{cid}\t{eid}\t{state}\t{clock.ts(timeline[0][0])}\t{clock.ts(last_change)}\t{closed_reason}\t"
             f"{demo._CLOSE_NOTES.get(closed_reason, '') if closed_reason else ''}\t{decision_number}\t"
-            f"{decision_date}\t{deciding}\t{coordination}\t{working}"
+            f"{decision_date}\t{deciding}\t{coordination}\t{working}\t{OrganizationKind.GRASSROOTS_CELL.value}"
         )
         self.count(f"cases_{state}", 1)
 
@@ -852,7 +852,8 @@ class _Generator:
         pid = self.ids[Proposal]
         self.ids[Proposal] += 1
         self.rows["proposal"].append(
-            f"{pid}\t{cid}\tChi bộ {name}\t{members[0]}\t{members[1]}\t{committee}\t{officer}\t{self.clock.ts(t)}"
+            f"{pid}\t{cid}\tChi bộ {name}\t{members[0]}\t{members[1]}\t{committee}\t{officer}\t{self.clock.ts(t)}\t"
+            f"{self.clock.day(t // 1440)}\t{OrganizationKind.GRASSROOTS_CELL.value}"
         )
         self.rows["proposal_member"].extend(f"{pid}\t{mid}" for mid in members)
 
@@ -1008,7 +1009,7 @@ class _Generator:
             Case._meta.db_table,
             ("id", "enterprise_id", "state", "opened_at", "state_changed_at", "closed_reason", "closed_note",
              "decision_number", "decision_date", "deciding_committee_id", "coordination_rules_adopted_on",
-             "working_rules_adopted_on"),
+             "working_rules_adopted_on", "organization_kind"),
             rows["case"],
         )  # fmt: skip
         _copy(
@@ -1049,7 +1050,7 @@ class _Generator:
         _copy(
             Proposal._meta.db_table,
             ("id", "case_id", "cell_name", "secretary_id", "deputy_id", "reports_to_id", "submitted_by_id",
-             "submitted_at"),
+             "submitted_at", "dated_on", "organization_kind"),
             rows["proposal"],
         )  # fmt: skip
         _copy(Proposal.members.through._meta.db_table, ("proposal_id", "partymember_id"), rows["proposal_member"])
