@@ -201,10 +201,6 @@ class Importer:
                     row.unit_code, row.unit_column, row.unit_given = value, self._header(index), True
                 else:
                     values[key] = value
-            if "name" in values and "enterprise_type" not in values:
-                guessed = type_from_name(values["name"])
-                if guessed:
-                    values["enterprise_type"] = guessed
             if not failed:
                 parsed.append(row)
             if done % PROGRESS_EVERY == 0:
@@ -346,6 +342,12 @@ class Importer:
         for row in rows:
             enterprise = existing.get(row.values["tax_code"])
             if enterprise is None:
+                # The type read from the name ("Công ty TNHH …") serves new enterprises only, when the file gives
+                # none: it never overwrites the type of an existing enterprise (issue 19).
+                if "enterprise_type" not in row.values:
+                    guessed = type_from_name(row.values["name"])
+                    if guessed:
+                        row.values["enterprise_type"] = guessed
                 if "enterprise_type" not in row.values:
                     self._issue(
                         row.number,

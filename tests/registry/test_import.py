@@ -467,3 +467,15 @@ def test_command_reopens_resumed_cases_on_request(tmp_path, admin_user, ward):
     case.refresh_from_db()
     assert case.state == "surveying"
     assert ImportRowChange.objects.filter(action="case_reopened").count() == 1
+
+
+def test_update_never_overwrites_the_type_from_a_guess_on_the_name(ward_official, ward):
+    EnterpriseFactory(unit=ward, tax_code="0101234567", name="Công ty TNHH Cũ", enterprise_type="foreign_invested")
+    data = csv_bytes(
+        [["Công ty TNHH Samsung Việt Nam", "0101234567", "9"]],
+        headers=["Tên doanh nghiệp", "Mã số thuế", "Số lao động"],
+    )
+    job = run_import(ward_official, data, mode="update", default_unit=ward)
+    e = Enterprise.objects.get()
+    assert (e.name, e.worker_count, e.enterprise_type) == ("Công ty TNHH Samsung Việt Nam", 9, "foreign_invested")
+    assert "enterprise_type" not in job.changes.get().fields
