@@ -10,7 +10,7 @@ READ, WRITE = "read", "write"
 # The resources of /api/v1/ and the scopes that exist for each (units and decisions are read only).
 RESOURCE_SCOPES: dict[str, tuple[str, ...]] = {
     "units": (READ,),
-    "enterprises": (READ,),
+    "enterprises": (READ, WRITE),
     "cases": (READ, WRITE),
     "tasks": (READ, WRITE),
     "notifications": (READ, WRITE),

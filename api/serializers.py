@@ -11,7 +11,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases.models import Case, CaseHistory, DecisionNumber, Survey
+from cases.models import Case, CaseHistory, DecisionNumber, PartyOrganizationTransfer, Survey
 from massorgs.selectors import mass_organization_list_for_enterprise
 from members.models import Candidate, CandidateEvent, PartyMember
 from members.selectors import member_counts
@@ -567,9 +567,22 @@ def _field_for(field: forms.Field) -> serializers.Field:
     return serializers.CharField(allow_blank=not field.required, **common)
 
 
-def form_serializer(name: str, form: type[forms.Form], *, expected_state: bool = True) -> type[serializers.Serializer]:
-    """A serializer with the form's fields (and ``expected_state`` for a case action), for the schema of a body."""
-    attrs: dict[str, Any] = {name: _field_for(f) for name, f in form.base_fields.items()}
+def form_serializer(
+    name: str,
+    form: type[forms.Form],
+    *,
+    expected_state: bool = True,
+    partial: bool = False,
+    exclude: tuple[str, ...] = (),
+) -> type[serializers.Serializer]:
+    """A serializer with the form's fields (and ``expected_state`` for a case action), for the schema of a body;
+    ``partial``: every field optional (a PATCH)."""
+    attrs: dict[str, Any] = {
+        field_name: _field_for(f) for field_name, f in form.base_fields.items() if field_name not in exclude
+    }
+    if partial:
+        for field in attrs.values():
+            field.required = False
     if expected_state:
         attrs["expected_state"] = serializers.ChoiceField(
             choices=Case.State.choices,
@@ -577,3 +590,25 @@ def form_serializer(name: str, form: type[forms.Form], *, expected_state: bool =
             help_text="The state the caller saw: if the case moved meanwhile, 409 (code stale) and nothing is done.",
         )
     return type(name, (serializers.Serializer,), attrs)
+
+
+class PartyOrganizationTransferSerializer(serializers.ModelSerializer):
+    to_committee = UnitRefSerializer()
+    from_committee = UnitRefSerializer(allow_null=True)
+
+    class Meta:
+        model = PartyOrganizationTransfer
+        fields = [
+            "id",
+            "enterprise",
+            "case",
+            "organization_name",
+            "organization_kind",
+            "from_committee",
+            "from_committee_name",
+            "to_committee",
+            "received_on",
+            "decision_number",
+            "note",
+            "recorded_at",
+        ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("v1/enterprises/<id:pk>/", views.EnterpriseDetail.as_view(), name="enterprise_detail"),
     path("v1/enterprises/<id:pk>/open-case/", views.EnterpriseOpenCase.as_view(), name="enterprise_open_case"),
     path("v1/enterprises/<id:pk>/members/", views.EnterpriseMembers.as_view(), name="enterprise_members"),
+    path("v1/enterprises/<id:pk>/transfers/", views.EnterpriseTransfers.as_view(), name="enterprise_transfers"),
     path("v1/mass-organization-kinds/", views.MassOrganizationKindList.as_view(), name="mass_organization_kind_list"),
     path(
         "v1/enterprises/<id:pk>/mass-organizations/",

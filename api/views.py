@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 
 from cases import selectors as case_selectors
 from cases import services as case_services
-from cases.forms import EnterpriseFilterForm, MemberForm, NoteForm
+from cases.forms import EnterpriseFilterForm, EnterpriseForm, MemberForm, NoteForm, TransferForm
 from cases.models import Case
 from cases.views import ACTIONS
 from core.errors import Conflict, Forbidden
@@ -40,6 +40,7 @@ from notifications import services as notification_services
 from org.models import Official
 from org.policy import official_may, official_may_lead_team, official_may_read_reports, official_may_set_targets
 from org.selectors import unit_list_for_official
+from registry import services as registry_services
 from registry.imports import selectors as import_selectors
 from registry.imports import services as import_services
 from registry.imports.forms import ImportUploadForm
@@ -242,14 +243,90 @@ class EnterpriseList(ApiView, generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
+    @extend_schema(
+        operation_id="enterprises_create",
+        request=s.form_serializer("EnterpriseCreateRequest", EnterpriseForm, expected_state=False),
+        responses={201: s.EnterpriseDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        """Register an enterprise by hand, with the page's form and rules (registry.services.enterprise_create)."""
+        user = caller(request)
+        units = case_selectors.enterprise_unit_choices(official=user)
+        form = EnterpriseForm(_plain_data(request.data, EnterpriseForm), units=units)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        data = {k: v for k, v in form.cleaned_data.items() if k != "note"}
+        enterprise = registry_services.enterprise_create(actor=user, **data)
+        return _enterprise_detail(request, enterprise.pk, status=201)
+
+
+def _enterprise_detail(request: Request, pk: int, *, status: int = 200) -> Response:
+    enterprise = case_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
+    return Response(s.EnterpriseDetailSerializer(enterprise).data, status=status)
+
 
 class EnterpriseDetail(ApiView):
     resource = "enterprises"
 
     @extend_schema(responses={200: s.EnterpriseDetailSerializer, **DETAIL_ERRORS})
     def get(self, request: Request, pk: int) -> Response:
+        return _enterprise_detail(request, pk)
+
+    @extend_schema(
+        operation_id="enterprises_update",
+        request=s.form_serializer(
+            "EnterpriseUpdateRequest", EnterpriseForm, expected_state=False, partial=True, exclude=("tax_code",)
+        ),
+        responses={200: s.EnterpriseDetailSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        """Change some of an enterprise's fields (the others keep their values; the tax code cannot change): the
+        page's form and rules (registry.services.enterprise_update). A closing status closes its open case."""
+        user = caller(request)
+        enterprise = case_selectors.enterprise_get_for_official(official=user, enterprise_id=pk)
+        if "tax_code" in (request.data if isinstance(request.data, Mapping) else {}):
+            raise ValidationError({"tax_code": [_("The tax code cannot be changed.")]})
+        body = _plain_data(request.data, EnterpriseForm)
+        units = case_selectors.enterprise_unit_choices(official=user)
+        form = EnterpriseForm({**EnterpriseForm.data_of(enterprise), **body}, units=units, editing=True)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "note"}
+        registry_services.enterprise_update(
+            actor=user, enterprise_id=enterprise.pk, changes=changes, note=form.cleaned_data["note"]
+        )
+        return _enterprise_detail(request, enterprise.pk)
+
+
+class EnterpriseTransfers(ApiView):
+    """The party organizations of an enterprise received from another committee (tiếp nhận); POST records one with
+    the page's form and rules (cases.services.party_organization_transfer): counted as received, never as new."""
+
+    resource = "cases"
+
+    @extend_schema(
+        operation_id="enterprises_transfers_list",
+        responses={200: s.PartyOrganizationTransferSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
         enterprise = case_selectors.enterprise_get_for_official(official=caller(request), enterprise_id=pk)
-        return Response(s.EnterpriseDetailSerializer(enterprise).data)
+        transfers = case_selectors.transfers_of_enterprise(enterprise_id=enterprise.pk)
+        return Response(s.PartyOrganizationTransferSerializer(transfers, many=True).data)
+
+    @extend_schema(
+        operation_id="enterprises_transfers_record",
+        request=s.form_serializer("PartyOrganizationTransferRequest", TransferForm, expected_state=False),
+        responses={201: s.PartyOrganizationTransferSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = caller(request)
+        enterprise = case_selectors.enterprise_get_for_official(official=user, enterprise_id=pk)
+        committees = case_selectors.transfer_committee_choices(official=user, enterprise=enterprise)
+        form = TransferForm(_plain_data(request.data, TransferForm), enterprise=enterprise, committees=committees)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        transfer = case_services.party_organization_transfer(actor=user, enterprise=enterprise, **form.cleaned_data)
+        return Response(s.PartyOrganizationTransferSerializer(transfer).data, status=201)
 
 
 class EnterpriseOpenCase(ApiView):

@@ -235,3 +235,97 @@ class DecisionForm(BoundedForm):
         elif data.get("outcome") in ("return", "refuse") and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why."))
         return data
+
+
+# --- The enterprise's own record, and an organization received from another committee ------------------
+
+
+class EnterpriseForm(BoundedForm):
+    """An enterprise registered or changed by hand (registry.services checks the rules again)."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    tax_code = forms.CharField(label=_("Tax code"), max_length=14)
+    enterprise_type = forms.ChoiceField(label=_("Type"), choices=Enterprise.Type.choices)
+    unit = VietnameseModelChoiceField(label=_("Ward / commune"), queryset=Unit.objects.none())
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    owner_name = forms.CharField(label=_("Business owner"), max_length=200, required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    worker_count = column_integer_field(Enterprise, "worker_count", label=_("Number of workers"), required=False)
+    operating_status = forms.ChoiceField(
+        label=_("Operating status"),
+        choices=Enterprise.OperatingStatus.choices,
+        initial=Enterprise.OperatingStatus.ACTIVE,
+        required=False,  # left out: active
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, units=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units
+        if editing:  # the tax code is the enterprise's identity in the business registry
+            del self.fields["tax_code"]
+
+    def clean_worker_count(self):
+        return self.cleaned_data.get("worker_count") or 0
+
+    def clean_operating_status(self):
+        return self.cleaned_data.get("operating_status") or Enterprise.OperatingStatus.ACTIVE
+
+    @staticmethod
+    def data_of(enterprise: Enterprise) -> dict[str, str]:
+        """An enterprise's current values as the form's data: a partial change (the API's PATCH) starts from them."""
+        return {
+            "name": enterprise.name,
+            "enterprise_type": enterprise.enterprise_type,
+            "unit": str(enterprise.unit_id),
+            "address": enterprise.address,
+            "owner_name": enterprise.owner_name,
+            "contact_name": enterprise.contact_name,
+            "contact_phone": enterprise.contact_phone,
+            "contact_email": enterprise.contact_email,
+            "worker_count": str(enterprise.worker_count),
+            "operating_status": enterprise.operating_status,
+        }
+
+
+class TransferForm(BoundedForm):
+    """An existing party organization of the enterprise received by a committee (tiếp nhận tổ chức đảng)."""
+
+    organization_name = forms.CharField(label=_("Party organization"), max_length=255, required=False)
+    organization_kind = forms.ChoiceField(
+        label=_("Kind of party organization"), choices=[("", "—"), *OrganizationKind.choices], required=False
+    )
+    case = forms.ModelChoiceField(
+        label=_("Established in cellflow by case"), queryset=Case.objects.none(), required=False
+    )
+    from_committee = VietnameseModelChoiceField(
+        label=_("Giving committee"), queryset=Unit.objects.none(), required=False
+    )
+    from_committee_name = forms.CharField(
+        label=_("Giving committee (outside cellflow)"), max_length=255, required=False
+    )
+    to_committee = VietnameseModelChoiceField(label=_("Receiving committee"), queryset=Unit.objects.none())
+    received_on = date_field(_("Received on"))
+    decision_number = forms.CharField(label=_("Decision number"), max_length=64, required=False)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, enterprise=None, committees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if enterprise is not None:
+            self.fields["case"].queryset = Case.objects.filter(
+                enterprise_id=enterprise.pk, state=Case.State.ESTABLISHED
+            )
+            self.fields["case"].label_from_instance = lambda c: f"#{c.pk}"
+            self.fields["from_committee"].queryset = committee_choices(unit=enterprise.unit)
+        if committees is not None:
+            self.fields["to_committee"].queryset = committees
+        self.fields["received_on"].initial = timezone.localdate()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("from_committee") and not (data.get("from_committee_name") or "").strip():
+            self.add_error("from_committee_name", _("Name the committee that hands the organization over."))
+        return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +17,8 @@ from org.selectors import jurisdiction_q, unit_list_for_official
 from registry.models import Enterprise
 from registry.search import enterprise_search_q
 
-from .models import Case, CaseHistory, Proposal
+from .competence import committee_choices
+from .models import Case, CaseHistory, PartyOrganizationTransfer, Proposal
 
 
 def jurisdiction_unit_ids(*, official: Official, unit: Unit | None = None) -> list[int] | None:
@@ -133,3 +134,28 @@ def proposal_latest_for_case(*, case: Case) -> dict[str, Any] | None:
         return None
     members = vi_sorted(proposal.members.all(), key=lambda m: m.full_name)
     return {"proposal": proposal, "members": members, "counts": member_counts(members=members)}
+
+
+def enterprise_unit_choices(*, official: Official) -> QuerySet[Unit]:
+    """The wards and communes of today in the official's jurisdiction: where an enterprise can be registered."""
+    today = timezone.localdate()
+    return (
+        unit_list_for_official(official=official)
+        .filter(level=Unit.Level.COMMUNE)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .select_related("parent")
+    )
+
+
+def transfer_committee_choices(*, official: Official, enterprise: Enterprise) -> QuerySet[Unit]:
+    """The committees that may receive an organization of the enterprise and lie in the official's jurisdiction
+    (the service checks the date)."""
+    return committee_choices(unit=enterprise.unit).filter(pk__in=unit_list_for_official(official=official).values("pk"))
+
+
+def transfers_of_enterprise(*, enterprise_id: int) -> list[PartyOrganizationTransfer]:
+    return list(
+        PartyOrganizationTransfer.objects.filter(enterprise_id=enterprise_id)
+        .select_related("from_committee", "to_committee", "recorded_by")
+        .order_by("-received_on", "-pk")
+    )

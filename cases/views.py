@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from members.selectors import candidates_of_enterprise, member_counts, projected
 from org.http import AuthenticatedHttpRequest
 from org.policy import official_may
 from org.selectors import unit_list_for_official
+from registry import services as registry_services
 
 from . import selectors, services
 from .actions import FormAction
@@ -31,6 +33,7 @@ from .forms import (
     CloseForm,
     DepartureForm,
     EnterpriseFilterForm,
+    EnterpriseForm,
     MemberFileForm,
     MemberForm,
     NoteForm,
@@ -38,6 +41,7 @@ from .forms import (
     ReasonForm,
     RecognizeForm,
     SurveyForm,
+    TransferForm,
 )
 from .hooks import case_page_panels
 from .member_file import member_file_rows
@@ -64,7 +68,12 @@ def enterprise_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "may_register": official_may(request.user, "open"),
+    }
     template = "cases/_enterprise_results.html" if request.htmx else "cases/enterprise_list.html"
     return render(request, template, context)
 
@@ -92,6 +101,9 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "mass_organizations": mass_organization_list_for_enterprise(enterprise=enterprise),
             "foundings": foundings_of_enterprise(enterprise_id=enterprise.pk),
             "may_record_mass_organization": official_may(request.user, "mass_organization"),
+            "may_edit": official_may(request.user, "open"),
+            "transfers": selectors.transfers_of_enterprise(enterprise_id=enterprise.pk),
+            "may_receive": official_may(request.user, "receive_organization"),
         },
     )
 
@@ -111,6 +123,82 @@ def enterprise_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         return redirect("cases:enterprise_detail", pk=pk)
     messages.success(request, _("Case opened."))
     return redirect("cases:case_detail", pk=case.pk)
+
+
+@login_required
+def enterprise_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Register one enterprise by hand (most come from the registry import)."""
+    if not official_may(request.user, "open"):
+        raise PermissionDenied
+    units = selectors.enterprise_unit_choices(official=request.user)
+    form = EnterpriseForm(request.POST or None, units=units)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "note"}
+            try:
+                enterprise = registry_services.enterprise_create(actor=request.user, **data)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Enterprise registered."))
+                return redirect("cases:enterprise_detail", pk=enterprise.pk)
+        else:
+            status = 400
+    return render(request, "cases/enterprise_form.html", {"form": form, "enterprise": None}, status=status)
+
+
+@login_required
+def enterprise_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    if not official_may(request.user, "open"):
+        raise PermissionDenied
+    units = selectors.enterprise_unit_choices(official=request.user)
+    form = EnterpriseForm(request.POST or None, units=units, editing=True, initial=EnterpriseForm.data_of(enterprise))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if k != "note"}
+            try:
+                changed = registry_services.enterprise_update(
+                    actor=request.user, enterprise_id=enterprise.pk, changes=changes, note=form.cleaned_data["note"]
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Saved.") if changed else _("Nothing changed."))
+                return redirect("cases:enterprise_detail", pk=enterprise.pk)
+        else:
+            status = 400
+    context = {"form": form, "enterprise": enterprise}
+    return render(request, "cases/enterprise_form.html", context, status=status)
+
+
+@login_required
+def enterprise_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a party organization of the enterprise received from another committee (counted as received)."""
+    enterprise = selectors.enterprise_get_for_official(official=request.user, enterprise_id=pk)
+    if not official_may(request.user, "receive_organization"):
+        raise PermissionDenied
+    committees = selectors.transfer_committee_choices(official=request.user, enterprise=enterprise)
+    form = TransferForm(request.POST or None, enterprise=enterprise, committees=committees)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.party_organization_transfer(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The received party organization is recorded."))
+                return redirect("cases:enterprise_detail", pk=enterprise.pk)
+        else:
+            status = 400
+    context = {"form": form, "enterprise": enterprise}
+    return render(request, "cases/enterprise_transfer.html", context, status=status)
 
 
 # --- Case page and its actions -----------------------------------------------------------------------

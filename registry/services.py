@@ -4,16 +4,116 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from core.errors import Invalid
+from core.locks import locked_atomic
+from core.text import fold
 from org.models import Official, Unit
 from org.policy import check_jurisdiction, check_role
 
+from .closures import CLOSING_STATUSES, closure_handler
 from .models import Enterprise
+
+# What an official may change on an enterprise (the tax code is its identity in the business registry: a wrong
+# one is a new enterprise; the search text and the timestamps are kept by the model).
+EDITABLE_FIELDS = (
+    "name",
+    "enterprise_type",
+    "address",
+    "unit",
+    "owner_name",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "worker_count",
+    "operating_status",
+)
+
+
+def _check_unit(actor: Official, unit: Unit) -> None:
+    check_jurisdiction(actor, unit)
+    if unit.level != Unit.Level.COMMUNE:
+        raise Invalid(_("An enterprise is held by a ward or commune."), code="invalid")
+    if unit.valid_until is not None and unit.valid_until < timezone.localdate():
+        raise Invalid(
+            _("Unit “%(unit)s” no longer exists (until %(date)s); use the current ward or commune.")
+            % {"unit": unit.name, "date": unit.valid_until.strftime("%d/%m/%Y")},
+            code="unit_abolished",
+        )
+
+
+def _validated(enterprise: Enterprise, *, exclude: list[str] | None = None) -> None:
+    try:
+        enterprise.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        if "tax_code" in exc.message_dict and Enterprise.objects.filter(tax_code=enterprise.tax_code).exists():
+            raise Invalid(
+                _("An enterprise with tax code %(code)s is already registered.") % {"code": enterprise.tax_code},
+                code="duplicate",
+            ) from exc
+        name, errors = next(iter(exc.message_dict.items()))
+        label = str(getattr(Enterprise._meta.get_field(name), "verbose_name", "")) if name != "__all__" else ""
+        message = errors[0]
+        if label and fold(label) not in fold(message):  # say which field, unless the message does
+            message = f"{capfirst(label)}: {message}"
+        raise Invalid(message, code="invalid") from exc
 
 
 def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterprise:
+    """Register one enterprise of the actor's jurisdiction (a ward or commune of today)."""
     check_role(actor, "open")
-    check_jurisdiction(actor, unit)
+    _check_unit(actor, unit)
     enterprise = Enterprise(unit=unit, **fields)
-    enterprise.full_clean()
-    enterprise.save()
+    _validated(enterprise)
+    try:
+        with locked_atomic():
+            enterprise.save()
+    except IntegrityError as exc:  # the same tax code registered meanwhile
+        raise Invalid(
+            _("An enterprise with tax code %(code)s is already registered.") % {"code": enterprise.tax_code},
+            code="duplicate",
+        ) from exc
     return enterprise
+
+
+def enterprise_update(*, actor: Official, enterprise_id: int, changes: dict[str, Any], note: str = "") -> list[str]:
+    """Change an enterprise's registry fields; the names of the fields that changed.
+
+    Moving it needs both units in the actor's jurisdiction. A closing operating status (dissolved, suspended, gone
+    from its address) closes its open case in the same transaction, as the registry import does; going back to
+    active reopens nothing by itself (the case page offers it)."""
+    check_role(actor, "open")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise Invalid(
+            _("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, code="invalid"
+        )
+    with locked_atomic():
+        enterprise = Enterprise.objects.select_for_update().select_related("unit").get(pk=enterprise_id)
+        check_jurisdiction(actor, enterprise.unit)
+        changed = [name for name, value in changes.items() if getattr(enterprise, name) != value]
+        if "unit" in changed:
+            _check_unit(actor, changes["unit"])
+        old_status = enterprise.operating_status
+        for name in changed:
+            setattr(enterprise, name, changes[name])
+        if not changed:
+            return []
+        _validated(enterprise, exclude=["tax_code"])
+        enterprise.save(update_fields=[*changed, "search_text", "updated_at"])
+        new_status = enterprise.operating_status
+        if new_status != old_status and new_status in CLOSING_STATUSES:
+            cases = closure_handler()
+            case_id = cases.open_cases(enterprise_ids=[enterprise.pk]).get(enterprise.pk)
+            if case_id is not None:
+                with translation.override("vi"):
+                    text = _("The enterprise's operating status is now “%(status)s”.") % {
+                        "status": Enterprise.OperatingStatus(new_status).label
+                    }
+                cases.close(actor=actor, case_id=case_id, status=new_status, note=f"{text} {note}".strip())
+    return changed

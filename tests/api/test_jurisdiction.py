@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from cases.models import Case, CaseHistory
+from cases.models import Case, CaseHistory, PartyOrganizationTransfer
 from notifications.models import Notification
 from org.models import Role
+from registry.models import Enterprise
 from reports.models import Period, PeriodReport, Target
 from workflows.models import TaskSLA
 
@@ -64,6 +65,8 @@ def _snapshot(sites):
             PeriodReport.objects.filter(unit=site["unit"]).values_list("status", "results").first(),
             Target.objects.filter(unit=site["unit"]).count(),
             site["enterprise"].members.count(),
+            Enterprise.objects.filter(pk=site["enterprise"].pk).values_list("name", "address").get(),
+            PartyOrganizationTransfer.objects.filter(enterprise=site["enterprise"]).count(),
         )
         for name, site in sites.items()
     }
@@ -96,6 +99,7 @@ def _reads(api, visible, location, site):
         reverse("api:case_detail", args=[site["case"].pk]),
         reverse("api:task_detail", args=[site["task"].pk]),
         reverse("api:enterprise_members", args=[site["enterprise"].pk]),
+        reverse("api:enterprise_transfers", args=[site["enterprise"].pk]),
     ]
     for url in urls:
         response = api.get(url)
@@ -163,6 +167,19 @@ def _writes(api, visible, sites, location):
     ).status_code
     statuses["open-case"] = api.post(
         reverse("api:enterprise_open_case", args=[site["enterprise"].pk]), {}, format="json"
+    ).status_code
+    statuses["edit-enterprise"] = api.patch(
+        reverse("api:enterprise_detail", args=[site["enterprise"].pk]), {"address": "Số 1 Tràng Tiền"}, format="json"
+    ).status_code
+    transfer = {
+        "organization_name": "Chi bộ Công ty Hoàng Hà",
+        "organization_kind": "grassroots_cell",
+        "from_committee_name": "Đảng ủy phường Bến Nghé",
+        "to_committee": site["unit"].pk,
+        "received_on": TODAY,
+    }
+    statuses["transfer"] = api.post(
+        reverse("api:enterprise_transfers", args=[site["enterprise"].pk]), transfer, format="json"
     ).status_code
     # Reassigning a task outside the jurisdiction (to an official every caller sees) is refused: 403 for a role
     # that may not, 409 for the others (as for a finished task: existence does not leak).

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.errors import Invalid
 from core.text import fold
 from org.models import Role
 from registry import services
@@ -40,11 +41,11 @@ def test_invalid_tax_codes_are_rejected_with_a_clear_message(value):
 @pytest.mark.django_db
 def test_enterprise_create_rejects_bad_tax_code_and_writes_nothing(ward, make_official):
     official = make_official(ward, Role.WARD_OFFICIAL)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.enterprise_create(
             actor=official, unit=ward, name="Công ty A", tax_code="12345", enterprise_type="joint_stock"
         )
-    assert "tax_code" in exc.value.message_dict
+    assert exc.value.code == "invalid" and "12345" in str(exc.value.message)
     assert not Enterprise.objects.exists()
 
 
@@ -54,11 +55,11 @@ def test_duplicate_tax_code_is_rejected(ward, make_official):
     services.enterprise_create(
         actor=official, unit=ward, name="A", tax_code="0101234567", enterprise_type="joint_stock"
     )
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         services.enterprise_create(
             actor=official, unit=ward, name="B", tax_code="0101234567", enterprise_type="joint_stock"
         )
-    assert "tax_code" in exc.value.message_dict
+    assert exc.value.code == "duplicate" and "0101234567" in str(exc.value.message)
     assert Enterprise.objects.count() == 1
 
 
