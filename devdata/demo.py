@@ -47,7 +47,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from cases.models import Case, CaseHistory, Survey
+from cases.models import Case, CaseHistory, Proposal, Survey
 from core.text import fold
 from massorgs.models import (
     TRADE_UNION,
@@ -1345,6 +1345,7 @@ def _save_plans(plans: list[_EnterprisePlan], units: dict[str, Unit], actors: di
             )
     Survey.objects.bulk_create(surveys, batch_size=BATCH_SIZE)
     CaseHistory.objects.bulk_create(history, batch_size=BATCH_SIZE)
+    proposals = _save_proposals(plans, enterprises, cases, members, unit_id, actors)
     _save_mass_organizations(plans, enterprises)
     return {
         "enterprises": len(enterprises),
@@ -1352,7 +1353,61 @@ def _save_plans(plans: list[_EnterprisePlan], units: dict[str, Unit], actors: di
         "cases": len(cases),
         "surveys": len(surveys),
         "history": len(history),
+        "proposals": proposals,
     }
+
+
+def _save_proposals(
+    plans: list[_EnterprisePlan],
+    enterprises: list[Enterprise],
+    cases: list[Case],
+    members: list[PartyMember],
+    unit_id: dict[str, int],
+    actors: dict[str, int],
+) -> int:
+    """The submission (tờ trình) of every case awaiting the decision, as ``cases.services.proposal_submit`` writes it:
+    the members active on the day it was submitted (full and probationary), the two longest-standing full members as
+    secretary and deputy, the committee that decides (the former district before the reform, the ward after it),
+    dated and signed as the history's last ``submit_proposal`` row."""
+    register: dict[int, list[PartyMember]] = {}
+    for m in members:
+        register.setdefault(m.enterprise_id, []).append(m)
+    case_iter = iter(cases)
+    made: list[tuple[Proposal, list[PartyMember]]] = []
+    for plan, enterprise in zip(plans, enterprises, strict=True):
+        for c in plan.cases:
+            case = next(case_iter)
+            if c.state != S.DECISION:
+                continue
+            row = [r for r in c.rows if r["event"] == "submit_proposal"][-1]
+            day = row["at"].astimezone(_TZ).date()
+            active = [
+                m
+                for m in register.get(enterprise.pk, [])
+                if m.admitted_on <= day and (m.left_on is None or m.left_on > day)
+            ]
+            full = [m for m in active if m.recognized_full_on and m.recognized_full_on <= day]
+            if len(full) < 3:  # the guard held when the plan submitted it; never write a proposal it would refuse
+                raise RuntimeError(f"demo plan: proposal of {enterprise.tax_code} with {len(full)} full members")
+            committee = (plan.ward.district or BLOC) if day <= DISTRICTS_UNTIL else plan.ward.code
+            proposal = Proposal(
+                case_id=case.pk,
+                cell_name=f"Chi bộ {enterprise.name}",
+                secretary_id=full[0].pk,
+                deputy_id=full[1].pk,
+                reports_to_id=unit_id[committee],
+                organization_kind=case.organization_kind,
+                dated_on=day,
+                submitted_by_id=actors[row["actor"]],
+                submitted_at=row["at"],
+            )
+            made.append((proposal, active))
+    Proposal.objects.bulk_create([p for p, _m in made], batch_size=BATCH_SIZE)
+    through = Proposal.members.through
+    through.objects.bulk_create(
+        [through(proposal_id=p.pk, partymember_id=m.pk) for p, active in made for m in active], batch_size=BATCH_SIZE
+    )
+    return len(made)
 
 
 def _save_mass_organizations(plans: list[_EnterprisePlan], enterprises: list[Enterprise]) -> int:
@@ -1417,13 +1472,13 @@ def demo_seed(*, stdout: TextIO | None = None) -> dict[str, Any]:
         if missing:
             saved = _save_plans(missing, units, actors)
         else:
-            saved = dict.fromkeys(("enterprises", "members", "cases", "surveys", "history"), 0)
+            saved = dict.fromkeys(("enterprises", "members", "cases", "surveys", "history", "proposals"), 0)
         _write(
             stdout,
             (
                 f"Enterprises: {saved['enterprises']} created, {len(existing)} already present; "
                 f"{saved['members']} party members, {saved['cases']} cases, {saved['surveys']} surveys, "
-                f"{saved['history']} history entries created."
+                f"{saved['history']} history entries, {saved['proposals']} proposals created."
             ),
         )
         # The reporting periods and targets, then the report deadlines (they need the periods), in the same
@@ -1434,6 +1489,10 @@ def demo_seed(*, stdout: TextIO | None = None) -> dict[str, Any]:
         for summary in (demo_targets_seed(stdout=stdout), demo_deadlines_seed(stdout=stdout)):
             if summary:
                 _write(stdout, summary)
+        # Candidates and mass organizations' establishments, through the services and flows (devdata.demo_members).
+        from .demo_members import demo_members_seed
+
+        _write(stdout, demo_members_seed(plans=plans))
     return {
         "units_created": loaded["created"],
         "units_updated": loaded["updated"],

@@ -51,12 +51,14 @@ from core import derived
 from massorgs.models import (
     TRADE_UNION,
     YOUTH_UNION,
+    Founding,
+    FoundingEvent,
     MassOrganization,
     MassOrganizationHistory,
     MembershipEntry,
 )
 from massorgs.services import mass_organization_kinds_ensure
-from members.models import PartyMember
+from members.models import Candidate, CandidateEvent, MemberEvent, PartyMember
 from org.models import Official, Role, RoleAssignment, Unit
 from org.services_units import units_load_from_package
 from registry.models import Enterprise
@@ -64,11 +66,13 @@ from reports.models import Indicator, Period, StateNorm, Target, massorg_indicat
 from reports.selectors import DEFAULT_STATE_NORMS
 from workflows.calendar import WorkingCalendar
 from workflows.flows import EstablishmentFlow
-from workflows.models import STEP_STATE, CaseProcess, Step, StepNorm, TaskSLA
+from workflows.models import STEP_STATE, CandidateProcess, CaseProcess, FoundingProcess, Step, StepNorm, TaskSLA
 from workflows.sla import DEFAULT_NORMS, sla_dates
 
 from . import demo
 from .demo_targets import PERIODS
+from .scale_members import ROWS as MEMBER_DEVELOPMENT_ROWS
+from .scale_members import MemberDevelopment
 
 S = Case.State
 R = Case.ClosedReason
@@ -425,9 +429,11 @@ class _Generator:
                 MassOrganization,
                 MembershipEntry,
                 MassOrganizationHistory,
+                *MemberDevelopment.MODELS,
             )
         }
         self.ids = ids
+        self.development = MemberDevelopment(self, self.o.seed, go_live=GO_LIVE, queued_share=QUEUED_SHARE)
         self.kind_ids = {code: kind.pk for code, kind in mass_organization_kinds_ensure().items()}
         self.staff = staff
         per_unit: dict[int, int] = {}
@@ -540,6 +546,7 @@ class _Generator:
                 "massorg",
                 "massorg_entry",
                 "massorg_history",
+                *MEMBER_DEVELOPMENT_ROWS,
             )
         }
         rows = self.rows
@@ -561,6 +568,8 @@ class _Generator:
                 case_state = states[bisect.bisect_left(state_cum, rng.random() * state_cum[-1])]
             elif rng.random() < 0.08:
                 status = rng.choice(("suspended", "left_address", "dissolved"))
+            organizations: dict[int, tuple[int, int]] = {}  # id -> (established day, members at establishment)
+            kinds_present: set[str] = set()
             tu = workers >= 30 and rng.random() < 0.45
             yu = workers >= 20 and rng.random() < 0.3
             for on_, kind_, share_ in (
@@ -573,6 +582,8 @@ class _Generator:
                 ids[MassOrganization] += 1
                 on_text = clock.day(min(on_, today))
                 members_ = int(workers * rng.uniform(*share_))
+                organizations[oid] = (min(on_, today), members_)
+                kinds_present.add(kind_)
                 rows["massorg"].append(
                     f"{oid}\t{eid}\t{self.kind_ids[kind_]}\t{on_text}\t\t{N}\t{N}\t\t{now_ts}\t{now_ts}"
                 )
@@ -617,6 +628,15 @@ class _Generator:
                 )
             for cid, t, officer, committee in self.submissions:
                 self.proposal(cid, name, t, officer, committee, full_members)
+            self.development.enterprise(
+                eid=eid,
+                commune=commune,
+                case_state=case_state,
+                workers=workers,
+                full_members=full_members,
+                kinds_present=kinds_present,
+                organizations=organizations,
+            )
             created_ts = clock.ts(registered * 1440 + 9 * 60)
             rows["enterprise"].append(
                 "\t".join(
@@ -1006,6 +1026,42 @@ class _Generator:
             rows["member"],
         )  # fmt: skip
         _copy(
+            PartyMember._meta.db_table,
+            ("id", "enterprise_id", "full_name", "status", "admitted_on", "recognized_full_on", "is_owner", "left_on",
+             "note", "recognition_decided_on", "departure"),
+            rows["candidate_member"],
+        )  # fmt: skip
+        _copy(
+            MemberEvent._meta.db_table,
+            ("id", "kind", "effective_on", "at", "note", "data", "actor_id", "member_id"),
+            rows["member_event"],
+        )
+        _copy(
+            Candidate._meta.db_table,
+            ("id", "full_name", "born_on", "is_owner", "is_manager", "recommended_by", "recommended_on", "stage",
+             "course_passed_on", "certificate_number", "applied_on", "checked_on", "resolved_on", "resolved_by",
+             "decision_number", "decided_on", "age_exception", "reviewed_on", "stopped_on", "stop_reason",
+             "enterprise_id", "member_id"),
+            rows["candidate"],
+        )  # fmt: skip
+        _copy(Candidate.mentors.through._meta.db_table, ("candidate_id", "partymember_id"), rows["candidate_mentor"])
+        _copy(
+            CandidateEvent._meta.db_table,
+            ("id", "stage", "effective_on", "at", "note", "actor_id", "candidate_id"),
+            rows["candidate_event"],
+        )
+        _copy(
+            Founding._meta.db_table,
+            ("id", "stage", "opened_on", "surveyed_on", "workers_interested", "closed_on", "close_reason",
+             "close_note", "created_at", "enterprise_id", "kind_id", "organization_id"),
+            rows["founding"],
+        )  # fmt: skip
+        _copy(
+            FoundingEvent._meta.db_table,
+            ("id", "event", "effective_on", "at", "note", "actor_id", "founding_id"),
+            rows["founding_event"],
+        )
+        _copy(
             Case._meta.db_table,
             ("id", "enterprise_id", "state", "opened_at", "state_changed_at", "closed_reason", "closed_note",
              "decision_number", "decision_date", "deciding_committee_id", "coordination_rules_adopted_on",
@@ -1030,6 +1086,8 @@ class _Generator:
         )  # fmt: skip
         _copy(Process._meta.db_table, ("id", "flow_class", "status", "created", "finished", "data"), rows["process"])
         _copy(CaseProcess._meta.db_table, ("process_ptr_id", "case_id"), rows["caseprocess"])
+        _copy(CandidateProcess._meta.db_table, ("process_ptr_id", "candidate_id"), rows["candidateprocess"])
+        _copy(FoundingProcess._meta.db_table, ("process_ptr_id", "founding_id"), rows["foundingprocess"])
         _copy(
             Task._meta.db_table,
             ("id", "flow_task", "flow_task_type", "status", "created", "assigned", "started", "finished", "token",
@@ -1041,6 +1099,12 @@ class _Generator:
             ("task_id", "case_id", "unit_id", "step", "due_on", "warn_on", "paused_until", "follow_up_on",
              "substitute_for_id", "created_at"),
             rows["sla"],
+        )  # fmt: skip
+        _copy(
+            TaskSLA._meta.db_table,
+            ("task_id", "candidate_id", "founding_id", "unit_id", "step", "due_on", "warn_on", "follow_up_on",
+             "created_at"),
+            rows["subject_sla"],
         )  # fmt: skip
         _copy(
             ContactLog._meta.db_table,
@@ -1059,6 +1123,7 @@ class _Generator:
             ("proposal", "proposals"),
             ("enterprise", "enterprises"),
             ("member", "members"),
+            ("candidate_member", "members_admitted_as_candidates"),
             ("case", "cases"),
             ("survey", "surveys"),
             ("process", "processes"),

@@ -159,11 +159,16 @@ def test_periods_targets_norms_and_determinism(scale_set):
         "massorg_members:trade_union",
         "massorg_members:youth_union",
     }
-    # Mass organizations as records: each with a history row and its members dated the establishment day.
+    # Mass organizations as records: each with a "recorded" history row and its members dated the establishment day;
+    # the counts entered later have a "membership" row each (tests/devdata/test_generate_scale_members.py).
     organizations = MassOrganization.objects.all()
     assert organizations.exists()
-    assert MassOrganizationHistory.objects.count() == organizations.count()
-    assert not MembershipEntry.objects.exclude(counted_on=F("organization__established_on")).exists()
+    assert MassOrganizationHistory.objects.filter(event="recorded").count() == organizations.count()
+    at_establishment = MembershipEntry.objects.filter(source="establishment")
+    assert not at_establishment.exclude(counted_on=F("organization__established_on")).exists()
+    assert MassOrganizationHistory.objects.filter(event="membership").count() == (
+        MembershipEntry.objects.filter(source="form").count()
+    )
     assert set(organizations.values_list("kind__code", flat=True)) == {"trade_union", "youth_union"}
     assert StateNorm.objects.count() == len(Case.OPEN_STATES)
 
