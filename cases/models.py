@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.audit import append_only
 from core.fields import trigger_kept_copy
 from members.models import MIN_FULL_MEMBERS, PartyMember
 from members.selectors import full_member_count
@@ -312,6 +313,7 @@ class CaseHistory(models.Model):
         verbose_name_plural = _("case history")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["to_state", "at"])]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_state} → {self.to_state}"

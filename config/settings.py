@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    # Database triggers declared on the models (append-only histories) and the audit trail they write (core/audit.py).
+    "pgtrigger",
+    "pghistory",
     # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
     "core",
     "org",
