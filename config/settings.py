@@ -1,5 +1,6 @@
 """cellflow settings: one module, driven by environment variables (see README)."""
 
+import datetime
 import ipaddress
 from pathlib import Path
 from typing import Any
@@ -369,6 +370,11 @@ CELLFLOW_DECIDING_LEVELS = env.list(
 )
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
+# The day the system came into use (YYYY-MM-DD): periods that ended before it never send report reminders (nor do
+# periods marked "digitised from earlier records"); empty: no such day.
+CELLFLOW_IN_USE_SINCE = env.str("CELLFLOW_IN_USE_SINCE", default="")
+if CELLFLOW_IN_USE_SINCE:
+    datetime.date.fromisoformat(CELLFLOW_IN_USE_SINCE)  # a wrong value stops the start, not the nightly sweep
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)
 # From this many reminders of one kind for one official in a sweep, they hang under one item of the day ("12 việc quá
 # hạn", notifications.reminders.writes.group_reminders); 0: never grouped.

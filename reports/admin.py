@@ -13,9 +13,9 @@ class PeriodDeadlineInline(NationalSettingsAdminMixin, admin.TabularInline):
 
 @admin.register(Period)
 class PeriodAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "starts_on", "ends_on"]
+    list_display = ["name", "code", "kind", "starts_on", "ends_on", "digitised"]
     inlines = [PeriodDeadlineInline]
-    list_filter = ["kind"]
+    list_filter = ["kind", "digitised"]
     search_fields = ["name", "code"]
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -10,6 +12,15 @@ from accounts.models import AccountEvent
 from cases.models import Case, CaseHistory
 from members.models import MemberEvent
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
+            pytest.fail("CELLFLOW_REQUIRE_SERVICES is set but the database is not PostgreSQL")
+        pytest.skip("the append-only triggers are PostgreSQL's; on SQLite only the models' save/delete refuse")
+
 
 HISTORIES = [
     "cases_casehistory",
