@@ -22,6 +22,11 @@ class EnterpriseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "unit", "operating_status"] if obj is not None else fields
 
+    def has_delete_permission(self, request, obj=None):
+        # An enterprise leaves the registry by a closure (the import), never by deletion: its members, cases and
+        # their history stay.
+        return False
+
 
 class ImportRowErrorInline(admin.TabularInline):
     model = ImportRowError

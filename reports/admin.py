@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from cases.models import DecisionNumber
-from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
 
 from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
@@ -20,8 +20,9 @@ class PeriodAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    """Supervisors set the targets of their unit and the units below it."""
+class TargetAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: supervisors set the targets of their unit and of the units directly below it on the targets page
+    (reports.services.targets_set: who may, which units, the bounds)."""
 
     list_display = ["unit", "period", "indicator", "value"]
     list_filter = ["period", "indicator"]
@@ -36,8 +37,9 @@ class StateNormAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PeriodReport)
-class PeriodReportAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    """Read-mostly: reports are compiled, reviewed and submitted in their own pages."""
+class PeriodReportAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: a report is written, submitted (its figures frozen) and reopened by the parent unit on its own pages
+    (reports.services)."""
 
     list_display = ["unit", "period", "status", "submitted_at", "submitted_by"]
     list_filter = ["period", "status"]
