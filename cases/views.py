@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.errors import Invalid, ServiceError
 from massorgs.selectors import foundings_of_enterprise, mass_organization_list_for_enterprise
 from members import services as member_services
@@ -92,6 +93,8 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "mass_organizations": mass_organization_list_for_enterprise(enterprise=enterprise),
             "foundings": foundings_of_enterprise(enterprise_id=enterprise.pk),
             "may_record_mass_organization": official_may(request.user, "mass_organization"),
+            "changes": audit.history_of(enterprise),
+            "audit_recorded": audit.is_recorded(),
         },
     )
 
@@ -276,6 +279,8 @@ def _render_case(
         "error": error,
         "may_recognize": case.state in ACTIONS["recognize"].states and official_may(user, "member"),
         "panels": case_page_panels(request, case),
+        "changes": audit.history_of(case),
+        "audit_recorded": audit.is_recorded(),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

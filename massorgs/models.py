@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import append_only
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from org.models import Unit
 from registry.models import Enterprise
@@ -55,6 +56,9 @@ class MassOrganizationKind(models.Model):
         return self.name
 
 
+@audit_track(
+    model_name="MassOrganizationAudit", verbose_name=_("mass organization change"), exclude=("enterprise_unit",)
+)
 class MassOrganization(models.Model):
     """One mass organization of an enterprise: established on a date by a named body, perhaps dissolved since."""
 
@@ -119,6 +123,7 @@ class MassOrganization(models.Model):
         return f"{self.kind} · {self.enterprise}"
 
 
+@audit_track(model_name="MembershipEntryAudit", verbose_name=_("membership entry change"))
 class MembershipEntry(models.Model):
     """Members admitted and members who left (``departed``), counted for the period ending on ``counted_on``.
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import append_only
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from org.models import Unit
 from registry.models import Enterprise
@@ -32,6 +33,7 @@ class PartyMemberQuerySet(models.QuerySet):
         return qs if on is None else qs.filter(recognized_full_on__lte=on)
 
 
+@audit_track(model_name="PartyMemberAudit", verbose_name=_("party member change"), exclude=("enterprise_unit",))
 class PartyMember(models.Model):
     """A party member working in an enterprise (the register an enterprise's eligibility is computed from)."""
 
@@ -189,6 +191,7 @@ ADMISSION_AGE = (18, 60)
 
 # The ignore: workflows.CandidateProcess (related name "processes") subclasses viewflow's untyped Process, whose
 # manager django-stubs cannot resolve.
+@audit_track(model_name="CandidateAudit", verbose_name=_("admission candidate change"))
 class Candidate(models.Model):  # type: ignore[django-manager-missing]
     """An outstanding non-member (quần chúng ưu tú) on the path to admission, and then through probation: each
     stage is a dated step written by members.candidates; the register's member is the outcome of the ceremony."""

@@ -3,7 +3,7 @@ from typing import ClassVar
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, register_audit
 
 from .models import Enterprise, ImportJob, ImportRowChange, ImportRowError
 
@@ -103,3 +103,6 @@ class ImportRowErrorAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+register_audit(Enterprise, "pgh_obj__unit")

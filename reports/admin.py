@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from cases.models import DecisionNumber
-from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin, register_audit
 
 from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
@@ -75,3 +75,7 @@ class DecisionNumberAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+register_audit(Target, "pgh_obj__unit")
+register_audit(PeriodReport, "pgh_obj__unit")

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from core.audit import track as audit_track
 from org.models import Unit
 
 
@@ -74,6 +75,7 @@ def massorg_total_figure(code: str) -> str:
     return f"massorg_total:{code}"
 
 
+@audit_track(model_name="TargetAudit", verbose_name=_("target change"))
 class Target(models.Model):
     """What a unit is asked to achieve in a period. A unit without its own target gets the sum of its children's."""
 
@@ -146,6 +148,7 @@ class PeriodDeadline(models.Model):
         return f"{self.period} · {self.get_level_display()}: {self.due_on:%d/%m/%Y}"
 
 
+@audit_track(model_name="PeriodReportAudit", verbose_name=_("period report change"), exclude=("snapshot", "updated_at"))
 class PeriodReport(models.Model):
     """One unit's report for one period: a draft until its responsible official submits it.
 
