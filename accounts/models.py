@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import append_only
+
 
 class AccountEvent(models.Model):
     """One change to an official's account: who made it, when, and what it was. Append-only."""
@@ -46,6 +48,7 @@ class AccountEvent(models.Model):
         verbose_name_plural = _("account history")
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["official", "at"])]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.official_id}: {self.event}"

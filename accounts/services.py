@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from org.models import Official, Role, Unit
 from org.policy import official_may_administer_accounts, official_may_manage_official, official_may_place_in_unit
@@ -179,6 +180,7 @@ def official_set_temporary_password(*, actor: Official, official_id: int, passwo
 
 
 @transaction.atomic
+@audit.service("accounts.official_roles_set")
 def official_roles_set(*, actor: Official, official_id: int, roles: Iterable[str]) -> Official:
     """Grant and withdraw roles: the official's unit lies within the administrator's jurisdiction, and every role is
     held in that unit, so none reaches beyond the administrator's own."""
@@ -204,6 +206,7 @@ def _stranded_tasks(official: Official, unit: Unit) -> int:
 
 
 @transaction.atomic
+@audit.service("accounts.official_move")
 def official_move(*, actor: Official, official_id: int, unit: Unit) -> Official:
     """Attach the official to another unit of the jurisdiction. Open tasks the official could no longer see there
     must be handed over first."""
@@ -246,6 +249,7 @@ def open_work_of(*, official: Official) -> OpenWork:
 
 
 @transaction.atomic
+@audit.service("accounts.official_set_active")
 def official_set_active(*, actor: Official, official_id: int, active: bool) -> Official:
     """Deactivate (the official can no longer sign in; their sessions end) or reactivate. Open work must be handed
     over before deactivation, so nothing waits on someone who is gone."""
@@ -278,6 +282,7 @@ class HandOver:
 
 
 @transaction.atomic
+@audit.service("accounts.official_hand_over")
 def official_hand_over(*, actor: Official, official_id: int, successor_id: int) -> HandOver:
     """Give every open task, assignment rule (the steps the official is in charge of) and substitution of the
     official to the successor, in one transaction, through the workflow's own services (they check the successor's

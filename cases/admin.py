@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin, register_audit
 
 from .models import Case, CaseHistory, CaseStateSpan, PartyOrganizationTransfer, Survey
 
@@ -87,3 +87,6 @@ class PartyOrganizationTransferAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin,
     list_filter = ["organization_kind"]
     list_select_related = ["enterprise", "to_committee"]
     raw_id_fields = ["enterprise", "case", "from_committee", "to_committee", "recorded_by"]
+
+
+register_audit(Case, "pgh_obj__enterprise__unit")

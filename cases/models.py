@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.audit import append_only
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from members.models import MIN_FULL_MEMBERS, PartyMember
 from members.selectors import full_member_count
@@ -32,6 +34,7 @@ class OrganizationKind(models.TextChoices):
 GRASSROOTS_KINDS = (OrganizationKind.GRASSROOTS_CELL, OrganizationKind.GRASSROOTS_COMMITTEE)
 
 
+@audit_track(model_name="CaseAudit", verbose_name=_("case change"), exclude=("enterprise_unit",))
 class Case(ConcurrentTransitionMixin, models.Model):  # type: ignore[django-manager-missing]
     """One enterprise's path to a party cell. ``state`` changes only through ``cases.services``."""
 
@@ -312,6 +315,7 @@ class CaseHistory(models.Model):
         verbose_name_plural = _("case history")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["to_state", "at"])]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_state} → {self.to_state}"

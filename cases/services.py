@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from core import audit
 from core.errors import Conflict, Invalid, NotFound
 from core.locks import locked_atomic
 from members.models import MIN_FULL_MEMBERS, PartyMember
@@ -101,7 +102,11 @@ def _transition(
     before: Callable[[Case], None] | None = None,
     role_checked: bool = True,
 ) -> Case:
-    with locked_atomic():
+    reason = (data or {}).get("reason") or note
+    with (
+        audit.context(service=f"cases.{event}", reason=str(reason)[:200], **audit.actor_metadata(actor)),
+        locked_atomic(),
+    ):
         case = case_lock(case_id=case_id)
         check_jurisdiction(actor, case.enterprise.unit)
         if role_checked:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core import audit
 from core.errors import Invalid, ServiceError
 from massorgs.selectors import foundings_of_enterprise, mass_organization_list_for_enterprise
 from members import services as member_services
@@ -104,6 +105,8 @@ def enterprise_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "may_edit": official_may(request.user, "open"),
             "transfers": selectors.transfers_of_enterprise(enterprise_id=enterprise.pk),
             "may_receive": official_may(request.user, "receive_organization"),
+            "changes": audit.history_of(enterprise),
+            "audit_recorded": audit.is_recorded(),
         },
     )
 
@@ -364,6 +367,8 @@ def _render_case(
         "error": error,
         "may_recognize": case.state in ACTIONS["recognize"].states and official_may(user, "member"),
         "panels": case_page_panels(request, case),
+        "changes": audit.history_of(case),
+        "audit_recorded": audit.is_recorded(),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

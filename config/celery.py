@@ -2,7 +2,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import celeryd_init
+from celery.signals import celeryd_init, task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -29,3 +29,25 @@ def _bound_statements(**kwargs: Any) -> None:
     from core.timeouts import statement_timeout_for_process
 
     statement_timeout_for_process(settings.CELLFLOW_TASK_STATEMENT_TIMEOUT_MS)
+
+
+# The audit trail's context of a task's writes (core/audit.py): the task's name (a service inside adds its own name).
+_audit_contexts: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _audit_context_enter(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
+    from core.audit import context
+
+    if task_id is None or task is None:
+        return
+    ctx = context(task=task.name)
+    ctx.__enter__()
+    _audit_contexts[task_id] = ctx
+
+
+@task_postrun.connect
+def _audit_context_leave(task_id: str | None = None, **kwargs: Any) -> None:
+    ctx = _audit_contexts.pop(task_id, None) if task_id else None
+    if ctx is not None:
+        ctx.__exit__(None, None, None)

@@ -139,3 +139,52 @@ class StatementTimeoutPage:
             return None
         logger.warning("statement timeout on %s %s", request.method, request.path)
         return service_unavailable(request)
+
+
+class _AuditedRequest:
+    """DRF authenticates (API tokens) in the view and then sets ``request.user`` on the Django request: name the
+    official in the audit context at that moment too (pghistory's own middleware does the same)."""
+
+    def __setattr__(self, attr, value):
+        if attr == "user" and getattr(value, "pk", None):
+            from core.audit import actor_metadata
+
+            _audit_context_update(actor_metadata(value))
+        super().__setattr__(attr, value)
+
+
+def _audit_context_update(metadata: dict) -> None:
+    import pghistory.runtime
+
+    tracker = getattr(pghistory.runtime._tracker, "value", None)
+    if tracker is not None:
+        tracker.metadata.update(metadata)
+
+
+_AUDITED_CLASSES: dict[type, type] = {}
+
+
+class AuditContext:
+    """Every write a page, the admin or the API makes carries who and from where (core.audit, "The audit trail"):
+    the signed-in official (id and name) and the request's method and path. Safe methods write nothing tracked."""
+
+    UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.audit import actor_metadata, context, is_recorded
+
+        if request.method not in self.UNSAFE or not is_recorded():
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        metadata = {"path": request.path, "method": request.method}
+        if user is not None and user.is_authenticated:
+            metadata |= actor_metadata(user)
+        with context(**metadata):
+            cls = type(request)
+            if cls not in _AUDITED_CLASSES:
+                _AUDITED_CLASSES[cls] = type(f"Audited{cls.__name__}", (_AuditedRequest, cls), {})
+            request.__class__ = _AUDITED_CLASSES[cls]
+            return self.get_response(request)

@@ -1,5 +1,6 @@
 """cellflow settings: one module, driven by environment variables (see README)."""
 
+import datetime
 import ipaddress
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    # Database triggers declared on the models (append-only histories) and the audit trail they write (core/audit.py).
+    "pgtrigger",
+    "pghistory",
     # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
     "core",
     "org",
@@ -82,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who and from where, on every write of the request (the audit trail, core/audit.py).
+    "config.middleware.AuditContext",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -366,6 +372,11 @@ CELLFLOW_DECIDING_LEVELS = env.list(
 )
 CELLFLOW_ESCALATE_AFTER_WORKING_DAYS = env.int("CELLFLOW_ESCALATE_AFTER_WORKING_DAYS", default=3)
 CELLFLOW_REPORT_REMINDER_DAYS = env.str("CELLFLOW_REPORT_REMINDER_DAYS", default="14,7,3,1")
+# The day the system came into use (YYYY-MM-DD): periods that ended before it never send report reminders (nor do
+# periods marked "digitised from earlier records"); empty: no such day.
+CELLFLOW_IN_USE_SINCE = env.str("CELLFLOW_IN_USE_SINCE", default="")
+if CELLFLOW_IN_USE_SINCE:
+    datetime.date.fromisoformat(CELLFLOW_IN_USE_SINCE)  # a wrong value stops the start, not the nightly sweep
 CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=200_000)
 # From this many reminders of one kind for one official in a sweep, they hang under one item of the day ("12 việc quá
 # hạn", notifications.reminders.writes.group_reminders); 0: never grouped.

@@ -48,6 +48,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from cases.models import Case, CaseHistory, ContactLog, DecisionNumber, OrganizationKind, Proposal, Survey
 from core import derived
+from core.audit import audit_model
 from massorgs.models import (
     TRADE_UNION,
     YOUTH_UNION,
@@ -1148,6 +1149,12 @@ _RESET_TABLES = (
     Enterprise._meta.db_table,
     Process._meta.db_table,
     Target._meta.db_table,
+    # The audit trail of what the reset removes (its tables have no foreign keys, so CASCADE does not reach them;
+    # TRUNCATE is not refused by their append-only triggers).
+    *(
+        audit_model(m)._meta.db_table
+        for m in (Enterprise, Case, PartyMember, MassOrganization, MembershipEntry, Target)
+    ),
 )
 
 

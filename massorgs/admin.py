@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin, register_audit
 
 from .models import (
     Founding,
@@ -74,3 +74,7 @@ class FoundingEventAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.Model
     list_filter = ["event"]
     list_select_related = ["founding__enterprise", "founding__kind", "actor"]
     raw_id_fields = ["founding", "actor"]
+
+
+register_audit(MassOrganization, "pgh_obj__enterprise__unit")
+register_audit(MembershipEntry, "pgh_obj__organization__enterprise__unit")

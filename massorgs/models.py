@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import append_only
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from org.models import Unit
 from registry.models import Enterprise
@@ -54,6 +56,9 @@ class MassOrganizationKind(models.Model):
         return self.name
 
 
+@audit_track(
+    model_name="MassOrganizationAudit", verbose_name=_("mass organization change"), exclude=("enterprise_unit",)
+)
 class MassOrganization(models.Model):
     """One mass organization of an enterprise: established on a date by a named body, perhaps dissolved since."""
 
@@ -118,6 +123,7 @@ class MassOrganization(models.Model):
         return f"{self.kind} · {self.enterprise}"
 
 
+@audit_track(model_name="MembershipEntryAudit", verbose_name=_("membership entry change"))
 class MembershipEntry(models.Model):
     """Members admitted and members who left (``departed``), counted for the period ending on ``counted_on``.
 
@@ -175,7 +181,7 @@ class MassOrganizationHistory(models.Model):
         MIGRATED = "migrated", _("Moved from the enterprise record")
 
     organization = models.ForeignKey(
-        MassOrganization, verbose_name=_("mass organization"), on_delete=models.CASCADE, related_name="history"
+        MassOrganization, verbose_name=_("mass organization"), on_delete=models.PROTECT, related_name="history"
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
@@ -194,6 +200,7 @@ class MassOrganizationHistory(models.Model):
         verbose_name = _("mass organization history")
         verbose_name_plural = _("mass organization history")
         ordering = ["organization", "at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_event_display()}"
@@ -294,7 +301,7 @@ class FoundingEvent(models.Model):
         CLOSED = "closed", _("Closed")
 
     founding = models.ForeignKey(
-        Founding, verbose_name=_("mass organization establishment"), on_delete=models.CASCADE, related_name="events"
+        Founding, verbose_name=_("mass organization establishment"), on_delete=models.PROTECT, related_name="events"
     )
     event = models.CharField(_("event"), max_length=16, choices=Event.choices)
     effective_on = models.DateField(_("date"))
@@ -313,6 +320,7 @@ class FoundingEvent(models.Model):
         verbose_name = _("mass organization establishment event")
         verbose_name_plural = _("mass organization establishment events")
         ordering = ["founding", "at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.founding} · {self.get_event_display()}"

@@ -13,6 +13,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Conflict, Invalid, NotFound
 from core.locks import locked_atomic
 from org.models import Official
@@ -91,6 +92,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@audit.service("massorgs.mass_organization_record")
 def mass_organization_record(
     *,
     actor: Official,
@@ -150,6 +152,7 @@ def mass_organization_record(
     return organization
 
 
+@audit.service("massorgs.mass_organization_update")
 def mass_organization_update(
     *,
     actor: Official,
@@ -183,6 +186,7 @@ def mass_organization_update(
     return organization
 
 
+@audit.service("massorgs.mass_organization_dissolve")
 def mass_organization_dissolve(
     *, actor: Official, organization_id: int, dissolved_on: datetime.date, note: str = ""
 ) -> MassOrganization:
@@ -207,6 +211,7 @@ def mass_organization_dissolve(
     return organization
 
 
+@audit.service("massorgs.membership_record")
 def membership_record(
     *,
     actor: Official,

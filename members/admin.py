@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin, register_audit
 from registry.admin import EnterpriseAdmin
 
 from .models import Candidate, CandidateEvent, MemberEvent, PartyMember
@@ -87,3 +87,7 @@ class CandidateEventAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.Mode
     list_filter = ["stage"]
     list_select_related = ["candidate", "actor"]
     raw_id_fields = ["candidate", "actor"]
+
+
+register_audit(PartyMember, "pgh_obj__enterprise__unit")
+register_audit(Candidate, "pgh_obj__enterprise__unit")

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import append_only
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from org.models import Unit
 from registry.models import Enterprise
@@ -31,6 +33,7 @@ class PartyMemberQuerySet(models.QuerySet):
         return qs if on is None else qs.filter(recognized_full_on__lte=on)
 
 
+@audit_track(model_name="PartyMemberAudit", verbose_name=_("party member change"), exclude=("enterprise_unit",))
 class PartyMember(models.Model):
     """A party member working in an enterprise (the register an enterprise's eligibility is computed from)."""
 
@@ -152,7 +155,7 @@ class MemberEvent(models.Model):
         DECEASED = "deceased", _("Deceased")
 
     member = models.ForeignKey(
-        PartyMember, verbose_name=_("party member"), on_delete=models.CASCADE, related_name="events"
+        PartyMember, verbose_name=_("party member"), on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
     effective_on = models.DateField(_("effective on"))
@@ -162,7 +165,7 @@ class MemberEvent(models.Model):
         verbose_name=_("by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -173,6 +176,7 @@ class MemberEvent(models.Model):
         verbose_name_plural = _("member events")
         ordering = ["member", "at", "pk"]
         indexes = [models.Index(fields=["member", "at"])]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.member} · {self.get_kind_display()} · {self.effective_on:%d/%m/%Y}"
@@ -187,6 +191,7 @@ ADMISSION_AGE = (18, 60)
 
 # The ignore: workflows.CandidateProcess (related name "processes") subclasses viewflow's untyped Process, whose
 # manager django-stubs cannot resolve.
+@audit_track(model_name="CandidateAudit", verbose_name=_("admission candidate change"))
 class Candidate(models.Model):  # type: ignore[django-manager-missing]
     """An outstanding non-member (quần chúng ưu tú) on the path to admission, and then through probation: each
     stage is a dated step written by members.candidates; the register's member is the outcome of the ceremony."""
@@ -277,7 +282,7 @@ class CandidateEvent(models.Model):
     """Append-only history of a candidate: each step, who recorded it, its date."""
 
     candidate = models.ForeignKey(
-        Candidate, verbose_name=_("admission candidate"), on_delete=models.CASCADE, related_name="events"
+        Candidate, verbose_name=_("admission candidate"), on_delete=models.PROTECT, related_name="events"
     )
     stage = models.CharField(_("stage reached"), max_length=16, choices=Candidate.Stage.choices)
     effective_on = models.DateField(_("effective on"))
@@ -287,7 +292,7 @@ class CandidateEvent(models.Model):
         verbose_name=_("by"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
@@ -296,6 +301,7 @@ class CandidateEvent(models.Model):
         verbose_name = _("candidate event")
         verbose_name_plural = _("candidate events")
         ordering = ["candidate", "at", "pk"]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.candidate} · {self.get_stage_display()}"

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Conflict, Invalid, NotFound
 from core.locks import locked_atomic
 from org.models import Official
@@ -83,6 +84,7 @@ def _event(
     )
 
 
+@audit.service("members.member_add")
 def member_add(
     *,
     actor: Official,
@@ -171,6 +173,7 @@ def _lock_member(actor: Official, member_id: int, enterprise_id: int | None, rol
     return PartyMember.objects.select_for_update(no_key=True).get(pk=member_id)
 
 
+@audit.service("members.member_recognize_full")
 def member_recognize_full(
     *,
     actor: Official,
@@ -201,6 +204,7 @@ def member_recognize_full(
     return member
 
 
+@audit.service("members.member_mark_left")
 def member_mark_left(
     *,
     actor: Official,
@@ -239,6 +243,7 @@ def member_mark_left(
     return member
 
 
+@audit.service("members.member_mark_role")
 def member_mark_role(
     *, actor: Official, member_id: int, is_owner: bool, is_manager: bool, enterprise_id: int | None = None
 ) -> PartyMember:
@@ -251,6 +256,7 @@ def member_mark_role(
     return member
 
 
+@audit.service("members.member_bulk_record")
 def member_bulk_record(
     *, actor: Official, enterprise_id: int, rows: Sequence[tuple[int, dict[str, Any]]]
 ) -> list[PartyMember]:

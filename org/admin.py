@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_model
+
 from .models import Official, RoleAssignment, Unit
 from .policy import official_may_change_national_settings
 from .selectors import jurisdiction_q, unit_list_for_official
@@ -206,3 +208,32 @@ class RoleAssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     list_select_related = ["official"]
     raw_id_fields = ["official"]
     search_fields = ["official__username", "official__last_name", "official__first_name"]
+
+
+class AuditAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """The audit trail of one model (core/audit.py): read-only, scoped through the tracked row
+    (``jurisdiction_field`` starts with ``pgh_obj__``)."""
+
+    list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor_name", "origin"]
+    list_filter = ["pgh_label"]
+    date_hierarchy = "pgh_created_at"
+
+    @admin.display(description=_("by"))
+    def actor_name(self, obj) -> str:
+        return str((obj.pgh_context or {}).get("actor_name") or "—")
+
+    @admin.display(description=_("where from"))
+    def origin(self, obj) -> str:
+        ctx = obj.pgh_context or {}
+        return str(ctx.get("service") or ctx.get("task") or ctx.get("path") or "—")
+
+
+def register_audit(tracked, jurisdiction_field: str) -> None:
+    """Register the audit model of a tracked model (core.audit) read-only, scoped by ``jurisdiction_field``."""
+    model = audit_model(tracked)
+    admin.site.register(
+        model, type(f"{model.__name__}Admin", (AuditAdmin,), {"jurisdiction_field": jurisdiction_field})
+    )
+
+
+register_audit(RoleAssignment, "pgh_obj__official__unit")

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import track as audit_track
+
 PATH_SEPARATOR = "/"
 
 
@@ -113,6 +115,7 @@ class Official(AbstractUser):
         return bool(self.role_codes.intersection(roles))
 
 
+@audit_track(model_name="RoleAssignmentAudit", verbose_name=_("role assignment change"))
 class RoleAssignment(models.Model):
     official = models.ForeignKey(
         Official, verbose_name=_("official"), on_delete=models.CASCADE, related_name="role_assignments"

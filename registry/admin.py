@@ -3,7 +3,7 @@ from typing import ClassVar
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, register_audit
 
 from .models import Enterprise, ImportJob, ImportRowChange, ImportRowError
 
@@ -21,6 +21,11 @@ class EnterpriseAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
         # Moving an enterprise or closing it has rules (its case closes, reports follow): the registry import does it.
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "unit", "operating_status"] if obj is not None else fields
+
+    def has_delete_permission(self, request, obj=None):
+        # An enterprise leaves the registry by a closure (the import), never by deletion: its members, cases and
+        # their history stay.
+        return False
 
 
 class ImportRowErrorInline(admin.TabularInline):
@@ -98,3 +103,6 @@ class ImportRowErrorAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+register_audit(Enterprise, "pgh_obj__unit")

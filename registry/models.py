@@ -6,12 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import track as audit_track
 from core.text import fold
 from org.models import Unit
 
 from .validators import validate_tax_code
 
 
+@audit_track(model_name="EnterpriseAudit", verbose_name=_("enterprise change"), exclude=("search_text",))
 class Enterprise(models.Model):
     class Type(models.TextChoices):
         JOINT_STOCK = "joint_stock", _("Joint-stock company")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from cases.models import DecisionNumber
-from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin, register_audit
 
 from .models import Period, PeriodDeadline, PeriodReport, StateNorm, Target
 
@@ -13,15 +13,16 @@ class PeriodDeadlineInline(NationalSettingsAdminMixin, admin.TabularInline):
 
 @admin.register(Period)
 class PeriodAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "starts_on", "ends_on"]
+    list_display = ["name", "code", "kind", "starts_on", "ends_on", "digitised"]
     inlines = [PeriodDeadlineInline]
-    list_filter = ["kind"]
+    list_filter = ["kind", "digitised"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Target)
-class TargetAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    """Supervisors set the targets of their unit and the units below it."""
+class TargetAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: supervisors set the targets of their unit and of the units directly below it on the targets page
+    (reports.services.targets_set: who may, which units, the bounds)."""
 
     list_display = ["unit", "period", "indicator", "value"]
     list_filter = ["period", "indicator"]
@@ -36,8 +37,9 @@ class StateNormAdmin(NationalSettingsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PeriodReport)
-class PeriodReportAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    """Read-mostly: reports are compiled, reviewed and submitted in their own pages."""
+class PeriodReportAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    """Read-only: a report is written, submitted (its figures frozen) and reopened by the parent unit on its own pages
+    (reports.services)."""
 
     list_display = ["unit", "period", "status", "submitted_at", "submitted_by"]
     list_filter = ["period", "status"]
@@ -73,3 +75,7 @@ class DecisionNumberAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+register_audit(Target, "pgh_obj__unit")
+register_audit(PeriodReport, "pgh_obj__unit")

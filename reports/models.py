@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from core.audit import track as audit_track
 from org.models import Unit
 
 
@@ -25,6 +28,11 @@ class Period(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.HALF_YEAR)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
+    digitised = models.BooleanField(
+        _("digitised from earlier records"),
+        default=False,
+        help_text=_("A period entered afterwards from paper records: its deadlines never send reminders."),
+    )
 
     class Meta:
         verbose_name = _("reporting period")
@@ -67,6 +75,7 @@ def massorg_total_figure(code: str) -> str:
     return f"massorg_total:{code}"
 
 
+@audit_track(model_name="TargetAudit", verbose_name=_("target change"))
 class Target(models.Model):
     """What a unit is asked to achieve in a period. A unit without its own target gets the sum of its children's."""
 
@@ -103,12 +112,31 @@ class StateNorm(models.Model):
         return f"{self.get_state_display()}: {self.days}"
 
 
+def in_use_since() -> datetime.date | None:
+    """The day the system came into use (``CELLFLOW_IN_USE_SINCE``), or None when not set."""
+    raw = getattr(settings, "CELLFLOW_IN_USE_SINCE", None)
+    if not raw:
+        return None
+    return raw if isinstance(raw, datetime.date) else datetime.date.fromisoformat(str(raw))
+
+
+class PeriodDeadlineQuerySet(models.QuerySet):
+    def reminding(self) -> PeriodDeadlineQuerySet:
+        """Deadlines that may remind anyone: not of a period digitised from records, nor of one that ended before
+        the system came into use (``CELLFLOW_IN_USE_SINCE``)."""
+        qs = self.filter(period__digitised=False)
+        since = in_use_since()
+        return qs.filter(period__ends_on__gte=since) if since else qs
+
+
 class PeriodDeadline(models.Model):
     """When a unit of a given level must submit its report for a period (e.g. communes by 15/06, provinces by 25/06)."""
 
     period = models.ForeignKey(Period, verbose_name=_("period"), on_delete=models.CASCADE, related_name="deadlines")
     level = models.CharField(_("unit level"), max_length=16, choices=Unit.Level.choices)
     due_on = models.DateField(_("report due on"))
+
+    objects = PeriodDeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("report deadline")
@@ -120,6 +148,7 @@ class PeriodDeadline(models.Model):
         return f"{self.period} · {self.get_level_display()}: {self.due_on:%d/%m/%Y}"
 
 
+@audit_track(model_name="PeriodReportAudit", verbose_name=_("period report change"), exclude=("snapshot", "updated_at"))
 class PeriodReport(models.Model):
     """One unit's report for one period: a draft until its responsible official submits it.
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from org.models import Official, Unit
 from org.policy import (
@@ -52,6 +53,7 @@ def _clean(text: str) -> str:
     return text
 
 
+@audit.service("reports.period_report_save_commentary")
 def period_report_save_commentary(
     *,
     actor: Official,
@@ -77,6 +79,7 @@ def period_report_save_commentary(
     return report
 
 
+@audit.service("reports.period_report_submit")
 def period_report_submit(
     *,
     actor: Official,
@@ -118,6 +121,7 @@ def period_report_submit(
     return report
 
 
+@audit.service("reports.period_report_reopen")
 def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> PeriodReport:
     """The parent unit sends a submitted report back to draft (the snapshot is dropped, the commentary kept)."""
     _check_view(actor, unit)
@@ -138,6 +142,7 @@ def period_report_reopen(*, actor: Official, unit: Unit, period: Period) -> Peri
 # --- Targets ------------------------------------------------------------------------------------------
 
 
+@audit.service("reports.targets_set")
 def targets_set(*, actor: Official, unit: Unit, period: Period, values: dict[tuple[int, str], int | None]) -> int:
     """Set the targets of ``unit`` and of its direct children for ``period``; None clears a target (the unit then
     shows the sum of its children's). All or nothing; returns how many targets were written or cleared."""

@@ -75,7 +75,8 @@ def _report_deadline(unit: Unit, today: datetime.date) -> ReportDeadline | None:
     """The next report deadline of the unit's level (the earliest not yet past, else the latest past one that is
     still not submitted)."""
     deadlines = list(
-        PeriodDeadline.objects.filter(level=unit.level, due_on__gte=today - datetime.timedelta(days=31))
+        PeriodDeadline.objects.reminding()
+        .filter(level=unit.level, due_on__gte=today - datetime.timedelta(days=31))
         .select_related("period")
         .order_by("due_on")[:3]
     )

@@ -23,7 +23,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from cases.models import ContactLog, Proposal
-from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin
+from org.admin import JurisdictionAdminMixin, NationalSettingsAdminMixin, ReadOnlyAdminMixin, register_audit
 from org.models import Official
 from org.policy import official_may_do_step
 from org.selectors import jurisdiction_q, unit_ancestor_paths, unit_is_within
@@ -452,3 +452,7 @@ class ProposalAdmin(ReadOnlyAdmin):
     date_hierarchy = "submitted_at"
     raw_id_fields = ["case", "secretary", "deputy", "reports_to", "submitted_by"]
     filter_horizontal = ["members"]
+
+
+register_audit(AssignmentRule, "pgh_obj__unit")
+register_audit(Substitute, "pgh_obj__official__unit")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from cases.models import Case
+from core.audit import track as audit_track
 from core.fields import trigger_kept_copy
 from massorgs.models import Founding
 from members.models import Candidate
@@ -145,6 +146,7 @@ class CalendarDay(models.Model):
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
 
 
+@audit_track(model_name="AssignmentRuleAudit", verbose_name=_("assignment rule change"))
 class AssignmentRule(models.Model):
     """Who does a step for the cases of a unit. The nearest rule up the unit tree applies."""
 
@@ -163,6 +165,7 @@ class AssignmentRule(models.Model):
         return f"{self.unit} · {self.get_step_display()} → {self.official}"
 
 
+@audit_track(model_name="SubstituteAudit", verbose_name=_("substitute change"))
 class Substitute(models.Model):
     """While an official is on leave, new tasks go to the substitute."""
 

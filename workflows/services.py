@@ -16,6 +16,7 @@ from viewflow.workflow.status import STATUS
 
 from cases import services as case_services
 from cases.models import Case, CaseHistory, ContactLog, OrganizationKind, Proposal
+from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.locks import locked_atomic
 from massorgs.founding import founding_lock
@@ -293,6 +294,7 @@ def task_claim(*, actor: Official, task_ids: Iterable[int]) -> int:
     return len(tasks)
 
 
+@audit.service("workflows.task_reassign")
 def task_reassign(*, actor: Official, task_ids: Iterable[int], new_owner: Official) -> int:
     """Supervisors hand open tasks to another official of their jurisdiction. The former owner can no longer
     complete them."""
@@ -330,6 +332,7 @@ def task_follow_up(*, actor: Official, task_id: int, until: datetime.date | None
         raise NotFound(_("Task not found."), code="not_found")
 
 
+@audit.service("workflows.substitute_set")
 def substitute_set(
     *, actor: Official, substitute: Official, starts_on: datetime.date, ends_on: datetime.date
 ) -> Substitute:
@@ -343,6 +346,7 @@ def substitute_set(
     return Substitute.objects.create(official=actor, substitute=substitute, starts_on=starts_on, ends_on=ends_on)
 
 
+@audit.service("workflows.substitute_end")
 def substitute_end(*, actor: Official, substitute_id: int) -> None:
     Substitute.objects.filter(pk=substitute_id, official=actor).delete()
 
@@ -502,6 +506,7 @@ def _check_task(actor: Official, task_id: int, step: str) -> Task:
 # --- Handing over a departing official's work (accounts.services.official_hand_over) -------------------
 
 
+@audit.service("workflows.assignment_rules_hand_over")
 def assignment_rules_hand_over(*, actor: Official, official: Official, successor: Official) -> list[int]:
     """The assignment rules that name the official (the steps of a unit's cases they are in charge of) name the
     successor instead. Returns the rules' ids."""
@@ -524,6 +529,7 @@ def assignment_rules_hand_over(*, actor: Official, official: Official, successor
     return [r.pk for r in rules]
 
 
+@audit.service("workflows.substitutions_hand_over")
 def substitutions_hand_over(
     *, actor: Official, official: Official, successor: Official, today: datetime.date | None = None
 ) -> list[int]:

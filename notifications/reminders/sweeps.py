@@ -16,7 +16,8 @@ Events (``EVENTS``):
   assignee of its open (unpaused) task;
 - ``report_due``: a unit's report for a period, at ``CELLFLOW_REPORT_REMINDER_DAYS`` days before the deadline of
   the unit's level to the unit's organization officers, then daily after the deadline to them and (one digest a
-  day) to the supervisors, until the unit's report is submitted.
+  day) to the supervisors, until the unit's report is submitted; never for a period digitised from records or
+  ended before ``CELLFLOW_IN_USE_SINCE``.
 Paused tasks (``paused_until >= today``) neither warn nor fall overdue. An official on leave (an active
 ``workflows.Substitute``) is replaced by the substitute, who is told for whom they receive it.
 """
@@ -385,7 +386,8 @@ def sweep_report_due(
     """Reminders of each unit's report for each period with a deadline for the unit's level, until submitted."""
     offsets = report_offsets() if offsets is None else offsets
     horizon = today + datetime.timedelta(days=max(offsets, default=0))
-    deadlines = list(PeriodDeadline.objects.filter(due_on__lte=horizon).select_related("period"))
+    # Periods digitised from records, or ended before the system came into use, never remind (reports.models).
+    deadlines = list(PeriodDeadline.objects.reminding().filter(due_on__lte=horizon).select_related("period"))
     slots: list[tuple[PeriodDeadline, str]] = []
     for d in deadlines:
         s = report_slot(due_on=d.due_on, today=today, offsets=offsets)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Forbidden, NotFound, ServiceError
 from org.models import Official, Unit
 from org.policy import official_may
@@ -279,6 +280,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
     if job is None:
         return ImportJob.objects.get(pk=job_id)
     progress = _progress_updater(job.pk)
+    reason = f"import #{job.pk} {job.filename}"[:200]
+    with audit.context(service="registry.import", reason=reason, **audit.actor_metadata(job.created_by)):
+        return _run(job, progress)
+
+
+def _run(job: ImportJob, progress) -> ImportJob:
     try:
         progress("reading", 0, 1)
         table = read_table(data=bytes(job.source), filename=job.filename, encoding=job.encoding)

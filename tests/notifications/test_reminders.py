@@ -252,6 +252,41 @@ def test_after_the_deadline_daily_to_the_officer_and_a_digest_to_the_supervisor(
     assert digests[0].title.startswith("2") and digests[0].url == reverse("reports:period_report_index")
 
 
+def _digitised_2013(*, digitised: bool) -> PeriodDeadline:
+    period = Period.objects.create(
+        code="t-2013",
+        name="Năm 2013",
+        kind="year",
+        digitised=digitised,
+        starts_on=D(2013, 1, 1),
+        ends_on=D(2013, 12, 31),
+    )
+    return PeriodDeadline.objects.create(period=period, level="commune", due_on=D(2013, 12, 20))
+
+
+def test_no_reminder_for_a_period_digitised_from_records(deadline, province, ward, make_official):
+    """Issue #16: digitising a 2013 year sent "overdue since 20/12/2013" reminders, daily."""
+    make_official(ward, Role.ORGANIZATION_OFFICER)
+    make_official(province, Role.SUPERVISOR)
+    _digitised_2013(digitised=True)
+    deadline.period.digitised = True  # a current period marked digitised is silent too
+    deadline.period.save()
+    for day in (REPORT_DUE - datetime.timedelta(days=7), REPORT_DUE + datetime.timedelta(days=1), D(2027, 3, 1)):
+        assert _sweep("report_due", day) == []
+    assert not _notes(Occasion.REPORT_DUE)
+
+
+def test_no_reminder_for_a_period_ended_before_the_system_was_in_use(settings, deadline, ward, make_official):
+    make_official(ward, Role.ORGANIZATION_OFFICER)
+    _digitised_2013(digitised=False)
+    day = REPORT_DUE - datetime.timedelta(days=7)
+    assert len(_sweep("report_due", day)) == 2  # without the day: the 2013 year is overdue, the current one due
+    Notification.objects.all().delete()
+    settings.CELLFLOW_IN_USE_SINCE = "2026-01-01"
+    ids = _sweep("report_due", day)
+    assert [n.object_key for n in Notification.objects.filter(pk__in=ids)] == [f"report:{deadline.period_id}:{ward.pk}"]
+
+
 def test_a_submitted_report_stops_its_reminders(deadline, province, ward, sibling_ward, make_official):
     officer = make_official(ward, Role.ORGANIZATION_OFFICER)
     supervisor = make_official(province, Role.SUPERVISOR)
