@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Invalid
 from core.locks import locked_atomic
 from core.text import fold
@@ -64,6 +65,7 @@ def _validated(enterprise: Enterprise, *, exclude: list[str] | None = None) -> N
         raise Invalid(message, code="invalid") from exc
 
 
+@audit.service("registry.enterprise_create")
 def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterprise:
     """Register one enterprise of the actor's jurisdiction (a ward or commune of today)."""
     check_role(actor, "open")
@@ -81,6 +83,7 @@ def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterpri
     return enterprise
 
 
+@audit.service("registry.enterprise_update")
 def enterprise_update(*, actor: Official, enterprise_id: int, changes: dict[str, Any], note: str = "") -> list[str]:
     """Change an enterprise's registry fields; the names of the fields that changed.
 
@@ -93,7 +96,7 @@ def enterprise_update(*, actor: Official, enterprise_id: int, changes: dict[str,
         raise Invalid(
             _("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, code="invalid"
         )
-    with locked_atomic():
+    with locked_atomic(), audit.context(reason=note):
         enterprise = Enterprise.objects.select_for_update().select_related("unit").get(pk=enterprise_id)
         check_jurisdiction(actor, enterprise.unit)
         changed = [name for name, value in changes.items() if getattr(enterprise, name) != value]

@@ -115,3 +115,19 @@ def test_on_sqlite_nothing_is_recorded_and_the_page_says_so(db, client, ward, wa
     client.force_login(ward_official)
     html = client.get(reverse("cases:enterprise_detail", args=[enterprise.pk])).content.decode()
     assert "SQLite" in html
+
+
+def test_an_enterprise_changed_by_hand_names_the_service_the_official_and_the_reason(
+    require_postgres, ward, make_official
+):
+    from registry import services as registry_services
+
+    official = make_official(ward, Role.WARD_OFFICIAL)
+    enterprise = EnterpriseFactory(unit=ward, address="Số 5 Hàng Bài")
+    registry_services.enterprise_update(
+        actor=official, enterprise_id=enterprise.pk, changes={"address": "Số 1 Tràng Tiền"}, note="Đổi địa chỉ"
+    )
+    update = _events(enterprise)[-1]
+    assert update.pgh_context["service"] == "registry.enterprise_update"
+    assert (update.pgh_context["actor"], update.pgh_context["reason"]) == (official.pk, "Đổi địa chỉ")
+    assert update.address == "Số 1 Tràng Tiền"
