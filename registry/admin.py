@@ -3,9 +3,9 @@ from typing import ClassVar
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 
-from org.admin import JurisdictionAdminMixin
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin
 
-from .models import Enterprise, ImportJob, ImportRowChange, ImportRowError
+from .models import Enterprise, EnterpriseUnitSpan, ImportJob, ImportRowChange, ImportRowError
 
 
 @admin.register(Enterprise)
@@ -98,3 +98,12 @@ class ImportRowErrorAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EnterpriseUnitSpan)
+class EnterpriseUnitSpanAdmin(JurisdictionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which unit an enterprise belonged to, from when to when: kept by the database and the moves, never by hand."""
+
+    list_display = ["enterprise", "unit", "valid_from", "valid_to"]
+    list_select_related = ["enterprise", "unit"]
+    search_fields = ["enterprise__tax_code", "enterprise__search_text"]
