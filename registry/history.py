@@ -59,3 +59,9 @@ def within_on(qs: QuerySet, *, enterprise: str, path: str, day: datetime.date) -
     return qs.annotate(_span=FilteredRelation(relation, condition=span_covers_q(day, f"{relation}__"))).filter(
         _span__unit__path__startswith=path
     )
+
+
+def enterprise_unit_on(*, enterprise, day: datetime.date):
+    """The unit ``enterprise`` had on ``day`` (its span then), else its present unit (one query)."""
+    span = EnterpriseUnitSpan.objects.filter(span_covers_q(day), enterprise=enterprise).select_related("unit").first()
+    return span.unit if span is not None else enterprise.unit
