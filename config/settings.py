@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "workflows",
     "reports",
+    "reorgs",
     "notifications",
     "accounts",
     "today",

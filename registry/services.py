@@ -17,6 +17,7 @@ from org.policy import check_jurisdiction, check_role
 from .models import Enterprise, EnterpriseUnitSpan
 
 ONE_DAY = datetime.timedelta(days=1)
+SPAN_CHUNK = 10_000  # enterprise ids per statement (PostgreSQL takes at most 65,535 parameters)
 
 
 def enterprise_create(*, actor: Official, unit: Unit, **fields: Any) -> Enterprise:
@@ -34,15 +35,15 @@ def unit_spans_move(*, enterprise_ids: Iterable[int], unit_id: int, effective_on
     ``Enterprise.unit``; the database's trigger finds the span already open in the new unit and adds nothing.
     Returns how many spans were opened."""
     ids = list(enterprise_ids)
-    if not ids:
-        return 0
-    open_spans = EnterpriseUnitSpan.objects.filter(enterprise_id__in=ids, valid_to__isnull=True)
-    open_spans.filter(valid_from__gte=effective_on).delete()
-    open_spans.update(valid_to=effective_on - ONE_DAY)
-    EnterpriseUnitSpan.objects.bulk_create(
-        [EnterpriseUnitSpan(enterprise_id=pk, unit_id=unit_id, valid_from=effective_on) for pk in ids],
-        batch_size=2000,
-    )
+    for i in range(0, len(ids), SPAN_CHUNK):
+        chunk = ids[i : i + SPAN_CHUNK]
+        open_spans = EnterpriseUnitSpan.objects.filter(enterprise_id__in=chunk, valid_to__isnull=True)
+        open_spans.filter(valid_from__gte=effective_on).delete()
+        open_spans.update(valid_to=effective_on - ONE_DAY)
+        EnterpriseUnitSpan.objects.bulk_create(
+            [EnterpriseUnitSpan(enterprise_id=pk, unit_id=unit_id, valid_from=effective_on) for pk in chunk],
+            batch_size=2000,
+        )
     return len(ids)
 
 
