@@ -412,11 +412,13 @@ UNIT_SPANS = TriggerGroup(
 # enterprise to the new unit; a finished one stays where it was done.
 
 _OPEN = ", ".join(f"'{s}'" for s in OPEN_TASK_STATUSES)
-_TASK_UNIT_BODY = f"""
-      UPDATE {TASKSLA} SET unit_id = NEW.unit_id WHERE task_status IN ({_OPEN}) AND (
-        case_id IN (SELECT id FROM {CASE} WHERE enterprise_id = NEW.id)
-        OR candidate_id IN (SELECT id FROM {CANDIDATE} WHERE enterprise_id = NEW.id)
-        OR founding_id IN (SELECT id FROM {FOUNDING} WHERE enterprise_id = NEW.id));"""
+# One statement per subject, each read from its foreign-key index (an OR of the three scans the table per row).
+_TASK_UNIT_BODY = "".join(
+    f"""
+      UPDATE {TASKSLA} SET unit_id = NEW.unit_id WHERE task_status IN ({_OPEN})
+        AND {column} IN (SELECT id FROM {table} WHERE enterprise_id = NEW.id);"""
+    for column, table in (("case_id", CASE), ("candidate_id", CANDIDATE), ("founding_id", FOUNDING))
+)
 _TASK_ENTERPRISE_UNIT = (
     f"coalesce((SELECT e.unit_id FROM {CASE} c JOIN {ENTERPRISE} e ON e.id = c.enterprise_id "
     f"WHERE c.id = {TASKSLA}.case_id), (SELECT e.unit_id FROM {CANDIDATE} c JOIN {ENTERPRISE} e "
