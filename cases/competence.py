@@ -9,9 +9,8 @@ The rule has two parts:
   district committees until 30 June 2025 (when the district level was abolished), ward/commune committees (by
   delegation before, as the direct superiors of grassroots organizations since 1 July 2025) and bloc committees.
 
-``committees_above_on`` is the one place that reads the unit tree at a date: today it is the current tree without
-the units whose validity ended before the date (``Unit.valid_until``); point it at org's "units valid at a date"
-selector when units carry their history.
+``committees_above_on`` is the one place that reads the unit tree at a date: the units valid on that date
+(``org.models.unit_valid_on_q``) above the unit the enterprise had on it (``registry.history.enterprise_unit_on``).
 """
 
 from __future__ import annotations
@@ -20,12 +19,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.errors import Invalid
-from org.models import Unit
+from org.models import Unit, unit_valid_on_q
 from org.selectors import unit_ancestor_paths
+from registry.history import enterprise_unit_on
+from registry.models import Enterprise, EnterpriseUnitSpan
 
 # A unit's name -> its committee's name, by level: "Thành phố Hà Nội" -> "Thành ủy Hà Nội".
 _COMMITTEE_PREFIXES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -91,13 +92,11 @@ def competent_levels(day: datetime.date) -> set[str]:
 
 
 def committees_above_on(*, unit: Unit, day: datetime.date) -> QuerySet[Unit]:
-    """The unit and the units above it as they stood on ``day``, that existed then.
+    """The unit and the units above it as they stood on ``day``, that existed then (org's "units valid at a date").
 
-    Until org keeps the tree over time, this is today's tree, without the units whose validity ended before
-    ``day``. This is the function to point at org's "units valid at a date" selector."""
-    return Unit.objects.filter(path__in=unit_ancestor_paths(unit)).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
-    )
+    ``unit`` is the enterprise's unit on that day (``registry.history.enterprise_unit_on``): historical units keep
+    their place in the tree, so a 2013 commune lies under its district and its province of 2013."""
+    return Unit.objects.filter(unit_valid_on_q(day), path__in=unit_ancestor_paths(unit))
 
 
 def competent_committees(*, unit: Unit, day: datetime.date) -> QuerySet[Unit]:
@@ -105,20 +104,22 @@ def competent_committees(*, unit: Unit, day: datetime.date) -> QuerySet[Unit]:
     levels = competent_levels(day)
     above = committees_above_on(unit=unit, day=day)
     provinces = above.filter(level=Unit.Level.PROVINCE).values("pk")
-    blocs = (
-        Unit.objects.filter(level=Unit.Level.BLOC, parent__in=provinces)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .values("pk")
-    )
+    blocs = Unit.objects.filter(unit_valid_on_q(day), level=Unit.Level.BLOC, parent__in=provinces).values("pk")
     return Unit.objects.filter(Q(pk__in=above.values("pk")) | Q(pk__in=blocs), level__in=levels).order_by(
         "depth", "name"
     )
 
 
-def committee_choices(*, unit: Unit) -> QuerySet[Unit]:
+def committee_choices(*, unit: Unit, enterprise: Enterprise | None = None) -> QuerySet[Unit]:
     """What a decision form offers: every committee competent for the unit on some date (historical districts
-    too, for a decision dated in their time); the service checks the date."""
-    above = Unit.objects.filter(path__in=unit_ancestor_paths(unit))
+    too, for a decision dated in their time), and above every unit the enterprise belonged to (its spans); the
+    service checks the date."""
+    above_q = Q(path__in=unit_ancestor_paths(unit))
+    if enterprise is not None:
+        above_q |= Q(
+            Exists(EnterpriseUnitSpan.objects.filter(enterprise=enterprise, unit__path__startswith=OuterRef("path")))
+        )
+    above = Unit.objects.filter(above_q)
     provinces = above.filter(level=Unit.Level.PROVINCE).values("pk")
     levels = {r.level for r in deciding_level_rules()}
     return Unit.objects.filter(
@@ -126,8 +127,13 @@ def committee_choices(*, unit: Unit) -> QuerySet[Unit]:
     ).order_by("depth", "name")
 
 
-def check_committee_competent(*, committee: Unit, unit: Unit, day: datetime.date) -> None:
-    """Refuse (400) a committee that may not decide for an enterprise of ``unit`` on ``day``."""
+def check_committee_competent(
+    *, committee: Unit, unit: Unit, day: datetime.date, enterprise: Enterprise | None = None
+) -> None:
+    """Refuse (400) a committee that may not decide for an enterprise of ``unit`` on ``day``. With ``enterprise``,
+    its unit on that day (its spans) is the one checked: a 2013 Quận ủy decides for a commune of 2013."""
+    if enterprise is not None:
+        unit = enterprise_unit_on(enterprise=enterprise, day=day)
     if competent_committees(unit=unit, day=day).filter(pk=committee.pk).exists():
         return
     name = committee_proper_name(committee)

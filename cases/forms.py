@@ -221,7 +221,9 @@ class DecisionForm(BoundedForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["deciding_committee"].queryset = committee_choices(unit=case.enterprise.unit)
+        self.fields["deciding_committee"].queryset = committee_choices(
+            unit=case.enterprise.unit, enterprise=case.enterprise
+        )
         proposal = case.proposals.order_by("-submitted_at").first()
         if proposal is not None:
             self.fields["deciding_committee"].initial = proposal.reports_to_id

@@ -239,7 +239,9 @@ def _check_decision(
     """The rules a decision must keep (docs/reports.md, "Establishment decisions"): a competent committee for the
     enterprise's unit on the decision date, one the actor decides for (their unit or one below it), a date not before
     the proposal's nor the latest survey's."""
-    check_committee_competent(committee=committee, unit=case.enterprise.unit, day=decision_date)
+    check_committee_competent(
+        committee=committee, unit=case.enterprise.unit, day=decision_date, enterprise=case.enterprise
+    )
     if not unit_is_within(official=actor, unit=committee):
         raise Invalid(
             _(
@@ -595,7 +597,7 @@ def party_organization_transfer(
             _("You can record a transfer only to your own committee or to a committee below it."),
             code="committee_not_yours",
         )
-    check_committee_competent(committee=to_committee, unit=enterprise.unit, day=received_on)
+    check_committee_competent(committee=to_committee, unit=enterprise.unit, day=received_on, enterprise=enterprise)
     with locked_atomic():
         if case is not None:
             locked = case_lock(case_id=case.pk)

@@ -260,7 +260,9 @@ ACTIONS: dict[str, FormAction] = {
             expected_state=e,
             note=d["note"],
         ),
-        form_options=lambda case: {"committees": committee_choices(unit=case.enterprise.unit)},
+        form_options=lambda case: {
+            "committees": committee_choices(unit=case.enterprise.unit, enterprise=case.enterprise)
+        },
     ),
     "return": FormAction(
         gettext_lazy("Return the proposal for changes"),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cases",
     "workflows",
     "reports",
+    "reorgs",
     "notifications",
     "accounts",
     "today",

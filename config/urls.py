@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("today.urls")),
     path("", include("notifications.urls")),
+    path("", include("reorgs.urls")),
     path("", include("reports.urls")),
     path("", include("workflows.urls")),
     path("", include("cases.urls")),

@@ -32,6 +32,13 @@ SPAN = "cases_casestatespan"
 TASKSLA = "workflows_tasksla"
 TASK = "viewflow_task"
 MASSORG = "massorgs_massorganization"
+UNIT_SPAN = "registry_enterpriseunitspan"
+CANDIDATE = "members_candidate"
+FOUNDING = "massorgs_founding"
+OPEN_TASK_STATUSES = ("NEW", "ASSIGNED", "STARTED")
+# The day a trigger dates a move it was not told the day of: today in the project's time zone (settings.TIME_ZONE).
+_TODAY_PG = "(now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
+_TODAY_SQLITE = "date('now', '+7 hours')"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class TriggerGroup:
     postgresql_drop: tuple[str, ...]
     sqlite_drop: tuple[str, ...]
     triggers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # vendor -> trigger names
+    # Installed only by its own migration (``install(..., groups=[name])``), not by the other migrations of ``app``
+    # that take the app's triggers off and on around a table rebuild.
+    standalone: bool = False
 
 
 # --- The enterprise's unit and the state spans (cases) ---------------------------------------------------
@@ -301,7 +311,152 @@ MASSORG_UNIT = TriggerGroup(
     },
 )
 
-GROUPS: tuple[TriggerGroup, ...] = (ENTERPRISE_UNIT, TASK_COPY, MASSORG_UNIT)
+# --- The enterprise's unit over time (registry) ------------------------------------------------------------------
+#
+# A new enterprise opens a span (no start: since before the records); a change of its unit closes the open span the
+# day before today and opens one from today, unless the writer already opened the span in the new unit (the
+# reorganization and ``enterprise_move`` write the spans with their effective day first). An open span that
+# started today or later is replaced rather than closed before it began.
+
+_SPAN_MOVED = (
+    f"{{rows}} AS n WHERE NOT EXISTS (SELECT 1 FROM {UNIT_SPAN} s WHERE s.enterprise_id = n.id "
+    "AND s.valid_to IS NULL AND s.unit_id = n.unit_id)"
+)
+
+
+def _span_moved_statements(*, rows: str, today: str, yesterday: str) -> tuple[str, ...]:
+    moved = _SPAN_MOVED.format(rows=rows)
+    return (
+        f"DELETE FROM {UNIT_SPAN} WHERE valid_to IS NULL AND valid_from >= {today} "
+        f"AND enterprise_id IN (SELECT n.id FROM {moved})",
+        f"UPDATE {UNIT_SPAN} SET valid_to = {yesterday} WHERE valid_to IS NULL "
+        f"AND enterprise_id IN (SELECT n.id FROM {moved})",
+        f"INSERT INTO {UNIT_SPAN} (enterprise_id, unit_id, valid_from, valid_to) SELECT n.id, n.unit_id, {today}, NULL "
+        f"FROM {moved}",
+    )
+
+
+_PG_MOVED = _span_moved_statements(
+    rows="(SELECT nr.id, nr.unit_id FROM new_rows nr JOIN old_rows o ON o.id = nr.id "
+    "WHERE o.unit_id IS DISTINCT FROM nr.unit_id)",
+    today="today",
+    yesterday="today - 1",
+)
+_SQLITE_MOVED = _span_moved_statements(
+    rows="(SELECT NEW.id AS id, NEW.unit_id AS unit_id)",
+    today=_TODAY_SQLITE,
+    yesterday=f"date({_TODAY_SQLITE}, '-1 day')",
+)
+
+_SPAN_OPEN_MISSING = (
+    f"INSERT INTO {UNIT_SPAN} (enterprise_id, unit_id, valid_from, valid_to) SELECT e.id, e.unit_id, NULL, NULL "
+    f"FROM {ENTERPRISE} e WHERE NOT EXISTS (SELECT 1 FROM {UNIT_SPAN} s WHERE s.enterprise_id = e.id)"
+)
+
+UNIT_SPANS = TriggerGroup(
+    name="unit_spans",
+    app="registry",
+    migration="0004_enterprise_unit_spans",
+    postgresql=(
+        f"""
+    CREATE OR REPLACE FUNCTION registry_spans_opened() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO {UNIT_SPAN} (enterprise_id, unit_id, valid_from, valid_to)
+        SELECT id, unit_id, NULL, NULL FROM new_rows;
+      RETURN NULL;
+    END $$
+    """,
+        f"CREATE TRIGGER registry_enterprise_span_opened AFTER INSERT ON {ENTERPRISE} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION registry_spans_opened()",
+        f"""
+    CREATE OR REPLACE FUNCTION registry_spans_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE today date := {_TODAY_PG};
+    BEGIN
+      {_PG_MOVED[0]};
+      {_PG_MOVED[1]};
+      {_PG_MOVED[2]};
+      RETURN NULL;
+    END $$
+    """,
+        # Transition tables allow no column list: every UPDATE statement of the table runs it, once.
+        f"CREATE TRIGGER registry_enterprise_span_moved AFTER UPDATE ON {ENTERPRISE} REFERENCING OLD TABLE AS old_rows "
+        "NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION registry_spans_moved()",
+    ),
+    sqlite=(
+        f"CREATE TRIGGER registry_enterprise_span_opened AFTER INSERT ON {ENTERPRISE} BEGIN "
+        f"INSERT INTO {UNIT_SPAN} (enterprise_id, unit_id, valid_from, valid_to) "
+        "VALUES (NEW.id, NEW.unit_id, NULL, NULL); "
+        "END",
+        f"CREATE TRIGGER registry_enterprise_span_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} "
+        f"WHEN OLD.unit_id IS NOT NEW.unit_id BEGIN {'; '.join(_SQLITE_MOVED)}; END",
+    ),
+    postgresql_drop=(
+        f"DROP TRIGGER IF EXISTS registry_enterprise_span_moved ON {ENTERPRISE}",
+        f"DROP TRIGGER IF EXISTS registry_enterprise_span_opened ON {ENTERPRISE}",
+        "DROP FUNCTION IF EXISTS registry_spans_moved()",
+        "DROP FUNCTION IF EXISTS registry_spans_opened()",
+    ),
+    sqlite_drop=(
+        "DROP TRIGGER IF EXISTS registry_enterprise_span_moved",
+        "DROP TRIGGER IF EXISTS registry_enterprise_span_opened",
+    ),
+    triggers={
+        "postgresql": ("registry_enterprise_span_opened", "registry_enterprise_span_moved"),
+        "sqlite": ("registry_enterprise_span_opened", "registry_enterprise_span_moved"),
+    },
+)
+
+# --- The open tasks of an enterprise that moves (workflows) -----------------------------------------------------
+#
+# ``TaskSLA.unit`` scopes a task (queues, team pages, the stalled list, escalation): an open task follows its
+# enterprise to the new unit; a finished one stays where it was done.
+
+_OPEN = ", ".join(f"'{s}'" for s in OPEN_TASK_STATUSES)
+# One statement per subject, each read from its foreign-key index (an OR of the three scans the table per row).
+_TASK_UNIT_BODY = "".join(
+    f"""
+      UPDATE {TASKSLA} SET unit_id = NEW.unit_id WHERE task_status IN ({_OPEN})
+        AND {column} IN (SELECT id FROM {table} WHERE enterprise_id = NEW.id);"""
+    for column, table in (("case_id", CASE), ("candidate_id", CANDIDATE), ("founding_id", FOUNDING))
+)
+_TASK_ENTERPRISE_UNIT = (
+    f"coalesce((SELECT e.unit_id FROM {CASE} c JOIN {ENTERPRISE} e ON e.id = c.enterprise_id "
+    f"WHERE c.id = {TASKSLA}.case_id), (SELECT e.unit_id FROM {CANDIDATE} c JOIN {ENTERPRISE} e "
+    f"ON e.id = c.enterprise_id WHERE c.id = {TASKSLA}.candidate_id), (SELECT e.unit_id FROM {FOUNDING} f "
+    f"JOIN {ENTERPRISE} e ON e.id = f.enterprise_id WHERE f.id = {TASKSLA}.founding_id), unit_id)"
+)
+
+TASK_UNIT = TriggerGroup(
+    name="task_unit",
+    app="workflows",
+    migration="0005_task_unit_follows_enterprise",
+    standalone=True,
+    postgresql=(
+        f"""
+    CREATE OR REPLACE FUNCTION workflows_tasks_follow_enterprise() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN {_TASK_UNIT_BODY}
+      RETURN NULL;
+    END $$
+    """,
+        f"CREATE TRIGGER {ENTERPRISE}_tasks_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} FOR EACH ROW "
+        "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id) EXECUTE FUNCTION workflows_tasks_follow_enterprise()",
+    ),
+    sqlite=(
+        f"""
+    CREATE TRIGGER {ENTERPRISE}_tasks_moved AFTER UPDATE OF unit_id ON {ENTERPRISE}
+    WHEN OLD.unit_id IS NOT NEW.unit_id BEGIN {_TASK_UNIT_BODY}
+    END
+    """,
+    ),
+    postgresql_drop=(
+        f"DROP TRIGGER IF EXISTS {ENTERPRISE}_tasks_moved ON {ENTERPRISE}",
+        "DROP FUNCTION IF EXISTS workflows_tasks_follow_enterprise()",
+    ),
+    sqlite_drop=(f"DROP TRIGGER IF EXISTS {ENTERPRISE}_tasks_moved",),
+    triggers={"postgresql": (f"{ENTERPRISE}_tasks_moved",), "sqlite": (f"{ENTERPRISE}_tasks_moved",)},
+)
+
+GROUPS: tuple[TriggerGroup, ...] = (ENTERPRISE_UNIT, TASK_COPY, MASSORG_UNIT, UNIT_SPANS, TASK_UNIT)
 
 
 def _unit_rebuild(table: str, lookup: str) -> str:
@@ -323,6 +478,10 @@ COPIES: tuple[DerivedCopy, ...] = (
                 (f"UPDATE {TASKSLA} SET task_status = coalesce({_OF_TASK.format(column='status', row=TASKSLA)}, '')",)),
     DerivedCopy(TASKSLA, "task_owner_id", "the owner of the deadline's viewflow task", "task_copy",
                 (f"UPDATE {TASKSLA} SET task_owner_id = {_OF_TASK.format(column='owner_id', row=TASKSLA)}",)),
+    DerivedCopy(UNIT_SPAN, "*", "an open span in its unit for every enterprise (earlier spans are history)",
+                "unit_spans", (_SPAN_OPEN_MISSING,)),
+    DerivedCopy(TASKSLA, "unit_id", "the unit of an open task's enterprise", "task_unit",
+                (f"UPDATE {TASKSLA} SET unit_id = {_TASK_ENTERPRISE_UNIT} WHERE task_status IN ({_OPEN})",)),
 )  # fmt: skip
 
 
@@ -333,11 +492,19 @@ def _vendor(schema_editor) -> str:
     return vendor
 
 
-def install(schema_editor, *, app: str) -> None:
-    """Backfill the copies of ``app``'s groups, then create their triggers (the migration's RunPython)."""
+def _selected(group: TriggerGroup, app: str, groups: Iterable[str] | None) -> bool:
+    if group.app != app:
+        return False
+    return group.name in groups if groups is not None else not group.standalone
+
+
+def install(schema_editor, *, app: str, groups: Iterable[str] | None = None) -> None:
+    """Backfill the copies of ``app``'s groups, then create their triggers (the migration's RunPython). ``groups``
+    names the groups (a standalone group is installed only when named)."""
     vendor = _vendor(schema_editor)
+    groups = list(groups) if groups is not None else None
     for group in GROUPS:
-        if group.app != app:
+        if not _selected(group, app, groups):
             continue
         for copy in COPIES:
             if copy.group == group.name:
@@ -347,10 +514,11 @@ def install(schema_editor, *, app: str) -> None:
             schema_editor.execute(statement, params=None)
 
 
-def uninstall(schema_editor, *, app: str) -> None:
+def uninstall(schema_editor, *, app: str, groups: Iterable[str] | None = None) -> None:
     vendor = _vendor(schema_editor)
+    groups = list(groups) if groups is not None else None
     for group in GROUPS:
-        if group.app == app:
+        if _selected(group, app, groups):
             for statement in group.postgresql_drop if vendor == "postgresql" else group.sqlite_drop:
                 schema_editor.execute(statement, params=None)
 

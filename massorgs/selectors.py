@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from org.models import Official
 from org.selectors import jurisdiction_q, unit_ancestor_paths
+from registry.history import with_unit_on
 from registry.models import Enterprise
 
 from .models import (
@@ -116,7 +117,7 @@ class KindFigures:
 
 
 def figures_by_unit_and_kind(
-    *, unit_ids: Sequence[int], start: datetime.date, end: datetime.date
+    *, unit_ids: Sequence[int], start: datetime.date, end: datetime.date, as_of: datetime.date | None = None
 ) -> dict[tuple[int, str], KindFigures]:
     """(unit id, kind code) -> the period's figures, from dated records only (two grouped queries).
 
@@ -124,14 +125,22 @@ def figures_by_unit_and_kind(
     the period. Members on the last day: every entry dated on or before it (opening balances included) of the
     organizations that existed then (established by then or undated, not dissolved by then). An entry entered later
     is dated later, so a past period's figures stay as they were. Both read the organizations' trigger-kept copy of
-    their enterprise's unit (``enterprise_unit``, core.derived), not the enterprise table.
+    their enterprise's unit (``enterprise_unit``, core.derived), not the enterprise table; with ``as_of`` (some
+    enterprise moved since) the unit each enterprise had on that day, from its spans (``registry.history``).
     """
     out: dict[tuple[int, str], KindFigures] = {}
     if not unit_ids:
         return out
     established = (
-        MassOrganization.objects.filter(enterprise_unit_id__in=unit_ids, established_on__range=(start, end))
-        .values_list("enterprise_unit", "kind__code")
+        with_unit_on(
+            MassOrganization.objects.all(),
+            enterprise="enterprise",
+            copy="enterprise_unit",
+            unit_ids=unit_ids,
+            day=as_of,
+        )
+        .filter(established_on__range=(start, end))
+        .values_list("_unit", "kind__code")
         .annotate(n=Count("*"))
         .order_by()
     )
@@ -144,8 +153,15 @@ def figures_by_unit_and_kind(
     )
     admitted = Q(counted_on__range=(start, end))
     rows = (
-        MembershipEntry.objects.filter(existed | admitted, organization__enterprise_unit_id__in=unit_ids)
-        .values_list("organization__enterprise_unit", "organization__kind__code")
+        with_unit_on(
+            MembershipEntry.objects.all(),
+            enterprise="organization__enterprise",
+            copy="organization__enterprise_unit",
+            unit_ids=unit_ids,
+            day=as_of,
+        )
+        .filter(existed | admitted)
+        .values_list("_unit", "organization__kind__code")
         .annotate(
             n_admitted=Sum("admitted", filter=admitted),
             joined=Sum("admitted", filter=existed),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_model
 
-from .models import Official, RoleAssignment, Unit
+from .models import Official, RoleAssignment, Unit, UnitChange
 from .policy import official_may_change_national_settings
 from .selectors import jurisdiction_q, unit_list_for_official
 
@@ -155,7 +155,7 @@ class ReadOnlyAdminMixin:
 
 @admin.register(Unit)
 class UnitAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "level", "parent", "party_committee_name", "valid_until"]
+    list_display = ["name", "code", "level", "parent", "party_committee_name", "valid_from", "valid_until"]
     list_filter = ["level"]
     search_fields = ["name", "code", "party_committee_name"]
     list_select_related = ["parent"]
@@ -163,6 +163,16 @@ class UnitAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return unit_list_for_official(official=request.user).select_related("parent")
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(SuperuserOnlyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The unit tree's history: written by the reorganization service (its own page), read here by superusers."""
+
+    list_display = ["kind", "effective_on", "former_name", "reference", "created_by", "created_at"]
+    list_filter = ["kind"]
+    date_hierarchy = "effective_on"
+    filter_horizontal = ["from_units", "to_units"]
 
 
 class RoleAssignmentInline(admin.TabularInline):

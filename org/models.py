@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,12 @@ class Unit(models.Model):
     party_committee_name = models.CharField(_("party committee"), max_length=200, blank=True)
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_from = models.DateField(
+        _("valid from"),
+        null=True,
+        blank=True,
+        help_text=_("First day the unit existed (empty: before the records begin)."),
+    )
     valid_until = models.DateField(
         _("valid until"),
         null=True,
@@ -65,12 +73,60 @@ class Unit(models.Model):
     def is_historical(self) -> bool:
         return self.valid_until is not None
 
+    def valid_on(self, day: datetime.date) -> bool:
+        """Whether the unit existed on ``day`` (both ends of its validity inclusive)."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
     def compute_path(self) -> str:
         if not self.parent_id:
             return f"{PATH_SEPARATOR}{self.code}{PATH_SEPARATOR}"
         parent = self.parent
         assert parent is not None  # parent_id is set
         return f"{parent.path}{self.code}{PATH_SEPARATOR}"
+
+
+def unit_valid_on_q(day: datetime.date, prefix: str = "") -> models.Q:
+    """Units (``prefix`` "unit__" for a related unit) that existed on ``day``."""
+    return (models.Q(**{f"{prefix}valid_from__isnull": True}) | models.Q(**{f"{prefix}valid_from__lte": day})) & (
+        models.Q(**{f"{prefix}valid_until__isnull": True}) | models.Q(**{f"{prefix}valid_until__gte": day})
+    )
+
+
+class UnitChange(models.Model):
+    """One event of the unit tree's history (a merge, a split, a rename, an abolition), effective on a day.
+
+    ``from_units`` are the predecessors, ``to_units`` the successors: a merge of three wards into a new one has three
+    and one, a split one and several, a rename the same unit on both sides (its former name kept here), an abolition
+    of a level the abolished unit and the unit that took over its work. Written by the reorganization service
+    (``reorgs.services``), never edited."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("Merge")
+        SPLIT = "split", _("Split")
+        RENAME = "rename", _("Rename")
+        ABOLISH = "abolish", _("Abolition")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    effective_on = models.DateField(_("effective on"))
+    from_units = models.ManyToManyField(Unit, verbose_name=_("predecessors"), related_name="changes_out")
+    to_units = models.ManyToManyField(Unit, verbose_name=_("successors"), related_name="changes_in")
+    former_name = models.CharField(_("former name"), max_length=200, blank=True)
+    reference = models.CharField(_("legal basis"), max_length=200, blank=True)
+    summary = models.JSONField(_("what moved"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "org.Official", verbose_name=_("by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unit change")
+        verbose_name_plural = _("unit changes")
+        ordering = ["-effective_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.effective_on:%d/%m/%Y}"
 
 
 class Role(models.TextChoices):

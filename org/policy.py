@@ -7,6 +7,8 @@ existence.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound
@@ -183,3 +185,15 @@ def check_jurisdiction(actor: Official, unit: Unit) -> None:
     """Raise ``NotFound`` (the same answer as "does not exist") for a unit outside the actor's jurisdiction."""
     if not unit_is_within(official=actor, unit=unit):
         raise NotFound(_("Case not found."), code="not_found")
+
+
+def official_may_reorganize(official: Official, units: Iterable[Unit] = ()) -> bool:
+    """Merge, split, rename or abolish units (the reorganization page): superusers, and administrators for units
+    that all lie in their jurisdiction."""
+    if not official.is_active:
+        return False
+    if official.is_superuser:
+        return True
+    if not official_holds(official, *ACCOUNT_ADMINISTRATORS):
+        return False
+    return all(unit_is_within(official=official, unit=u) for u in units)

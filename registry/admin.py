@@ -3,9 +3,9 @@ from typing import ClassVar
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 
-from org.admin import JurisdictionAdminMixin, register_audit
+from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin, register_audit
 
-from .models import Enterprise, ImportJob, ImportRowChange, ImportRowError
+from .models import Enterprise, EnterpriseUnitSpan, ImportJob, ImportRowChange, ImportRowError
 
 
 @admin.register(Enterprise)
@@ -106,3 +106,12 @@ class ImportRowErrorAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
 
 register_audit(Enterprise, "pgh_obj__unit")
+
+
+@admin.register(EnterpriseUnitSpan)
+class EnterpriseUnitSpanAdmin(JurisdictionAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which unit an enterprise belonged to, from when to when: kept by the database and the moves, never by hand."""
+
+    list_display = ["enterprise", "unit", "valid_from", "valid_to"]
+    list_select_related = ["enterprise", "unit"]
+    search_fields = ["enterprise__tax_code", "enterprise__search_text"]

@@ -81,6 +81,41 @@ class Enterprise(models.Model):
         return fold(f"{name} {tax_code}")[:300]
 
 
+class EnterpriseUnitSpan(models.Model):
+    """Which unit an enterprise belonged to, from when to when (both days inclusive; an empty start: since before
+    the records, an empty end: to this day). Kept by the database (``core.derived``, group ``unit_spans``): a new
+    enterprise opens its span, a change of ``Enterprise.unit`` closes the open span the day before and opens the
+    next one. A writer that knows the effective day (the reorganization, ``registry.services.enterprise_move``)
+    writes the spans itself first; the trigger then finds the open span already in the new unit and leaves it.
+    Period figures read the unit an enterprise had at the period's end from here."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="unit_spans"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="enterprise_spans")
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise's unit over time")
+        verbose_name_plural = _("enterprises' units over time")
+        ordering = ["enterprise", "valid_from"]
+        indexes = [
+            models.Index(fields=["unit", "valid_to", "valid_from"], include=["enterprise"], name="registry_span_unit"),
+            models.Index(fields=["enterprise", "valid_to"], name="registry_span_enterprise"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"], condition=models.Q(valid_to__isnull=True), name="registry_one_open_span"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = f"{self.valid_from:%d/%m/%Y}" if self.valid_from else "…"
+        end = f"{self.valid_to:%d/%m/%Y}" if self.valid_to else "…"
+        return f"{self.enterprise_id} · {self.unit_id} · {start}–{end}"
+
+
 class ImportJob(models.Model):
     """One upload of the enterprise registry: the file, the options, the progress and the outcome.
 

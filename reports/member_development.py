@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from members.models import Candidate, CandidateEvent, PartyMember
 from org.models import Unit
+from registry.history import within_on
 from workflows.models import CANDIDATE_STEPS, TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
@@ -36,7 +37,9 @@ Departure = PartyMember.Departure
 
 def member_development_figures(*, unit: Unit, period: Period) -> dict[str, Any]:
     start, end = period.starts_on, period.ends_on
-    members = PartyMember.objects.filter(enterprise_unit__path__startswith=unit.path)
+    # Members and candidates of the enterprises that were in the unit on the last day (an enterprise that moved
+    # since still counts where it was: registry.history).
+    members = within_on(PartyMember.objects.all(), enterprise="enterprise", path=unit.path, day=end)
     m = members.aggregate(
         admitted=Count("pk", filter=Q(arrival=PartyMember.Arrival.ADMITTED, admitted_on__range=(start, end))),
         admitted_owners=Count(
@@ -63,7 +66,8 @@ def member_development_figures(*, unit: Unit, period: Period) -> dict[str, Any]:
         .values("stage")[:1]
     )
     stages = dict(
-        Candidate.objects.filter(enterprise__unit__path__startswith=unit.path, recommended_on__lte=end)
+        within_on(Candidate.objects.all(), enterprise="enterprise", path=unit.path, day=end)
+        .filter(recommended_on__lte=end)
         .annotate(stage_then=Coalesce(stage_then, F("stage")))
         .values_list("stage_then")
         .annotate(n=Count("pk"))

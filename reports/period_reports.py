@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStateSpan
 from org.models import Unit
+from registry.history import with_unit_on
 from registry.models import Enterprise
 
 from . import selectors
@@ -128,25 +129,30 @@ def _end_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
 
 
-def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) -> tuple[dict, dict]:
+def _by_type_and_stalled(
+    *, unit: Unit, children: list[Unit], period: Period, as_of: datetime.date | None = None
+) -> tuple[dict, dict]:
     """Two grouped queries: cells established in the period by enterprise type, and cases stalled on the last day.
 
     Stalled on the last day: in an open state at the end of that day (the ``CaseStateSpan`` covering it) since longer
     than the state's norm (``selectors.state_norms``). Task deadlines are not historical: overdue tasks do not count.
-    Both read the enterprise's unit copied onto cases and spans (``enterprise_unit``), as ``period_figures`` does.
+    Both read the enterprise's unit copied onto cases and spans (``enterprise_unit``), or, when an enterprise moved
+    since (``as_of``), the unit it had on the last day, as ``period_figures`` does.
     """
     start, end = period.starts_on, period.ends_on
     end_at = _end_of(end)
     # Grouped per unit id in the database (no CASE over child paths), added up per child here, over units only.
     child_of = selectors._child_of_unit(unit=unit, children=children)
+    ids = list(child_of)
+
+    def on(qs, enterprise: str):
+        return with_unit_on(qs, enterprise=enterprise, copy="enterprise_unit", unit_ids=ids, day=as_of)
+
     by_type: dict[int | None, dict[str, int]] = {}
     rows = (
-        Case.objects.filter(
-            enterprise_unit__path__startswith=unit.path,
-            state=Case.State.ESTABLISHED,
-            decision_date__range=(start, end),
-        )
-        .values_list("enterprise_unit", "enterprise__enterprise_type")
+        on(Case.objects.all(), "enterprise")
+        .filter(state=Case.State.ESTABLISHED, decision_date__range=(start, end))
+        .values_list("_unit", "enterprise__enterprise_type")
         .annotate(n=Count("*"))
         .order_by()
     )
@@ -159,10 +165,11 @@ def _by_type_and_stalled(*, unit: Unit, children: list[Unit], period: Period) ->
         if state in Case.OPEN_STATES:
             too_long |= Q(state=state, started_at__lt=end_at - datetime.timedelta(days=days))
     stalled_rows = (
-        CaseStateSpan.objects.filter(enterprise_unit__path__startswith=unit.path, started_at__lte=end_at)
+        on(CaseStateSpan.objects.all(), "case__enterprise")
+        .filter(started_at__lte=end_at)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
         .filter(too_long)
-        .values_list("enterprise_unit")
+        .values_list("_unit")
         .annotate(n=Count("*"))
         .order_by()
     )
@@ -234,7 +241,7 @@ def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
     total, per_child = selectors.period_figures(unit=unit, period=period)
     children = [f.unit for f in per_child]
     targets = selectors.targets_for(units=[unit, *children], period=period)
-    by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period)
+    by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period, as_of=total.as_of)
     return {
         "schema": SCHEMA,
         "unit": _unit_dict(unit),

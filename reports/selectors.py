@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -47,9 +47,10 @@ from core.collation import ViCollate
 from massorgs.models import MassOrganizationKind
 from massorgs.selectors import figures_by_unit_and_kind, kind_list
 from members.models import MIN_FULL_MEMBERS, PartyMember
-from org.models import Official, Unit
+from org.models import Official, Unit, unit_valid_on_q
 from org.policy import official_may_view_report
 from org.selectors import jurisdiction_q, unit_list_for_official
+from registry.history import moved_after, units_on, with_unit_on
 from registry.models import Enterprise
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
@@ -163,6 +164,8 @@ class Figures:
     values: dict[str, int] = field(default_factory=dict)
     closed_by_reason: dict[str, int] = field(default_factory=dict)
     kinds: list[MassOrganizationKind] = field(default_factory=list)  # the mass organization kinds, in order
+    # The day whose units the figures were grouped by when an enterprise moved since (None: the present units).
+    as_of: datetime.date | None = None
 
     def __getitem__(self, key: str) -> int:
         # Only indicator names: templates then fall back to attributes (``figures.unit``).
@@ -203,11 +206,11 @@ FROM (
   SELECT e.id, e.unit_id, MAX(e.deep) AS deep, COUNT(m.id) AS members_n,
          SUM(CASE WHEN m.recognized_full_on <= %s THEN 1 ELSE 0 END) AS full_n
   FROM (
-    SELECT c.enterprise_id AS id, s.enterprise_unit_id AS unit_id,
+    SELECT c.enterprise_id AS id, {unit} AS unit_id,
            MAX(CASE WHEN s.kind = 'deep' THEN 1 ELSE 0 END) AS deep
-    FROM cases_survey s JOIN cases_case c ON c.id = s.case_id
-    WHERE s.enterprise_unit_id IN ({units}) AND s.surveyed_on BETWEEN %s AND %s
-    GROUP BY c.enterprise_id, s.enterprise_unit_id
+    FROM cases_survey s JOIN cases_case c ON c.id = s.case_id{join}
+    WHERE {unit} IN ({units}) AND s.surveyed_on BETWEEN %s AND %s
+    GROUP BY c.enterprise_id, {unit}
   ) e
   LEFT JOIN members_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
        AND (m.transferred_in_on IS NULL OR m.transferred_in_on <= %s) AND (m.left_on IS NULL OR m.left_on > %s)
@@ -215,6 +218,10 @@ FROM (
 ) x
 GROUP BY x.unit_id
 """
+# The unit an enterprise had on the period's last day, when some enterprise moved since (``registry.history``).
+_SURVEYED_SPAN_JOIN = """
+    JOIN registry_enterpriseunitspan sp ON sp.enterprise_id = c.enterprise_id
+     AND (sp.valid_from IS NULL OR sp.valid_from <= %s) AND (sp.valid_to IS NULL OR sp.valid_to >= %s)"""
 
 
 def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures]]:
@@ -231,10 +238,18 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     """
     start, end = period.starts_on, period.ends_on
     start_at, end_at = _start_of(start), _end_of(end)
-    children = list(unit.children.order_by(ViCollate("name"), "pk"))
+    # The tree in force on the last day: a 2022 report lists the districts and communes of 2022.
+    children = list(unit.children.filter(unit_valid_on_q(end)).order_by(ViCollate("name"), "pk"))
     child_of = _child_of_unit(unit=unit, children=children)
     # A literal list of unit ids (the planner then reads each unit's range of the per-unit indexes).
     ids = list(child_of)
+    # Rows count where their enterprise was on the last day: the present unit (the rows' copy) unless an enterprise
+    # entered or left these units since, then the span that covered that day.
+    as_of = end if moved_after(unit_ids=ids, day=end) else None
+
+    def on(qs: QuerySet, enterprise: str, copy: str = "enterprise_unit") -> QuerySet:
+        return with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=ids, day=as_of)
+
     results: dict[str, dict[int, int]] = {}
 
     def add(name: str, unit_id: int, n: int | None) -> None:
@@ -245,14 +260,18 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     for name in [*FIGURES, *(n for k in kinds for n in kind_figure_names(k))]:
         results[name] = {}
 
-    rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
+    rows: QuerySet
+    if as_of is None:
+        rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
+    else:
+        rows = units_on(unit_ids=ids, day=as_of).values("unit").annotate(n=Count("*")).order_by()
     for unit_id, n in rows.values_list("unit", "n"):
         add("enterprises", unit_id, n)
 
     # Mass organizations per kind, from their dated records (a later membership entry is dated later: a past
     # period's figures stay); the combined lines are the sums of the kinds.
     known = {k.code for k in kinds}
-    for (unit_id, code), kf in figures_by_unit_and_kind(unit_ids=ids, start=start, end=end).items():
+    for (unit_id, code), kf in figures_by_unit_and_kind(unit_ids=ids, start=start, end=end, as_of=as_of).items():
         if code not in known:
             continue
         add(massorg_indicator(code), unit_id, kf.established)
@@ -264,10 +283,14 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     units_sql = ", ".join(["%s"] * len(ids)) or "NULL"
     with connection.cursor() as cursor:
-        cursor.execute(
-            _SURVEYED_SQL.format(units=units_sql),
-            [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end, end],
-        )
+        params: list[Any]
+        if as_of is None:
+            sql = _SURVEYED_SQL.format(units=units_sql, unit="s.enterprise_unit_id", join="")
+            params = [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end, end]
+        else:
+            sql = _SURVEYED_SQL.format(units=units_sql, unit="sp.unit_id", join=_SURVEYED_SPAN_JOIN)
+            params = [MIN_FULL_MEMBERS, end, end, as_of, as_of, *ids, start, end, end, end, end]
+        cursor.execute(sql, params)
         for unit_id, surveyed, deep, eligible, few in cursor.fetchall():
             add("surveyed", unit_id, surveyed)
             add("deep_surveyed", unit_id, deep)
@@ -276,9 +299,10 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     # Case states at the end of the last day: the spans that cover that instant.
     funnel = (
-        CaseStateSpan.objects.filter(enterprise_unit_id__in=ids, state__in=FUNNEL_STATES, started_at__lte=end_at)
+        on(CaseStateSpan.objects.all(), "case__enterprise")
+        .filter(state__in=FUNNEL_STATES, started_at__lte=end_at)
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
-        .values_list("enterprise_unit", "state")
+        .values_list("_unit", "state")
         .annotate(n=Count("*"))
         .order_by()
     )
@@ -286,8 +310,9 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         add(state, unit_id, n)
 
     established = (
-        Case.objects.filter(enterprise_unit_id__in=ids, state=Case.State.ESTABLISHED, decision_date__lte=end)
-        .values("enterprise_unit", "organization_kind")
+        on(Case.objects.all(), "enterprise")
+        .filter(state=Case.State.ESTABLISHED, decision_date__lte=end)
+        .values("_unit", "organization_kind")
         .annotate(
             total=Count("*"),
             new=Count("decision_date", filter=Q(decision_date__gte=start)),
@@ -296,7 +321,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
         .order_by()
     )
     for r in established:
-        unit_id, kind = r["enterprise_unit"], r["organization_kind"]
+        unit_id, kind = r["_unit"], r["organization_kind"]
         add("new_party_organizations", unit_id, r["new"])
         add("party_organizations", unit_id, r["total"])
         add("party_organizations_with_coordination_rules", unit_id, r["coordinated"])
@@ -311,30 +336,26 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     # Admitted in the unit: the ceremony dated in the period (members.services); arrivals by transfer are not.
     admitted = (
-        PartyMember.objects.filter(
-            enterprise_unit_id__in=ids, admitted_on__range=(start, end), arrival=PartyMember.Arrival.ADMITTED
-        )
-        .values("enterprise_unit")
+        on(PartyMember.objects.all(), "enterprise")
+        .filter(admitted_on__range=(start, end), arrival=PartyMember.Arrival.ADMITTED)
+        .values("_unit")
         .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
         .order_by()
     )
     for r in admitted:
-        add("new_members", r["enterprise_unit"], r["n"])
-        add("new_member_owners", r["enterprise_unit"], r["owners"])
+        add("new_members", r["_unit"], r["n"])
+        add("new_member_owners", r["_unit"], r["owners"])
 
     # Cases closed in the period (a case closed twice counts once), by the reason it carries now.
     closed_rows = (
-        CaseStateSpan.objects.filter(
-            enterprise_unit_id__in=ids,
-            state=Case.State.CLOSED,
-            started_at__range=(start_at, end_at),
-        )
-        .values_list("enterprise_unit", "case__closed_reason")
+        on(CaseStateSpan.objects.all(), "case__enterprise")
+        .filter(state=Case.State.CLOSED, started_at__range=(start_at, end_at))
+        .values_list("_unit", "case__closed_reason")
         .annotate(n=Count("case", distinct=True))
         .order_by()
     )
 
-    total = Figures(unit=unit, kinds=kinds)
+    total = Figures(unit=unit, kinds=kinds, as_of=as_of)
     per_child = {c.pk: Figures(unit=c, kinds=kinds) for c in children}
     for name, per_unit in results.items():
         total.values[name] = 0

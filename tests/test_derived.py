@@ -31,7 +31,7 @@ def _drop(trigger: str) -> None:
 def _reinstall() -> None:
     with connection.schema_editor() as editor:
         for group in derived.GROUPS:
-            derived.uninstall(editor, app=group.app)
+            derived.uninstall(editor, app=group.app, groups=[group.name])
             for statement in group.postgresql if connection.vendor == "postgresql" else group.sqlite:
                 editor.execute(statement, params=None)
 

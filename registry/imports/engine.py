@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
 from org.models import Official, Unit
-from org.selectors import unit_is_within
+from org.selectors import unit_is_within, unit_successor_on
 from registry.closures import CLOSING_STATUSES, closure_handler
 from registry.mass_organizations import (
     FIELD_KEYS as MASS_ORGANIZATION_KEYS,
@@ -260,6 +260,10 @@ class Importer:
                         _("The row has no unit code and no default unit was chosen."),
                     )
                     continue
+                # A historical default unit is refused as a historical unit code is (the same rule, #16): an
+                # import registers enterprises as they are today.
+                if self._abolished(row, unit, today, column=row.unit_column or str(_("Unit code")), value=""):
+                    continue
             else:
                 unit = _unit_for_code(row.unit_code, units)
                 if unit is None:
@@ -282,19 +286,37 @@ class Importer:
                         {"unit": unit.name},
                     )
                     continue
-                if unit.valid_until and unit.valid_until < today:
-                    self._issue(
-                        row.number,
-                        row.unit_column,
-                        row.unit_code,
-                        "unit_abolished",
-                        _("Unit “%(unit)s” no longer exists (until %(date)s); use the current ward or commune."),
-                        {"unit": unit.name, "date": unit.valid_until.strftime("%d/%m/%Y")},
-                    )
+                if self._abolished(row, unit, today, column=row.unit_column, value=row.unit_code):
                     continue
             row.values["unit"] = unit
             kept.append(row)
         return kept
+
+    def _abolished(self, row: _Row, unit: Unit, today: datetime.date, *, column: str, value: str) -> bool:
+        """Refuse (and report) a unit that no longer exists today, naming its successor when it has one."""
+        if unit.valid_on(today):
+            return False
+        successor = unit_successor_on(unit, today)
+        until = unit.valid_until.strftime("%d/%m/%Y") if unit.valid_until else ""
+        if successor is not None and successor.pk != unit.pk:
+            self._issue(
+                row.number,
+                column,
+                value,
+                "unit_abolished",
+                _("Unit “%(unit)s” no longer exists (until %(date)s); its successor is %(successor)s (%(code)s)."),
+                {"unit": unit.name, "date": until, "successor": successor.name, "code": successor.code},
+            )
+        else:
+            self._issue(
+                row.number,
+                column,
+                value,
+                "unit_abolished",
+                _("Unit “%(unit)s” no longer exists (until %(date)s); use the current ward or commune."),
+                {"unit": unit.name, "date": until},
+            )
+        return True
 
     def _existing(self, tax_codes: list[str]) -> dict[str, Existing]:
         """Enterprises already registered under these tax codes: first which codes exist (one cheap query per

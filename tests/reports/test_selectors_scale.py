@@ -13,6 +13,7 @@ from cases.models import Case, CaseHistory, CaseStateSpan, Survey
 from devdata.builders import bulk_tasks
 from members.models import PartyMember
 from org.models import Role
+from registry.models import Enterprise
 from reports.models import Period
 from reports.selectors import period_figures, stalled_cases_for_official, stalled_page
 from tests.factories import CaseFactory, EnterpriseFactory, PartyMemberFactory, UnitFactory
@@ -136,11 +137,19 @@ def test_period_figures_take_the_same_queries_whatever_the_size(n_wards, django_
         )
         log(case, at(2024, 1, 10), "", "nurturing", "open")
         Survey.objects.create(case=case, surveyed_on=datetime.date(2024, 2, 1))
-    # children, units, enterprises, mass organization kinds, organizations established, membership entries,
-    # surveyed with registers, funnel, established, members, closed
-    with django_assert_num_queries(12):
+    # children, units, moved since (the enterprises' spans), enterprises, mass organization kinds, organizations
+    # established, membership entries, surveyed with registers, funnel, established, members, closed
+    with django_assert_num_queries(13):
         total, children = period_figures(unit=province, period=h1)
     assert total["new_party_organizations"] == n_wards == len(children) == total["surveyed"]
+    # After a move the figures read the enterprises' spans: the same number of queries.
+    moved = Enterprise.objects.filter(unit__parent=province).first()
+    moved.unit = UnitFactory(code="PQX", parent=province)
+    moved.save()
+    with django_assert_num_queries(13):
+        total, children = period_figures(unit=province, period=h1)
+    assert total["new_party_organizations"] == n_wards == total["surveyed"]
+    assert len(children) == n_wards + 1 and children[-1].values["new_party_organizations"] == 0
 
 
 def test_the_task_status_copy_follows_the_task(ward, make_official):
