@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -504,8 +505,14 @@ def _stalled(
     """The stalled (or paused) open cases, filtered only: no per-row annotation, so counting and grouping stay cheap.
 
     Scoped on the case's copy of its enterprise's unit (``enterprise_unit``): the partial index on (unit, state,
-    time in state) gives each state's over-the-norm cases as one range per unit, and the task conditions are two
-    hashed sets of case ids from the open tasks of the same units.
+    time in state) gives each state's over-the-norm cases as one range per unit, and the open tasks of the same
+    units come from their partial indexes.
+
+    The shape is chosen so that no plan depends on ``work_mem`` (docs/performance.md, "The stalled list's shape"):
+    the stalled ids are a ``UNION`` of the two reasons (over the norm; an overdue task), joined to the cases as a
+    semi-join, and the paused cases are left out with ``NOT EXISTS`` (an anti-join). The former ``NOT IN
+    (subquery)`` and ``OR pk IN (subquery)`` could only be planned as a subplan: hashed while the task ids fit in
+    ``work_mem``, else a list scanned once per case (18 minutes for the whole country at 4 MB).
     """
     today = timezone.localdate()
     now = timezone.now()
@@ -514,25 +521,31 @@ def _stalled(
     units = _unit_ids_for(official=official, unit=unit)
     in_units = Q() if units is None else Q(unit_id__in=units)
     # task_status is the trigger-kept copy of the task's status: open tasks come from one partial index.
-    # Case tasks only: an admission candidate's task has no case (and a NULL would empty the NOT IN below).
+    # Case tasks only: an admission candidate's task has no case.
     open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES, case__isnull=False)
-    paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
-    overdue_cases = (
-        open_tasks.filter(due_on__lt=today)
-        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
-        .values("case_id")
-    )
-    too_long = Q()
-    for s, days in (norms or state_norms()).items():
-        too_long |= Q(state=s, state_changed_at__lt=now - datetime.timedelta(days=days))
+    paused_tasks = open_tasks.filter(paused_until__gte=today)
     qs = Case.objects.filter(state__in=Case.OPEN_STATES)
     if units is not None:
         qs = qs.filter(enterprise_unit_id__in=units)
     if state:
         qs = qs.filter(state=state)
     if paused:
-        return qs.filter(pk__in=paused_cases)
-    return qs.filter(too_long | Q(pk__in=overdue_cases)).exclude(pk__in=paused_cases)
+        return qs.filter(pk__in=paused_tasks.values("case_id"))
+    # One branch per state over its norm (each a range of the partial index on (unit, state, time in state)), one
+    # for the cases with an overdue task (a range of the open tasks' index), united.
+    over_norm = [
+        qs.filter(state=s, state_changed_at__lt=now - datetime.timedelta(days=days)).order_by().values_list("pk")
+        for s, days in (norms or state_norms()).items()
+        if s in Case.OPEN_STATES and (not state or s == state)
+    ]
+    overdue_cases = (
+        open_tasks.filter(due_on__lt=today)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+        .order_by()
+        .values_list("case_id")
+    )
+    stalled_ids = overdue_cases.union(*over_norm)
+    return qs.filter(pk__in=stalled_ids).filter(~Exists(paused_tasks.filter(case_id=OuterRef("pk"))))
 
 
 def stalled_cases_for_official(
@@ -626,12 +639,11 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
     return rows
 
 
-def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
-    """Stalled cases by time in state (for the chart): one grouped query, also the count of the whole list."""
+def stalled_age_query(*, official: Official) -> QuerySet:
+    """Stalled cases grouped by time in state: (bucket label, count) rows."""
     now = timezone.now()
-    edges = [(30, "≤ 30"), (90, "31–90"), (180, "91–180"), (365, "181–365")]
-    whens = [When(state_changed_at__gte=now - datetime.timedelta(days=d), then=Value(label)) for d, label in edges]
-    counts = dict(
+    whens = [When(state_changed_at__gte=now - datetime.timedelta(days=d), then=Value(label)) for d, label in AGE_EDGES]
+    return (
         _stalled(official=official)
         .order_by()
         .annotate(bucket=When_(*whens, default=Value("> 365"), output_field=CharField()))
@@ -639,7 +651,15 @@ def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
         .annotate(n=Count("*"))
         .values_list("bucket", "n")
     )
-    return [(label, counts.get(label, 0)) for _, label in edges] + [("> 365", counts.get("> 365", 0))]
+
+
+AGE_EDGES = [(30, "≤ 30"), (90, "31–90"), (180, "91–180"), (365, "181–365")]
+
+
+def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
+    """Stalled cases by time in state (for the chart): one grouped query, also the count of the whole list."""
+    counts = dict(stalled_age_query(official=official))
+    return [(label, counts.get(label, 0)) for _, label in AGE_EDGES] + [("> 365", counts.get("> 365", 0))]
 
 
 # --- Period reports and decisions, as the pages and the API find them ----------------------------------------
