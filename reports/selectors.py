@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case as When_,
@@ -30,7 +29,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.http import Http404
+from django.db.models.functions import Coalesce
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from cases.models import (
     PartyOrganizationTransfer,
 )
 from core.collation import ViCollate
+from core.pages import SeekPage, seek_page
 from massorgs.models import MassOrganizationKind
 from massorgs.selectors import figures_by_unit_and_kind, kind_list
 from members.models import MIN_FULL_MEMBERS, PartyMember
@@ -569,27 +570,36 @@ def stalled_cases_for_official(
         "days": ["state_changed_at", "pk"],
         "unit": ["enterprise__unit__name", "state_changed_at", "pk"],
         "state": ["state", "state_changed_at", "pk"],
-        "activity": ["last_activity", "pk"],
+        "activity": ["activity_key", "pk"],
     }
     if order == "activity":
-        # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request.
-        qs = qs.annotate(last_activity=Max("history__at"))
+        # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request. A
+        # case without history sorts last (as NULLs did), under a value its seek cursor can compare.
+        qs = qs.annotate(activity_key=Coalesce(Max("history__at"), Value(NO_ACTIVITY)))
     return qs.order_by(*ordering.get(order, ordering["days"]))
 
 
-def stalled_page(cases: QuerySet[Case], *, number: str | int | None, per_page: int) -> Page:
-    """One page of a stalled list: the count and the page's ids from the narrow index (ids only, sorted there),
-    then the page's full rows with their enterprise, unit and last activity by primary key. Two queries, neither
-    reading the rows of the cases that are not on the page."""
-    page = Paginator(cases.values("pk"), per_page).get_page(number)
+NO_ACTIVITY = datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)
+
+
+def stalled_page(cases: QuerySet[Case], *, params: QueryDict | dict[str, str], per_page: int) -> SeekPage:
+    """One seek page of a stalled list (core.pages): the capped count and the page's ids with their sort keys from
+    the narrow index, then the page's full rows with their enterprise, unit and last activity by primary key. Two
+    queries (three with the count), none reading the rows of the cases that are not on the page nor before it."""
+    ordering = [str(o) for o in cases.query.order_by]
     latest = CaseHistory.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]
-    rows = (
-        Case.objects.filter(pk__in=page.object_list)
-        .select_related("enterprise", "enterprise__unit")
-        .annotate(last_activity=Subquery(latest))  # 50 probes of the (case, at) index
-    )
-    page.object_list = list(rows.order_by(*cases.query.order_by))
-    return page
+
+    def rows(keys: list[tuple]) -> list[Case]:
+        ids = [k[-1] for k in keys]
+        by_id = {
+            c.pk: c
+            for c in Case.objects.filter(pk__in=ids)
+            .select_related("enterprise", "enterprise__unit")
+            .annotate(last_activity=Subquery(latest))  # 50 probes of the (case, at) index
+        }
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    return seek_page(cases, ordering=ordering, params=params, per_page=per_page, rows=rows)
 
 
 def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> list[dict]:

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from cases.forms import selected_ids
 from cases.models import Case
 from core.errors import ServiceError
+from core.pages import query_without_cursor
 from core.timeouts import longer_statement_timeout
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
@@ -238,9 +239,7 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
-    page = selectors.stalled_page(cases, number=request.GET.get("page"), per_page=PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = selectors.stalled_page(cases, params=request.GET, per_page=PAGE_SIZE)
     return render(
         request,
         "reports/stalled.html",
@@ -249,7 +248,7 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
             "paused": paused,
             "page": page,
             "rows": selectors.stalled_rows(list(page.object_list), norms=norms),
-            "query": query.urlencode(),
+            "query": query_without_cursor(request.GET),
             "unit_options": list(form.unit_options.only("pk", "name", "path")),
             "reassign_form": ReassignForm(officials=Official.objects.none()),
             # Only the names are shown: no role prefetch.

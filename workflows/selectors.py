@@ -65,7 +65,11 @@ def _list(official: Official, unit: Unit | None) -> QuerySet[TaskSLA]:
     unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    return qs.order_by("due_on", "pk")
+    return qs.order_by(*TASK_LIST_ORDER)
+
+
+# The task lists' order, unique as a whole (the queue's and team's seek pages: core.pages).
+TASK_LIST_ORDER = ("due_on", "pk")
 
 
 def _filter(
