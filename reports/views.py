@@ -28,8 +28,13 @@ from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may_set_targets, official_may_supervise
 from org.selectors import unit_ancestors, unit_list_for_official
+from workflows import selectors as workflow_selectors
 from workflows.forms import ReassignForm
-from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
+from workflows.selectors import (
+    assignee_choices,
+    officials_for_assignment,
+    open_task_ids_for_cases,
+)
 from workflows.views import reassign_and_redirect
 
 from . import selectors, services
@@ -240,6 +245,8 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
     page = selectors.stalled_page(cases, params=request.GET, per_page=PAGE_SIZE)
+    unit = form.cleaned_data.get("unit") if form.is_valid() else None
+    assignees, too_many = assignee_choices(official=request.user, unit=unit)
     return render(
         request,
         "reports/stalled.html",
@@ -252,7 +259,9 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
             "unit_options": list(form.unit_options.only("pk", "name", "path")),
             "reassign_form": ReassignForm(officials=Official.objects.none()),
             # Only the names are shown: no role prefetch.
-            "officials": list(officials_for_assignment(official=request.user).prefetch_related(None)),
+            "officials": assignees,
+            "assignees_capped": too_many,
+            "assignee_cap": workflow_selectors.ASSIGNEE_CHOICES_CAP,
         },
     )
 

@@ -182,8 +182,9 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
             status=403,
         )
     form = _filter_form(request)
-    page = _seek(request, selectors.team_tasks_for_official(official=request.user, **form.filters()))
-    officials = selectors.officials_for_assignment(official=request.user)
+    filters = form.filters()
+    page = _seek(request, selectors.team_tasks_for_official(official=request.user, **filters))
+    assignees, too_many = selectors.assignee_choices(official=request.user, unit=filters.get("unit"))
     return render(
         request,
         "workflows/team.html",
@@ -191,7 +192,10 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query_without_cursor(request.GET),
-            "reassign_form": ReassignForm(officials=officials),
+            "reassign_form": ReassignForm(officials=Official.objects.none()),
+            "assignees": assignees,
+            "assignees_capped": too_many,
+            "assignee_cap": selectors.ASSIGNEE_CHOICES_CAP,
         },
     )
 
