@@ -602,7 +602,7 @@ def _available_actions(case: Case, official: Official) -> list[str]:
 
 
 def _case_detail(request: Request, case_id: int) -> Response:
-    case = case_selectors.case_get_for_official(official=caller(request), case_id=case_id)
+    case = case_selectors.case_get_for_official(official=caller(request), case_id=case_id, with_history=True)
     case.available_actions = _available_actions(case, caller(request))  # type: ignore[attr-defined]
     return Response(s.CaseDetailSerializer(case).data)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -73,7 +74,11 @@ def enterprise_list_for_official(
     )
     return qs.annotate(
         full_members=Coalesce(Subquery(full_members, output_field=IntegerField()), Value(0)),
-    ).order_by("name", "pk")
+    ).order_by(*ENTERPRISE_ORDER)
+
+
+# The enterprise list's order, unique as a whole (its seek pages: core.pages), on the (unit, name, id) indexes.
+ENTERPRISE_ORDER = ("name", "pk")
 
 
 def enterprise_get_for_official(*, official: Official, enterprise_id: int) -> Enterprise:
@@ -100,23 +105,58 @@ def case_list_for_official(*, official: Official, state: str = "") -> QuerySet[C
     return qs
 
 
-def case_get_for_official(*, official: Official, case_id: int) -> Case:
-    """One case with what its page shows: history (with actors), surveys, the member register."""
+def case_get_for_official(*, official: Official, case_id: int, with_history: bool = False) -> Case:
+    """One case with what its page shows: surveys, the member register; its whole history (with actors) only when
+    asked (the API's case record): the pages read one page of it with ``case_history_page``."""
+    prefetch: list[Any] = [
+        "surveys__surveyed_by",
+        Prefetch("enterprise__members", queryset=PartyMember.objects.order_by("left_on", "status", "full_name")),
+    ]
+    if with_history:
+        prefetch.append(Prefetch("history", queryset=CaseHistory.objects.select_related("actor").order_by("at", "pk")))
     try:
         return (
             case_list_for_official(official=official)
             .select_related("deciding_committee", "enterprise__former_district", "enterprise__unit__parent")
-            .prefetch_related(
-                Prefetch("history", queryset=CaseHistory.objects.select_related("actor").order_by("at", "pk")),
-                "surveys__surveyed_by",
-                Prefetch(
-                    "enterprise__members", queryset=PartyMember.objects.order_by("left_on", "status", "full_name")
-                ),
-            )
+            .prefetch_related(*prefetch)
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
         raise Http404 from None
+
+
+# Entries of a case's history on its page: the latest, then "older" a page at a time.
+HISTORY_PAGE_SIZE = 50
+
+
+@dataclass
+class HistoryPage:
+    """A page of a case's history, oldest first; ``older`` is the cursor of the page before it (None: none)."""
+
+    entries: list[CaseHistory]
+    older: int | None
+    is_latest: bool
+
+
+def case_history_page(*, case: Case, before: str | int | None = None, size: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+    """The ``size`` latest entries of the case's history, or the ``size`` before the entry ``before`` (its id, as
+    the "older" link gives it): one query on the (case, at) index, whatever the length of the history. Entries
+    sort by (at, id), so equal times stay in one order across pages."""
+    qs = CaseHistory.objects.filter(case=case).select_related("actor")
+    anchor: int | None = None
+    if before not in (None, ""):
+        try:
+            anchor = int(before)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            anchor = None
+    if anchor is not None:
+        at = CaseHistory.objects.filter(case=case, pk=anchor).values("at")[:1]
+        qs = qs.filter(Q(at__lt=Subquery(at)) | Q(at=Subquery(at), pk__lt=anchor))
+    rows = list(qs.order_by("-at", "-pk")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    rows.reverse()
+    return HistoryPage(entries=rows, older=rows[0].pk if more and rows else None, is_latest=anchor is None)
 
 
 def proposal_latest_for_case(*, case: Case) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core import audit
 from core.errors import Invalid, ServiceError
+from core.pages import query_without_cursor, seek_page
 from massorgs.selectors import foundings_of_enterprise, mass_organization_list_for_enterprise
 from members import services as member_services
 from members.selectors import candidates_of_enterprise, member_counts, projected_eligible_on
@@ -66,13 +66,12 @@ def enterprise_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "case_state": data["case_state"],
         }
     enterprises = selectors.enterprise_list_for_official(official=request.user, **filters)
-    page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # A seek page on (name, id): no deep OFFSET, and the count stops at 10,000 (core.pages).
+    page = seek_page(enterprises, ordering=selectors.ENTERPRISE_ORDER, params=request.GET, per_page=PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": query_without_cursor(request.GET),
         "may_register": official_may(request.user, "open"),
     }
     template = "cases/_enterprise_results.html" if request.htmx else "cases/enterprise_list.html"
@@ -355,10 +354,12 @@ def _render_case(
         for k in available
     ]
     members = list(case.enterprise.members.all())
+    history = selectors.case_history_page(case=case, before=request.GET.get("history_before"))
     context = {
         "case": case,
         "enterprise": case.enterprise,
-        "history": list(case.history.all()),
+        "history": history.entries,
+        "history_page": history,
         "surveys": list(case.surveys.all()),
         "members": members,
         "counts": member_counts(members=members),

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Case as When_,
@@ -19,6 +18,7 @@ from django.db.models import (
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -29,7 +29,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Combinable
-from django.http import Http404
+from django.db.models.functions import Coalesce
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +45,7 @@ from cases.models import (
     PartyOrganizationTransfer,
 )
 from core.collation import ViCollate
+from core.pages import SeekPage, seek_page
 from massorgs.models import MassOrganizationKind
 from massorgs.selectors import figures_by_unit_and_kind, kind_list
 from members.models import MIN_FULL_MEMBERS, PartyMember
@@ -525,8 +527,14 @@ def _stalled(
     """The stalled (or paused) open cases, filtered only: no per-row annotation, so counting and grouping stay cheap.
 
     Scoped on the case's copy of its enterprise's unit (``enterprise_unit``): the partial index on (unit, state,
-    time in state) gives each state's over-the-norm cases as one range per unit, and the task conditions are two
-    hashed sets of case ids from the open tasks of the same units.
+    time in state) gives each state's over-the-norm cases as one range per unit, and the open tasks of the same
+    units come from their partial indexes.
+
+    The shape is chosen so that no plan depends on ``work_mem`` (docs/performance.md, "The stalled list's shape"):
+    the stalled ids are a ``UNION`` of the two reasons (over the norm; an overdue task), joined to the cases as a
+    semi-join, and the paused cases are left out with ``NOT EXISTS`` (an anti-join). The former ``NOT IN
+    (subquery)`` and ``OR pk IN (subquery)`` could only be planned as a subplan: hashed while the task ids fit in
+    ``work_mem``, else a list scanned once per case (18 minutes for the whole country at 4 MB).
     """
     today = timezone.localdate()
     now = timezone.now()
@@ -535,25 +543,31 @@ def _stalled(
     units = _unit_ids_for(official=official, unit=unit)
     in_units = Q() if units is None else Q(unit_id__in=units)
     # task_status is the trigger-kept copy of the task's status: open tasks come from one partial index.
-    # Case tasks only: an admission candidate's task has no case (and a NULL would empty the NOT IN below).
+    # Case tasks only: an admission candidate's task has no case.
     open_tasks = TaskSLA.objects.filter(in_units, task_status__in=OPEN_STATUSES, case__isnull=False)
-    paused_cases = open_tasks.filter(paused_until__gte=today).values("case_id")
-    overdue_cases = (
-        open_tasks.filter(due_on__lt=today)
-        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
-        .values("case_id")
-    )
-    too_long = Q()
-    for s, days in (norms or state_norms()).items():
-        too_long |= Q(state=s, state_changed_at__lt=now - datetime.timedelta(days=days))
+    paused_tasks = open_tasks.filter(paused_until__gte=today)
     qs = Case.objects.filter(state__in=Case.OPEN_STATES)
     if units is not None:
         qs = qs.filter(enterprise_unit_id__in=units)
     if state:
         qs = qs.filter(state=state)
     if paused:
-        return qs.filter(pk__in=paused_cases)
-    return qs.filter(too_long | Q(pk__in=overdue_cases)).exclude(pk__in=paused_cases)
+        return qs.filter(pk__in=paused_tasks.values("case_id"))
+    # One branch per state over its norm (each a range of the partial index on (unit, state, time in state)), one
+    # for the cases with an overdue task (a range of the open tasks' index), united.
+    over_norm = [
+        qs.filter(state=s, state_changed_at__lt=now - datetime.timedelta(days=days)).order_by().values_list("pk")
+        for s, days in (norms or state_norms()).items()
+        if s in Case.OPEN_STATES and (not state or s == state)
+    ]
+    overdue_cases = (
+        open_tasks.filter(due_on__lt=today)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lt=today))
+        .order_by()
+        .values_list("case_id")
+    )
+    stalled_ids = overdue_cases.union(*over_norm)
+    return qs.filter(pk__in=stalled_ids).filter(~Exists(paused_tasks.filter(case_id=OuterRef("pk"))))
 
 
 def stalled_cases_for_official(
@@ -577,27 +591,36 @@ def stalled_cases_for_official(
         "days": ["state_changed_at", "pk"],
         "unit": ["enterprise__unit__name", "state_changed_at", "pk"],
         "state": ["state", "state_changed_at", "pk"],
-        "activity": ["last_activity", "pk"],
+        "activity": ["activity_key", "pk"],
     }
     if order == "activity":
-        # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request.
-        qs = qs.annotate(last_activity=Max("history__at"))
+        # Sorting by the latest history entry needs it for every stalled case: the one slow order, on request. A
+        # case without history sorts last (as NULLs did), under a value its seek cursor can compare.
+        qs = qs.annotate(activity_key=Coalesce(Max("history__at"), Value(NO_ACTIVITY)))
     return qs.order_by(*ordering.get(order, ordering["days"]))
 
 
-def stalled_page(cases: QuerySet[Case], *, number: str | int | None, per_page: int) -> Page:
-    """One page of a stalled list: the count and the page's ids from the narrow index (ids only, sorted there),
-    then the page's full rows with their enterprise, unit and last activity by primary key. Two queries, neither
-    reading the rows of the cases that are not on the page."""
-    page = Paginator(cases.values("pk"), per_page).get_page(number)
+NO_ACTIVITY = datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)
+
+
+def stalled_page(cases: QuerySet[Case], *, params: QueryDict | dict[str, str], per_page: int) -> SeekPage:
+    """One seek page of a stalled list (core.pages): the capped count and the page's ids with their sort keys from
+    the narrow index, then the page's full rows with their enterprise, unit and last activity by primary key. Two
+    queries (three with the count), none reading the rows of the cases that are not on the page nor before it."""
+    ordering = [str(o) for o in cases.query.order_by]
     latest = CaseHistory.objects.filter(case=OuterRef("pk")).order_by("-at").values("at")[:1]
-    rows = (
-        Case.objects.filter(pk__in=page.object_list)
-        .select_related("enterprise", "enterprise__unit")
-        .annotate(last_activity=Subquery(latest))  # 50 probes of the (case, at) index
-    )
-    page.object_list = list(rows.order_by(*cases.query.order_by))
-    return page
+
+    def rows(keys: list[tuple]) -> list[Case]:
+        ids = [k[-1] for k in keys]
+        by_id = {
+            c.pk: c
+            for c in Case.objects.filter(pk__in=ids)
+            .select_related("enterprise", "enterprise__unit")
+            .annotate(last_activity=Subquery(latest))  # 50 probes of the (case, at) index
+        }
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    return seek_page(cases, ordering=ordering, params=params, per_page=per_page, rows=rows)
 
 
 def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> list[dict]:
@@ -647,12 +670,11 @@ def stalled_rows(cases: list[Case], *, norms: dict[str, int] | None = None) -> l
     return rows
 
 
-def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
-    """Stalled cases by time in state (for the chart): one grouped query, also the count of the whole list."""
+def stalled_age_query(*, official: Official) -> QuerySet:
+    """Stalled cases grouped by time in state: (bucket label, count) rows."""
     now = timezone.now()
-    edges = [(30, "≤ 30"), (90, "31–90"), (180, "91–180"), (365, "181–365")]
-    whens = [When(state_changed_at__gte=now - datetime.timedelta(days=d), then=Value(label)) for d, label in edges]
-    counts = dict(
+    whens = [When(state_changed_at__gte=now - datetime.timedelta(days=d), then=Value(label)) for d, label in AGE_EDGES]
+    return (
         _stalled(official=official)
         .order_by()
         .annotate(bucket=When_(*whens, default=Value("> 365"), output_field=CharField()))
@@ -660,7 +682,15 @@ def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
         .annotate(n=Count("*"))
         .values_list("bucket", "n")
     )
-    return [(label, counts.get(label, 0)) for _, label in edges] + [("> 365", counts.get("> 365", 0))]
+
+
+AGE_EDGES = [(30, "≤ 30"), (90, "31–90"), (180, "91–180"), (365, "181–365")]
+
+
+def stalled_age_buckets(*, official: Official) -> list[tuple[str, int]]:
+    """Stalled cases by time in state (for the chart): one grouped query, also the count of the whole list."""
+    counts = dict(stalled_age_query(official=official))
+    return [(label, counts.get(label, 0)) for _, label in AGE_EDGES] + [("> 365", counts.get("> 365", 0))]
 
 
 # --- Period reports and decisions, as the pages and the API find them ----------------------------------------

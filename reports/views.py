@@ -22,13 +22,19 @@ from openpyxl import Workbook
 from cases.forms import selected_ids
 from cases.models import Case
 from core.errors import ServiceError
+from core.pages import query_without_cursor
 from core.timeouts import longer_statement_timeout
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
 from org.policy import official_may_set_targets, official_may_supervise
 from org.selectors import unit_ancestors, unit_list_for_official
+from workflows import selectors as workflow_selectors
 from workflows.forms import ReassignForm
-from workflows.selectors import officials_for_assignment, open_task_ids_for_cases
+from workflows.selectors import (
+    assignee_choices,
+    officials_for_assignment,
+    open_task_ids_for_cases,
+)
 from workflows.views import reassign_and_redirect
 
 from . import selectors, services
@@ -238,9 +244,9 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not official_may_supervise(request.user):
         return _forbidden(request)
     form, paused, cases, norms = _stalled_queryset(request)
-    page = selectors.stalled_page(cases, number=request.GET.get("page"), per_page=PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = selectors.stalled_page(cases, params=request.GET, per_page=PAGE_SIZE)
+    unit = form.cleaned_data.get("unit") if form.is_valid() else None
+    assignees, too_many = assignee_choices(official=request.user, unit=unit)
     return render(
         request,
         "reports/stalled.html",
@@ -249,11 +255,13 @@ def stalled(request: AuthenticatedHttpRequest) -> HttpResponse:
             "paused": paused,
             "page": page,
             "rows": selectors.stalled_rows(list(page.object_list), norms=norms),
-            "query": query.urlencode(),
+            "query": query_without_cursor(request.GET),
             "unit_options": list(form.unit_options.only("pk", "name", "path")),
             "reassign_form": ReassignForm(officials=Official.objects.none()),
             # Only the names are shown: no role prefetch.
-            "officials": list(officials_for_assignment(official=request.user).prefetch_related(None)),
+            "officials": assignees,
+            "assignees_capped": too_many,
+            "assignee_cap": workflow_selectors.ASSIGNEE_CHOICES_CAP,
         },
     )
 

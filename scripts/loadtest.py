@@ -4,9 +4,12 @@ officials logged in at once, each clicking through inbox, queue, case pages and 
     .venv/bin/python scripts/loadtest.py [--users 50] [--duration 60] [--think 0.5 2.0]
 
 Loopback only (127.0.0.1), bounded in time: every user stops at the deadline and the server is stopped after.
-Each user logs in through the real login form (not timed), then loops: pick a page (weights in ``MIX``), GET it,
-wait a think time drawn from ``--think`` seconds. Prints p50/p95/max per page and overall, the throughput and the
-error count (any status but 200, or a failed connection). Exit status 1 when there were errors.
+Each user is signed in before the timed part: by default with a session made directly in the database
+(``--login session``: Django's ``Client.force_login``, the same session row and cookie a completed sign-in leaves,
+no password hashed), or through the real login form a few at a time (``--login form``); then each loops: pick a
+page (weights in ``MIX``), GET it, wait a think time drawn from ``--think`` seconds. Prints p50/p95/max per page
+and overall, the throughput (requests/s) and the error count (any status but 200 — a 302 to the login page
+included —, or a failed connection). Exit status 1 when there were errors.
 The database is BENCH_DATABASE_URL (default cellflow_scale, built by ``manage.py generate_scale``).
 """
 
@@ -146,6 +149,21 @@ class Session:
             self.conn.close()
 
 
+def _sign_in_directly(users: list[User]) -> None:
+    """A session for each user, written where the server reads them (same database, same secret key), as a
+    completed sign-in leaves it (``accounts.gate``: a ``force_login`` session owes nothing), one after the other."""
+    from django.conf import settings
+    from django.test import Client
+
+    from org.models import Official
+
+    officials = {o.username: o for o in Official.objects.filter(username__in=[u.username for u in users])}
+    for user in users:
+        client = Client()
+        client.force_login(officials[user.username])
+        user.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 def _start_server(port: int, workers: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
@@ -197,6 +215,13 @@ def main(argv: list[str]) -> int:
         help="officials logging in at once before the timed part (default: one per gunicorn worker): each login "
         "hashes a password, so all at once would only measure the hashing queue",
     )
+    parser.add_argument(
+        "--login",
+        choices=("session", "form"),
+        default="session",
+        help="session (default): sessions made directly, no password hashed, so the start costs nothing however "
+        "many officials; form: through the login form, --login-concurrency at a time",
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
@@ -237,13 +262,20 @@ def main(argv: list[str]) -> int:
     try:
         sessions = [Session(args.port, u) for u in users]
         started = time.perf_counter()
-        at_once = max(1, min(len(sessions), args.login_concurrency or args.workers))
-        with ThreadPoolExecutor(max_workers=at_once) as pool:
-            list(pool.map(lambda s: s.login(SCALE_PASSWORD), sessions))
-        print(
-            f"{len(sessions)} officials logged in through the login form, {at_once} at a time, "
-            f"in {time.perf_counter() - started:.1f} s (not part of the figures)"
-        )
+        if args.login == "session":
+            _sign_in_directly(users)
+            print(
+                f"{len(sessions)} officials signed in with sessions made directly (no password hashed) "
+                f"in {time.perf_counter() - started:.1f} s (not part of the figures)"
+            )
+        else:
+            at_once = max(1, min(len(sessions), args.login_concurrency or args.workers))
+            with ThreadPoolExecutor(max_workers=at_once) as pool:
+                list(pool.map(lambda s: s.login(SCALE_PASSWORD), sessions))
+            print(
+                f"{len(sessions)} officials logged in through the login form, {at_once} at a time, "
+                f"in {time.perf_counter() - started:.1f} s (not part of the figures)"
+            )
 
         deadline = time.perf_counter() + args.duration
         pages = list(MIX)
@@ -302,6 +334,11 @@ def main(argv: list[str]) -> int:
                 f"{page:<12} {len(times):>8} {statistics.median(times):>8.1f} {_percentile(times, 0.95):>8.1f} "
                 f"{max(times):>8.1f}"
             )
+    if everything:
+        print(
+            f"overall: p50 {statistics.median(everything):.1f} ms, p95 {_percentile(everything, 0.95):.1f} ms, "
+            f"{len(everything) / wall:.1f} requests/s, {len(errors)} errors"
+        )
     print(f"throughput: {len(everything) / wall:.1f} requests/s; errors: {len(errors)}")
     for reason in errors[:10]:
         print(f"  error: {reason}")

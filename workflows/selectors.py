@@ -65,7 +65,11 @@ def _list(official: Official, unit: Unit | None) -> QuerySet[TaskSLA]:
     unit_ids = jurisdiction_unit_ids(official=official, unit=unit)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
-    return qs.order_by("due_on", "pk")
+    return qs.order_by(*TASK_LIST_ORDER)
+
+
+# The task lists' order, unique as a whole (the queue's and team's seek pages: core.pages).
+TASK_LIST_ORDER = ("due_on", "pk")
 
 
 def _filter(
@@ -149,12 +153,26 @@ def saved_filters_for(*, official: Official) -> QuerySet[SavedFilter]:
     return SavedFilter.objects.filter(Q(owner=official) | shared).select_related("owner").order_by("name")
 
 
-def officials_for_assignment(*, official: Official) -> QuerySet[Official]:
+# The reassignment drop-downs list at most this many officials: a national administrator's 10,000 took 20 s to read
+# and render (#22); above it the page asks to choose a unit in the filter first.
+ASSIGNEE_CHOICES_CAP = 500
+
+
+def assignee_choices(*, official: Official, unit: Unit | None = None) -> tuple[list[Official], bool]:
+    """The officials a reassignment drop-down lists (names only: no roles read), or ([], True) when there are more
+    than ``ASSIGNEE_CHOICES_CAP`` (the page then asks for a unit first; the POST still accepts any of them)."""
+    cap = ASSIGNEE_CHOICES_CAP
+    officials = list(officials_for_assignment(official=official, unit=unit).prefetch_related(None)[: cap + 1])
+    return ([], True) if len(officials) > cap else (officials, False)  # one query, at most cap + 1 rows
+
+
+def officials_for_assignment(*, official: Official, unit: Unit | None = None) -> QuerySet[Official]:
+    """Active officials of the jurisdiction (of ``unit`` and below when given: a unit the filter form offered)."""
+    qs = Official.objects.filter(jurisdiction_q(official=official), is_active=True)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
     return (
-        Official.objects.filter(jurisdiction_q(official=official), is_active=True)
-        .select_related("unit")
-        .prefetch_related("role_assignments")
-        .order_by("unit__path", "last_name", "first_name")
+        qs.select_related("unit").prefetch_related("role_assignments").order_by("unit__path", "last_name", "first_name")
     )
 
 

@@ -21,8 +21,9 @@ from viewflow.workflow import chart
 from cases.actions import FormAction
 from cases.forms import ContactForm, DecisionForm, ProposalForm, ReviewForm, SurveyForm, selected_ids
 from cases.models import Case
-from cases.selectors import case_get_for_official, proposal_latest_for_case
+from cases.selectors import case_get_for_official, case_history_page, proposal_latest_for_case
 from core.errors import ServiceError
+from core.pages import SeekPage, query_without_cursor, seek_page
 from members.selectors import member_counts, projected_eligible_on
 from org.http import AuthenticatedHttpRequest
 from org.models import Official
@@ -41,6 +42,15 @@ PAGE_SIZE = 25
 
 def _page(request: AuthenticatedHttpRequest, qs: QuerySet[TaskSLA]) -> Page[TaskSLA]:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for sla in page.object_list:
+        sla.due_status = selectors.due_status(sla, today)
+    return page
+
+
+def _seek(request: AuthenticatedHttpRequest, qs: QuerySet[TaskSLA]) -> SeekPage[TaskSLA]:
+    """A long list's page (queue, team): seek on (due date, id), the count capped at 10,000 (core.pages)."""
+    page = seek_page(qs, ordering=selectors.TASK_LIST_ORDER, params=request.GET, per_page=PAGE_SIZE)
     today = timezone.localdate()
     for sla in page.object_list:
         sla.due_status = selectors.due_status(sla, today)
@@ -136,8 +146,10 @@ def task_follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
-    page = _page(request, selectors.queue_for_official(official=request.user, **form.filters()))
-    return render(request, "workflows/queue.html", {"form": form, "page": page, "query": _query_without_page(request)})
+    page = _seek(request, selectors.queue_for_official(official=request.user, **form.filters()))
+    return render(
+        request, "workflows/queue.html", {"form": form, "page": page, "query": query_without_cursor(request.GET)}
+    )
 
 
 @login_required
@@ -170,16 +182,20 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
             status=403,
         )
     form = _filter_form(request)
-    page = _page(request, selectors.team_tasks_for_official(official=request.user, **form.filters()))
-    officials = selectors.officials_for_assignment(official=request.user)
+    filters = form.filters()
+    page = _seek(request, selectors.team_tasks_for_official(official=request.user, **filters))
+    assignees, too_many = selectors.assignee_choices(official=request.user, unit=filters.get("unit"))
     return render(
         request,
         "workflows/team.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
-            "reassign_form": ReassignForm(officials=officials),
+            "query": query_without_cursor(request.GET),
+            "reassign_form": ReassignForm(officials=Official.objects.none()),
+            "assignees": assignees,
+            "assignees_capped": too_many,
+            "assignee_cap": selectors.ASSIGNEE_CHOICES_CAP,
         },
     )
 
@@ -325,7 +341,8 @@ def _render_task(
             "counts": member_counts(members=members),
             "eligible_on": projected_eligible_on(members=members),
             "today": timezone.localdate(),
-            "history": list(case.history.all()),
+            "history": (history := case_history_page(case=case)).entries,
+            "history_page": history,
             # What the decision is about: the proposal, its members, secretary, deputy and committee.
             "proposal": proposal_latest_for_case(case=case) if sla.step == Step.DECISION else None,
             "contacts": selectors.case_workflow_summary(case_id=case.pk)["contacts"],

@@ -96,7 +96,8 @@ def test_filters_and_pagination(client, make_official, ward):
     client.force_login(make_official(ward, Role.WARD_OFFICIAL))
     page1 = client.get(reverse("cases:enterprise_list"), {"enterprise_type": "cooperative"})
     assert len(page1.context["page"].object_list) == 25 and page1.context["page"].paginator.count == 30
-    page2 = client.get(reverse("cases:enterprise_list"), {"enterprise_type": "cooperative", "page": 2})
+    cursor = page1.context["page"].next_cursor
+    page2 = client.get(reverse("cases:enterprise_list"), {"enterprise_type": "cooperative", "after": cursor})
     assert len(page2.context["page"].object_list) == 5
 
 

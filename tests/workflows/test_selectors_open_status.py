@@ -110,7 +110,7 @@ def test_counts_at_a_page_boundary_leave_out_finished_tasks(open_count, client, 
     for name in ("workflows:inbox", "workflows:queue"):
         page = client.get(reverse(name)).context["page"]
         assert page.paginator.count == open_count, name
-        assert page.paginator.num_pages == (1 if open_count == PAGE_SIZE else 2), name
+        assert page.has_next() == (open_count > PAGE_SIZE), name
         assert len(page.object_list) == PAGE_SIZE, name
     last = client.get(reverse("workflows:inbox"), {"page": 2}).context["page"]
     shown = {s.pk for s in last.object_list}
