@@ -165,13 +165,23 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "trade_union_established_on",
             _("Trade union established on"),
-            ("ngay thanh lap cong doan", "thanh lap cong doan", "trade union established on"),
+            (
+                "ngay thanh lap cong doan",
+                "ngay thanh lap cong doan co so",
+                "thanh lap cong doan",
+                "trade union established on",
+            ),
             kind="date",
         ),
         FieldSpec(
             "trade_union_member_count",
             _("Trade union members"),
-            ("so doan vien cong doan", "doan vien cong doan", "trade union members"),
+            (
+                "so doan vien cong doan",
+                "so doan vien cong doan co so",
+                "doan vien cong doan",
+                "trade union members",
+            ),
             kind="int",
         ),
         FieldSpec(
@@ -188,7 +198,14 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "youth_union_member_count",
             _("Youth union members"),
-            ("so doan vien thanh nien", "doan vien thanh nien", "so doan vien", "youth union members"),
+            (
+                "so doan vien thanh nien",
+                "doan vien thanh nien",
+                "so doan vien doan thanh nien",
+                "so doan vien chi doan",
+                "so doan vien",
+                "youth union members",
+            ),
             kind="int",
         ),
         FieldSpec(
@@ -198,6 +215,7 @@ FIELDS: dict[str, FieldSpec] = {
                 "ngay thanh lap hoi lien hiep thanh nien",
                 "thanh lap hoi lien hiep thanh nien",
                 "ngay thanh lap hoi lhtn",
+                "ngay thanh lap lien hiep thanh nien",
                 "youth federation established on",
             ),
             kind="date",
@@ -205,7 +223,13 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "youth_federation_member_count",
             _("Youth federation members"),
-            ("so hoi vien hoi lien hiep thanh nien", "hoi vien hoi lhtn", "youth federation members"),
+            (
+                "so hoi vien hoi lien hiep thanh nien",
+                "so hoi vien lien hiep thanh nien",
+                "so hoi vien hoi lhtn",
+                "hoi vien hoi lhtn",
+                "youth federation members",
+            ),
             kind="int",
         ),
     ]
@@ -228,15 +252,48 @@ for _spec in FIELDS.values():
         _HEADER_INDEX.setdefault(normalize_header(_synonym), _spec.key)
 
 
+# A two-row header (a merged group cell above its sub-columns) reaches the table as "group / sub-column", e.g.
+# "Công đoàn / Ngày thành lập" (``reading.combine_header_rows``).
+HEADER_PART_SEPARATOR = " / "
+
+
+def header_keys(header: str) -> list[str]:
+    """The fields a header may name, best first. A combined two-row header "Công đoàn / Số đoàn viên" tries the
+    sub-column followed by its group ("Số đoàn viên Công đoàn"), the group followed by the sub-column, then the
+    sub-column alone and the group alone."""
+    header = str(header)
+    variants = [header]
+    if HEADER_PART_SEPARATOR in header:
+        top, _sep, bottom = header.rpartition(HEADER_PART_SEPARATOR)
+        variants += [f"{bottom} {top}", f"{top} {bottom}", bottom, top]
+    keys: list[str] = []
+    for variant in variants:
+        key = _HEADER_INDEX.get(normalize_header(variant))
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def header_score(headers: list[str]) -> int:
+    """How many different known fields a row of headers names (finding the header row below title rows)."""
+    found: set[str] = set()
+    for header in headers:
+        keys = header_keys(header)
+        if keys:
+            found.add(keys[0])
+    return len(found)
+
+
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """{column index (as a string): field key} for the headers that name a known field; each field at most once."""
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
-        key = _HEADER_INDEX.get(normalize_header(header))
-        if key and key not in taken:
-            mapping[str(index)] = key
-            taken.add(key)
+        for key in header_keys(header):
+            if key not in taken:
+                mapping[str(index)] = key
+                taken.add(key)
+                break
     return mapping
 
 

@@ -1,0 +1,93 @@
+"""Registry files in the official layout: national title rows, merged two-row headers, leading zeros, partial updates,
+binaries, and the report and template that go with them (issue 19)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from massorgs.models import MassOrganization
+from registry.imports.fields import guess_mapping
+from registry.imports.reading import read_table
+from registry.models import Enterprise, ImportJob
+
+from .import_helpers import csv_bytes, official_xlsx, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_header_is_found_below_the_title_rows_and_merged_headers_are_unmerged():
+    table = read_table(data=official_xlsx(), filename="danh-sach.xlsx")
+    assert table.headers[:8] == [
+        "STT",
+        "Tên doanh nghiệp",
+        "MÃ SỐ THUẾ",
+        "Loại hình",
+        "Địa chỉ trụ sở",
+        "Mã đơn vị",
+        "Người liên hệ",
+        "Số điện thoại",
+    ]
+    assert table.headers[8:] == [
+        "Công đoàn cơ sở / Ngày thành lập",
+        "Công đoàn cơ sở / Số đoàn viên",
+        "Đoàn Thanh niên / Ngày thành lập",
+        "Đoàn Thanh niên / Số đoàn viên",
+    ]
+    # The column numbers (1)…(12), the heading row merged across and the signature block are not enterprises; the
+    # row numbers are the sheet's own.
+    assert [number for number, _values in table.rows] == [9, 11]
+    # The unit code merged down over the enterprises reaches every row.
+    assert [values[5] for _number, values in table.rows] == ["W01", "W01"]
+    assert guess_mapping(table.headers) == {
+        "1": "name",
+        "2": "tax_code",
+        "3": "enterprise_type",
+        "4": "address",
+        "5": "unit",
+        "6": "contact_name",
+        "7": "contact_phone",
+        "8": "trade_union_established_on",
+        "9": "trade_union_member_count",
+        "10": "youth_union_established_on",
+        "11": "youth_union_member_count",
+    }
+
+
+def test_an_official_layout_file_imports_every_row_and_column(ward_official, ward):
+    job = run_import(ward_official, official_xlsx(), filename="danh-sach.xlsx")
+    assert (job.status, job.rows_total, job.created_count, job.rows_rejected) == (ImportJob.Status.DONE, 2, 2, 0)
+    first = Enterprise.objects.get(tax_code="0101234567")  # a number cell: its leading zero is back
+    assert (first.name, first.enterprise_type, first.address, first.unit) == (
+        "Công ty TNHH Hoàn Kiếm",
+        "limited_liability",
+        "1 Hàng Bạc",
+        ward,
+    )
+    assert (first.contact_name, first.contact_phone) == ("Nguyễn Văn A", "0912345678")
+    organizations = {o.kind.code: o for o in MassOrganization.objects.filter(enterprise=first)}
+    assert organizations["trade_union"].established_on == datetime.date(2020, 1, 2)
+    assert organizations["youth_union"].established_on == datetime.date(2021, 3, 4)
+    second = Enterprise.objects.get(tax_code="0101234568")
+    assert (second.enterprise_type, second.unit, second.contact_phone) == ("joint_stock", ward, "0912345679")
+
+
+def test_title_rows_above_a_csv_header_are_skipped(ward_official, ward):
+    data = csv_bytes(
+        [
+            ["Độc lập - Tự do - Hạnh phúc", "", ""],
+            ["", "", ""],
+            ["Tên doanh nghiệp", "Mã số thuế", "Mã đơn vị"],
+            ["Công ty TNHH Một", "0101234567", "W01"],
+        ],
+        headers=["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "", ""],
+    )
+    job = run_import(ward_official, data)
+    assert job.headers == ["Tên doanh nghiệp", "Mã số thuế", "Mã đơn vị"]
+    assert job.created_count == 1 and not job.errors.exists()
+
+
+def test_a_file_without_known_headers_keeps_its_first_row_as_the_header(ward_official, ward):
+    table = read_table(data=b"cot 1,cot 2\r\nx,y\r\n", filename="r.csv")
+    assert table.headers == ["cot 1", "cot 2"] and table.rows == [(2, ["x", "y"])]
