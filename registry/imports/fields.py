@@ -41,7 +41,7 @@ class FieldSpec:
     key: str
     label: Promise
     synonyms: tuple[str, ...]
-    kind: str = "text"  # text, tax_code, unit, type, status, int, date, email
+    kind: str = "text"  # text, tax_code, unit, type, status, int, date, email, phone
     required: bool = False
     max_length: int | None = None
 
@@ -153,6 +153,7 @@ FIELDS: dict[str, FieldSpec] = {
             "contact_phone",
             _("Contact phone"),
             ("so dien thoai", "dien thoai", "sdt", "dt", "phone", "contact phone", "telephone"),
+            kind="phone",
             max_length=_max("contact_phone"),
         ),
         FieldSpec(
@@ -333,24 +334,31 @@ def parse_text(spec: FieldSpec, value: Any) -> str:
     return text
 
 
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
+
+
 def parse_tax_code(value: Any) -> str:
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    """A tax code is text: 10 digits, or 10 digits, a hyphen and 3 for a branch. A spreadsheet that took the column
+    for numbers dropped the leading 0 of codes such as 0101234567 (a province code 01–09), from a number cell or
+    from a CSV saved by Excel: 9 digits (or 12 for a branch written without its hyphen, or 9 + "-001") get the zero
+    back, since no tax code starts with 00. 13 digits without the hyphen are a branch."""
     text = re.sub(r"\s+", "", as_text(value))
-    if numeric and text.isdigit() and len(text) == 9:
-        # A spreadsheet number cell loses the leading zero of codes such as 0101234567: restore it.
+    if _SCIENTIFIC.match(text):
+        raise RowValueError(
+            "tax_code",
+            _(
+                "Tax code “%(value)s” was written as a number in scientific notation and its digits are lost. "
+                "Format the column as text in the spreadsheet and type the codes again."
+            ),
+            {"value": text},
+        )
+    if text.isdigit() and len(text) in (9, 12):
+        text = "0" + text
+    elif re.fullmatch(r"\d{9}-\d{3}", text):
         text = "0" + text
     if text.isdigit() and len(text) == 13:
         text = f"{text[:10]}-{text[10:]}"
     if not TAX_CODE_RE.match(text):
-        if text.isdigit() and len(text) == 9:
-            raise RowValueError(
-                "tax_code",
-                _(
-                    "Tax code “%(value)s” has 9 digits: a leading 0 was probably lost when the file was saved. "
-                    "Format the column as text and write it again."
-                ),
-                {"value": text},
-            )
         raise RowValueError(
             "tax_code",
             _(
@@ -359,6 +367,16 @@ def parse_tax_code(value: Any) -> str:
             ),
             {"value": text},
         )
+    return text
+
+
+def parse_phone(spec: FieldSpec, value: Any) -> str:
+    """A phone number is text. One a spreadsheet stored as a number lost its leading 0: 9 digits (a mobile number,
+    0912345678) or 10 digits starting with 2 (a landline with its area code, 02438251234) get it back; numbers with
+    the country code (84…, +84…) and written with spaces or dots are kept as written."""
+    text = parse_text(spec, value)
+    if text.isdigit() and (len(text) == 9 or (len(text) == 10 and text.startswith("2"))):
+        text = "0" + text
     return text
 
 
@@ -576,4 +594,6 @@ def parse_value(spec: FieldSpec, value: Any) -> Any:
         return parse_date(value)
     if spec.kind == "email":
         return parse_email(spec, value)
+    if spec.kind == "phone":
+        return parse_phone(spec, value)
     return parse_text(spec, value)

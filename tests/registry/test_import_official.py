@@ -91,3 +91,60 @@ def test_title_rows_above_a_csv_header_are_skipped(ward_official, ward):
 def test_a_file_without_known_headers_keeps_its_first_row_as_the_header(ward_official, ward):
     table = read_table(data=b"cot 1,cot 2\r\nx,y\r\n", filename="r.csv")
     assert table.headers == ["cot 1", "cot 2"] and table.rows == [(2, ["x", "y"])]
+
+
+# --- leading zeros ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (101234567, "0101234567"),  # an XLSX number cell
+        (101234567.0, "0101234567"),
+        ("101234567", "0101234567"),  # a CSV saved by Excel from such a column
+        (101234567001, "0101234567-001"),  # a branch's 13 digits as a number
+        ("101234567-001", "0101234567-001"),
+        ("0101234567001", "0101234567-001"),
+        ("0101 234 567", "0101234567"),
+        (3101234567, "3101234567"),  # nothing lost
+    ],
+)
+def test_tax_codes_that_lost_their_leading_zero_get_it_back(cell, expected):
+    from registry.imports.fields import parse_tax_code
+
+    assert parse_tax_code(cell) == expected
+
+
+@pytest.mark.parametrize("cell", ["1.01235E+12", "1,01235E+12", "12345", "01012345678"])
+def test_tax_codes_that_cannot_be_restored_are_errors(cell):
+    from registry.imports.fields import RowValueError, parse_tax_code
+
+    with pytest.raises(RowValueError):
+        parse_tax_code(cell)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (912345678, "0912345678"),  # a mobile number stored as a number
+        ("912345678", "0912345678"),
+        (2438251234, "02438251234"),  # a Hà Nội landline
+        ("0912345678", "0912345678"),
+        ("84912345678", "84912345678"),  # the country code: as written
+        ("+84 912 345 678", "+84 912 345 678"),
+        ("024.3825.1234", "024.3825.1234"),
+    ],
+)
+def test_phone_numbers_keep_their_leading_zero(cell, expected):
+    from registry.imports.fields import FIELDS, parse_value
+
+    assert parse_value(FIELDS["contact_phone"], cell) == expected
+
+
+def test_a_csv_with_codes_excel_stripped_imports_them_whole(ward_official, ward):
+    data = csv_bytes(
+        [["Công ty TNHH Một", "101234567", "912345678"]], headers=["Tên doanh nghiệp", "Mã số thuế", "Điện thoại"]
+    )
+    job = run_import(ward_official, data, default_unit=ward)
+    assert job.created_count == 1
+    assert Enterprise.objects.values_list("tax_code", "contact_phone").get() == ("0101234567", "0912345678")
