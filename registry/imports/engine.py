@@ -187,7 +187,8 @@ class Importer:
                 raw = cells[index] if index < len(cells) else ""
                 spec = FIELDS[key]
                 if is_blank(raw):
-                    if spec.required:
+                    # Update mode: an empty cell keeps the stored value (a new enterprise's name is checked later).
+                    if spec.required and not (self.update and key != "tax_code"):
                         self._issue(number, self._header(index), raw, "required", _("This column cannot be empty."))
                         failed = True
                     continue
@@ -251,6 +252,9 @@ class Importer:
         for row in rows:
             if not row.unit_code:
                 unit = self.default_unit
+                if unit is None and self.update:
+                    kept.append(row)  # an existing enterprise stays where it is; a new one is refused below
+                    continue
                 if unit is None:
                     self._issue(
                         row.number,
@@ -342,6 +346,29 @@ class Importer:
         for row in rows:
             enterprise = existing.get(row.values["tax_code"])
             if enterprise is None:
+                if not row.values.get("name"):
+                    # Update mode reads files without a name column: a tax code not registered yet needs one.
+                    self._issue(
+                        row.number,
+                        self._columns.get("name", str(_("Enterprise name"))),
+                        "",
+                        "name_missing",
+                        _(
+                            "Tax code %(tax_code)s is not registered yet: a new enterprise needs its name (add the "
+                            "name column, or correct the tax code)."
+                        ),
+                        {"tax_code": row.values["tax_code"]},
+                    )
+                    continue
+                if "unit" not in row.values:
+                    self._issue(
+                        row.number,
+                        row.unit_column or str(_("Unit code")),
+                        "",
+                        "unit_missing",
+                        _("The row has no unit code and no default unit was chosen."),
+                    )
+                    continue
                 # The type read from the name ("Công ty TNHH …") serves new enterprises only, when the file gives
                 # none: it never overwrites the type of an existing enterprise (issue 19).
                 if "enterprise_type" not in row.values:

@@ -236,6 +236,15 @@ FIELDS: dict[str, FieldSpec] = {
     ]
 }
 REQUIRED = tuple(k for k, spec in FIELDS.items() if spec.required)
+# Update mode needs only the tax code: a file of tax codes and the columns to change ("Mã số thuế", "Số điện thoại")
+# updates those fields; a new enterprise in such a file still needs its name (a row error).
+REQUIRED_TO_UPDATE = ("tax_code",)
+
+
+def required_fields(mode: str) -> tuple[str, ...]:
+    return REQUIRED_TO_UPDATE if mode == "update" else REQUIRED
+
+
 # Model fields an import may write (``unit`` becomes ``unit_id``); the mass organizations' columns go to their
 # handler (``registry.mass_organizations``).
 MODEL_FIELDS = tuple(k for k in FIELDS if k != "unit" and k not in MASS_ORGANIZATION_KEYS)

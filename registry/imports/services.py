@@ -26,7 +26,7 @@ from registry.models import ImportJob, ImportRowChange, ImportRowError
 
 from .engine import Importer, Outcome
 from .errors import ImportFileError, ImportRateLimited, ImportTooLarge
-from .fields import FIELDS, REQUIRED, guess_mapping
+from .fields import FIELDS, guess_mapping, required_fields
 from .reading import ENCODINGS, file_format_for, read_table
 
 logger = logging.getLogger(__name__)
@@ -146,8 +146,11 @@ def _preview(values: list[Any]) -> list[str]:
     return [as_text(v)[:80] for v in values]
 
 
-def import_mapping_problems(*, mapping: dict[str, str], headers: list[str], has_default_unit: bool) -> list[str]:
-    """What is wrong with a column mapping ({column index: field}), as messages for the official."""
+def import_mapping_problems(
+    *, mapping: dict[str, str], headers: list[str], has_default_unit: bool, mode: str = ImportJob.Mode.INSERT
+) -> list[str]:
+    """What is wrong with a column mapping ({column index: field}), as messages for the official. Update mode needs
+    the tax code only (a partial file changes the columns it has)."""
     problems = []
     used: dict[str, int] = {}
     for index, key in mapping.items():
@@ -160,10 +163,10 @@ def import_mapping_problems(*, mapping: dict[str, str], headers: list[str], has_
     for key, count in used.items():
         if count > 1:
             problems.append(_("“%(field)s” is chosen for more than one column.") % {"field": FIELDS[key].label})
-    for key in REQUIRED:
+    for key in required_fields(mode):
         if key not in used:
             problems.append(_("Choose the column that holds “%(field)s”.") % {"field": FIELDS[key].label})
-    if "unit" not in used and not has_default_unit:
+    if "unit" not in used and not has_default_unit and mode != ImportJob.Mode.UPDATE:
         problems.append(_("Choose the column with the unit code, or a default unit on the upload form."))
     return problems
 
@@ -197,7 +200,7 @@ def import_job_set_mapping(
         job.mapping = clean
         job.save(update_fields=["mapping"])
         problems = import_mapping_problems(
-            mapping=clean, headers=job.headers, has_default_unit=job.default_unit_id is not None
+            mapping=clean, headers=job.headers, has_default_unit=job.default_unit_id is not None, mode=job.mode
         )
         return job, problems
 
@@ -209,7 +212,7 @@ def import_job_start(*, actor: Official, job_id: int) -> ImportJob:
         if job.status != ImportJob.Status.UPLOADED:
             return job
         problems = import_mapping_problems(
-            mapping=job.mapping, headers=job.headers, has_default_unit=job.default_unit_id is not None
+            mapping=job.mapping, headers=job.headers, has_default_unit=job.default_unit_id is not None, mode=job.mode
         )
         if problems:
             raise ImportFileError(problems[0], code="mapping")

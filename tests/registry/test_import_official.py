@@ -148,3 +148,59 @@ def test_a_csv_with_codes_excel_stripped_imports_them_whole(ward_official, ward)
     job = run_import(ward_official, data, default_unit=ward)
     assert job.created_count == 1
     assert Enterprise.objects.values_list("tax_code", "contact_phone").get() == ("0101234567", "0912345678")
+
+
+# --- update mode with some columns ------------------------------------------------------------------------
+
+
+FULL = {
+    "name": "Công ty TNHH Samsung Việt Nam",
+    "enterprise_type": "foreign_invested",
+    "address": "1 Hàng Bạc",
+    "owner_name": "Kim A",
+    "worker_count": 900,
+    "operating_status": "active",
+    "contact_name": "Lê C",
+    "contact_phone": "0912000000",
+    "contact_email": "c@example.vn",
+}
+
+
+def _snapshot(tax_code):
+    values = Enterprise.objects.filter(tax_code=tax_code).values(*FULL, "unit_id").get()
+    return values
+
+
+def test_update_with_a_partial_file_changes_only_its_columns(ward_official, ward, sibling_ward):
+    from tests.factories import EnterpriseFactory
+
+    EnterpriseFactory(unit=ward, tax_code="0101234567", **FULL)
+    EnterpriseFactory(unit=ward, tax_code="0101234568", **{**FULL, "contact_phone": "0913000000"})
+    before = {code: _snapshot(code) for code in ("0101234567", "0101234568")}
+    data = csv_bytes(
+        [
+            ["0101234567", "0987654321", "950"],
+            ["101234568", "", "12"],  # an empty cell keeps the phone; the code lost its zero
+            ["0101234569", "0911111111", "1"],  # not registered: a new enterprise needs a name
+        ],
+        headers=["Mã số thuế", "Số điện thoại", "Số lao động"],
+    )
+    # No name, type or unit column and no default unit: update mode needs the tax code only.
+    job = run_import(ward_official, data, mode="update")
+    assert (job.updated_count, job.created_count, job.rows_rejected) == (2, 0, 1)
+    assert {(e.row, e.code) for e in job.errors.all()} == {(4, "name_missing")}
+    after = {code: _snapshot(code) for code in ("0101234567", "0101234568")}
+    assert after["0101234567"] == {**before["0101234567"], "contact_phone": "0987654321", "worker_count": 950}
+    assert after["0101234568"] == {**before["0101234568"], "worker_count": 12}
+    assert not Enterprise.objects.filter(tax_code="0101234569").exists()
+    changed = {frozenset(c.fields) for c in job.changes.all()}
+    assert changed == {frozenset({"contact_phone", "worker_count"}), frozenset({"worker_count"})}
+
+
+def test_insert_mode_still_needs_the_name_column(ward_official, ward):
+    from registry.imports.services import import_job_create, import_job_set_mapping
+
+    data = csv_bytes([["0101234567", "0987654321"]], headers=["Mã số thuế", "Số điện thoại"])
+    job = import_job_create(actor=ward_official, filename="r.csv", data=data, default_unit=ward)
+    _job, problems = import_job_set_mapping(actor=ward_official, job_id=job.pk, mapping=job.mapping)
+    assert problems and "Tên doanh nghiệp" in problems[0]
