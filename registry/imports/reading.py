@@ -16,6 +16,7 @@ import itertools
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -25,12 +26,14 @@ from django.utils.translation import gettext as _
 from core.text import fold
 
 from .errors import ImportFileError, ImportTooLarge
-from .fields import _PUNCT, HEADER_PART_SEPARATOR, as_text, header_score
+from .fields import _PUNCT, HEADER_PART_SEPARATOR, as_text
 
 CSV_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
 XLSX_EXTENSIONS = frozenset({".xlsx"})
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1258")
 DELIMITERS = (",", ";", "\t", "|")
+# How many known columns a row of headers names (``fields.header_score``): finding the header below title rows.
+HeaderScore = Callable[[list[str]], int]
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
@@ -45,8 +48,93 @@ class Table:
     row_count: int = 0
 
 
-def file_format_for(filename: str) -> str:
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),  # Excel 97-2003 (.xls), Word 97-2003 (.doc)
+    (b"\x89PNG", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"GIF8", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"Rar!", "archive"),
+    (b"7z\xbc\xaf\x27\x1c", "archive"),
+    (b"\x1f\x8b", "archive"),
+    (b"{\\rtf", "document"),
+    (b"MZ", "program"),
+    (b"\x7fELF", "program"),
+)
+
+
+def _kind_label(kind: str):
+    labels = {
+        "pdf": _("a PDF document"),
+        "ole": _("an old Excel 97–2003 (.xls) or Word file"),
+        "image": _("an image"),
+        "archive": _("a compressed archive (ZIP, RAR, 7z)"),
+        "word": _("a Word document"),
+        "powerpoint": _("a PowerPoint presentation"),
+        "opendocument": _("an OpenDocument file (LibreOffice)"),
+        "document": _("a text document (RTF)"),
+        "program": _("a program"),
+        "html": _("a web page (HTML)"),
+        "excel_xml": _("an Excel 2003 XML spreadsheet"),
+        "binary": _("binary data"),
+    }
+    return labels.get(kind, labels["binary"])
+
+
+def not_a_table(filename: str, kind: str) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "“%(name)s” is %(kind)s, not a CSV or XLSX file. Open the list in Excel and save it as “Excel Workbook "
+            "(.xlsx)” or “CSV UTF-8 (.csv)”, then upload that file."
+        )
+        % {"name": PurePath(filename or "").name, "kind": _kind_label(kind)},
+        code="binary",
+    )
+
+
+def sniff_kind(data: bytes) -> str:
+    """What the bytes are, whatever the file is called: "xlsx", "text", or the kind of a file that is not a table
+    (a PDF, an old .xls renamed, a ZIP that is not a workbook, an image…). Unreadable ZIPs are "zip_damaged"."""
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            return "zip_damaged"
+        if "xl/workbook.xml" in names or any(n.endswith("/workbook.xml") and n.startswith("xl") for n in names):
+            return "xlsx"
+        if any(n.startswith("word/") for n in names):
+            return "word"
+        if any(n.startswith("ppt/") for n in names):
+            return "powerpoint"
+        if "content.xml" in names and "mimetype" in names:
+            return "opendocument"
+        return "archive"
+    for signature, kind in _SIGNATURES:
+        if data.startswith(signature):
+            return kind
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
+        return "html"
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
+        return "excel_xml"
+    return "text"
+
+
+def file_format_for(filename: str, data: bytes | None = None) -> str:
+    """ "csv" or "xlsx": what the content is when it says so (an XLSX workbook under any name), else the extension.
+    A file whose bytes are not a table is refused with what it seems to be ("a PDF document", "an old Excel
+    97–2003 (.xls) file"), so the official knows what to do."""
     suffix = PurePath(filename or "").suffix.lower()
+    kind = sniff_kind(data) if data else "text"
+    if kind == "xlsx":
+        return "xlsx"
+    if kind == "zip_damaged":
+        raise ImportFileError(_("This XLSX file cannot be read; open it in Excel and save it again."), code="xlsx")
+    if kind != "text" and (suffix in CSV_EXTENSIONS or suffix in XLSX_EXTENSIONS or suffix in {".xls", ".pdf"}):
+        raise not_a_table(filename, kind)
     if suffix in CSV_EXTENSIONS:
         return "csv"
     if suffix in XLSX_EXTENSIONS:
@@ -112,7 +200,9 @@ def _decode(data: bytes, encoding: str) -> str:
             code="encoding",
         ) from None
     text = text.removeprefix("\ufeff")
-    if "\x00" in text:
+    sample = text[:8000]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\x0c")
+    if "\x00" in text or controls > max(2, len(sample) // 100):
         raise ImportFileError(
             _("The file contains binary data: it is not a CSV text file. Upload a CSV or XLSX file."),
             code="binary",
@@ -275,7 +365,9 @@ def _is_numbering(record: list[Any]) -> bool:
     return len(cells) >= 3 and all(_NUMBERING.match(c) for c in cells)
 
 
-def find_header(head: list[tuple[int, list[Any]]], merges: Merges | None) -> tuple[int, int]:
+def find_header(
+    head: list[tuple[int, list[Any]]], merges: Merges | None, header_score: Callable[[list[str]], int]
+) -> tuple[int, int]:
     """(index in ``head`` of the header row, number of header rows: 1 or 2).
 
     The header is the first row naming at least two known fields (``fields.header_score``, the same names the
@@ -310,12 +402,18 @@ def _header_rows(head: list[tuple[int, list[Any]]], position: int, depth: int, m
 
 
 def _collect(
-    records, max_rows: int | None, keep: int | None = None, merges: Merges | None = None
+    records,
+    max_rows: int | None,
+    keep: int | None = None,
+    merges: Merges | None = None,
+    header_score: HeaderScore | None = None,
 ) -> tuple[list[str], list[tuple[int, list[Any]]], int]:
     """(headers, rows, number of rows). ``keep``: clean and return only the first rows (a preview), count the rest.
 
-    Row numbers are the file's own (the spreadsheet's row numbers, title rows included)."""
-    numbered = enumerate(records, start=1)
+    With ``header_score`` (how many known columns a row of headers names), the official layout: the header is looked
+    for below title rows, and the rows of column numbers, headings and signatures are skipped. Without it the first
+    non-empty row is the header. Row numbers are the file's own (the spreadsheet's, title rows included)."""
+    numbered: Iterator[tuple[int, Any]] = enumerate(records, start=1)
     if merges is not None:
         numbered = ((n, merges.fill_down(n, list(r))) for n, r in numbered)
     head: list[tuple[int, list[Any]]] = []
@@ -327,19 +425,20 @@ def _collect(
             break
     if not head:
         raise ImportFileError(_("The file is empty."), code="empty")
-    position, depth = find_header(head, merges)
+    official = header_score is not None
+    position, depth = find_header(head, merges, header_score) if header_score is not None else (0, 1)
     headers = combine_header_rows(_header_rows(head, position, depth, merges))
     below = head[position + depth :]
-    if below and _is_numbering(below[0][1]):
+    if official and below and _is_numbering(below[0][1]):
         below = below[1:]
     rows: list[tuple[int, list[Any]]] = []
     count = 0
     for number, record in itertools.chain(below, numbered):
         if all(_blank(v) for v in record):
             continue
-        if merges is not None and merges.is_heading(number, record):
+        if official and merges is not None and merges.is_heading(number, record):
             continue
-        if _is_signature(record):
+        if official and _is_signature(record):
             continue
         count += 1
         if keep is None or count <= keep:
@@ -354,20 +453,30 @@ def _collect(
     return headers, rows, count
 
 
-def read_csv(data: bytes, *, encoding: str = "", max_rows: int | None = None, keep: int | None = None) -> Table:
+def read_csv(
+    data: bytes,
+    *,
+    encoding: str = "",
+    max_rows: int | None = None,
+    keep: int | None = None,
+    header_score: HeaderScore | None = None,
+) -> Table:
     encoding = encoding or detect_encoding(data)
     text = _decode(data, encoding)
     if not text.strip():
         raise ImportFileError(_("The file is empty."), code="empty")
     delimiter = _sniff_delimiter(text)
     try:
-        headers, rows, count = _collect(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), max_rows, keep)
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        headers, rows, count = _collect(records, max_rows, keep, header_score=header_score)
     except csv.Error as exc:
         raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": exc}, code="malformed") from None
     return Table(file_format="csv", encoding=encoding, delimiter=delimiter, headers=headers, rows=rows, row_count=count)
 
 
-def read_xlsx(data: bytes, *, max_rows: int | None = None, keep: int | None = None) -> Table:
+def read_xlsx(
+    data: bytes, *, max_rows: int | None = None, keep: int | None = None, header_score: HeaderScore | None = None
+) -> Table:
     import openpyxl  # imported here: only XLSX uploads need it
 
     if not data.startswith(b"PK"):
@@ -385,7 +494,7 @@ def read_xlsx(data: bytes, *, max_rows: int | None = None, keep: int | None = No
         if sheet is None:
             raise ImportFileError(_("The file is empty."), code="empty")
         merges = xlsx_merges(sheet)
-        headers, rows, count = _collect(sheet.iter_rows(values_only=True), max_rows, keep, merges)
+        headers, rows, count = _collect(sheet.iter_rows(values_only=True), max_rows, keep, merges, header_score)
     except (ImportFileError, ImportTooLarge):
         raise
     except Exception:
@@ -398,12 +507,19 @@ def read_xlsx(data: bytes, *, max_rows: int | None = None, keep: int | None = No
 
 
 def read_table(
-    *, data: bytes, filename: str, encoding: str = "", max_rows: int | None = None, keep: int | None = None
+    *,
+    data: bytes,
+    filename: str,
+    encoding: str = "",
+    max_rows: int | None = None,
+    keep: int | None = None,
+    header_score: HeaderScore | None = None,
 ) -> Table:
-    """The whole table, or with ``keep`` only its first rows (and ``row_count``): checking an upload needs no more."""
-    file_format = file_format_for(filename)
+    """The whole table, or with ``keep`` only its first rows (and ``row_count``): checking an upload needs no more.
+    ``header_score``: find the header below title rows (the official layout, see ``_collect``)."""
+    file_format = file_format_for(filename, data)
     if not data:
         raise ImportFileError(_("The file is empty."), code="empty")
     if file_format == "xlsx":
-        return read_xlsx(data, max_rows=max_rows, keep=keep)
-    return read_csv(data, encoding=encoding, max_rows=max_rows, keep=keep)
+        return read_xlsx(data, max_rows=max_rows, keep=keep, header_score=header_score)
+    return read_csv(data, encoding=encoding, max_rows=max_rows, keep=keep, header_score=header_score)

@@ -26,7 +26,7 @@ from registry.models import ImportJob, ImportRowChange, ImportRowError
 
 from .engine import Importer, Outcome
 from .errors import ImportFileError, ImportRateLimited, ImportTooLarge
-from .fields import FIELDS, guess_mapping, required_fields
+from .fields import FIELDS, guess_mapping, header_score, required_fields
 from .reading import ENCODINGS, file_format_for, read_table
 
 logger = logging.getLogger(__name__)
@@ -111,11 +111,18 @@ def import_job_create(
         raise ImportFileError(_("Unknown encoding."), code="invalid")
     if default_unit is not None and not unit_is_within(official=actor, unit=default_unit):
         raise ImportFileError(_("The default unit is outside your jurisdiction."), code="unit_outside")
-    file_format = file_format_for(filename)
+    file_format = file_format_for(filename, data)
     if not via_command:
         import_check_upload_size(size=len(data))
     max_rows = None if via_command else settings.IMPORT_MAX_ROWS
-    table = read_table(data=data, filename=filename, encoding=encoding, max_rows=max_rows, keep=PREVIEW_ROWS)
+    table = read_table(
+        data=data,
+        filename=filename,
+        encoding=encoding,
+        max_rows=max_rows,
+        keep=PREVIEW_ROWS,
+        header_score=header_score,
+    )
     with transaction.atomic():
         if not via_command:
             # Two uploads of one official at the same moment count one after the other (PostgreSQL row lock).
@@ -188,6 +195,7 @@ def import_job_set_mapping(
                 encoding=encoding,
                 max_rows=None if job.via_command else settings.IMPORT_MAX_ROWS,
                 keep=PREVIEW_ROWS,
+                header_score=header_score,
             )
             headers_changed = table.headers != job.headers
             job.encoding, job.delimiter, job.headers = table.encoding, table.delimiter, table.headers
@@ -284,7 +292,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
     progress = _progress_updater(job.pk)
     try:
         progress("reading", 0, 1)
-        table = read_table(data=bytes(job.source), filename=job.filename, encoding=job.encoding)
+        table = read_table(
+            data=bytes(job.source), filename=job.filename, encoding=job.encoding, header_score=header_score
+        )
         outcome = Importer(
             actor=job.created_by,
             table=table,

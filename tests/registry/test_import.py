@@ -137,7 +137,7 @@ def test_duplicate_against_the_database_is_an_error_when_adding(ward_official, w
         (b"\r\n\r\n  \r\n", "r.csv", "empty"),
         ("\ufeffTên doanh nghiệp,Mã số thuế\r\n".encode(), "r.csv", "no_rows"),
         (b"a,b\r\n1,2", "r.xls", "wrong_extension"),
-        (b"%PDF-1.4", "registry.pdf", "wrong_extension"),
+        (b"%PDF-1.4", "registry.pdf", "binary"),
         (b"not a zip", "r.xlsx", "xlsx"),
         (b"PK\x03\x04 broken", "r.xlsx", "xlsx"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "r.csv", None),

@@ -8,7 +8,7 @@ import datetime
 import pytest
 
 from massorgs.models import MassOrganization
-from registry.imports.fields import guess_mapping
+from registry.imports.fields import guess_mapping, header_score
 from registry.imports.reading import read_table
 from registry.models import Enterprise, ImportJob
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_header_is_found_below_the_title_rows_and_merged_headers_are_unmerged():
-    table = read_table(data=official_xlsx(), filename="danh-sach.xlsx")
+    table = read_table(data=official_xlsx(), filename="danh-sach.xlsx", header_score=header_score)
     assert table.headers[:8] == [
         "STT",
         "Tên doanh nghiệp",
@@ -89,7 +89,7 @@ def test_title_rows_above_a_csv_header_are_skipped(ward_official, ward):
 
 
 def test_a_file_without_known_headers_keeps_its_first_row_as_the_header(ward_official, ward):
-    table = read_table(data=b"cot 1,cot 2\r\nx,y\r\n", filename="r.csv")
+    table = read_table(data=b"cot 1,cot 2\r\nx,y\r\n", filename="r.csv", header_score=header_score)
     assert table.headers == ["cot 1", "cot 2"] and table.rows == [(2, ["x", "y"])]
 
 
@@ -204,3 +204,67 @@ def test_insert_mode_still_needs_the_name_column(ward_official, ward):
     job = import_job_create(actor=ward_official, filename="r.csv", data=data, default_unit=ward)
     _job, problems = import_job_set_mapping(actor=ward_official, job_id=job.pk, mapping=job.mapping)
     assert problems and "Tên doanh nghiệp" in problems[0]
+
+
+# --- files that are not tables -------------------------------------------------------------------------------
+
+
+def _zip(names):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "x")
+    return buffer.getvalue()
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "kind"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >>", "danh-sach.csv", "PDF"),
+        (b"%PDF-1.7\n1 0 obj", "danh-sach.xlsx", "PDF"),
+        (OLE, "danh-sach.xlsx", ".xls"),  # an old .xls renamed
+        (OLE, "danh-sach.csv", ".xls"),
+        (OLE, "danh-sach.xls", ".xls"),
+        (_zip(["a.txt", "b/c.csv"]), "danh-sach.xlsx", "ZIP"),  # a zip that is not a workbook
+        (_zip(["word/document.xml", "[Content_Types].xml"]), "danh-sach.xlsx", "Word"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "danh-sach.csv", None),
+        (b"<html><body><table><tr><td>MST</td></tr></table></body></html>", "danh-sach.xls", "HTML"),
+        (b"<html><body><table><tr><td>MST</td></tr></table></body></html>", "danh-sach.csv", "HTML"),
+        (bytes(range(1, 32)) * 50, "danh-sach.csv", None),  # control characters, no NUL
+    ],
+)
+def test_a_file_that_is_not_a_table_is_refused_in_vietnamese(data, filename, kind, ward_official, ward):
+    from registry.imports.errors import ImportFileError
+    from registry.imports.services import import_job_create
+
+    with pytest.raises(ImportFileError) as info:
+        import_job_create(actor=ward_official, filename=filename, data=data, default_unit=ward)
+    assert info.value.status == 400 and info.value.code == "binary"
+    message = str(info.value.message)
+    assert "CSV" in message and "XLSX" in message
+    if kind:
+        assert kind in message
+    assert not ImportJob.objects.exists()
+
+
+def test_the_page_answers_400_with_the_message_and_stores_nothing(client, ward_official, ward):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(ward_official)
+    upload = SimpleUploadedFile("danh-sach.xlsx", OLE)
+    response = client.post(reverse("registry:import_new"), {"file": upload, "mode": "insert", "default_unit": ward.pk})
+    assert response.status_code == 400
+    assert "không phải tệp CSV hay XLSX" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_an_xlsx_workbook_under_another_name_is_read_as_xlsx(ward_official, ward):
+    job = run_import(ward_official, official_xlsx(), filename="danh-sach.xls")
+    assert job.file_format == "xlsx" and job.created_count == 2
