@@ -65,6 +65,9 @@ class RowIssue:
     code: str
     message: Promise | str
     params: dict[str, Any] = field(default_factory=dict)
+    # The row's tax code and enterprise name as written in the file (the error file names the enterprise).
+    tax_code: str = ""
+    name: str = ""
 
     def render(self, language: str) -> str:
         with translation.override(language):
@@ -621,7 +624,27 @@ class Importer:
                 )
             )
 
+    def _name_issues(self) -> None:
+        """Give each error the tax code and name its row carries in the file, as written."""
+        if not self.outcome.issues:
+            return
+        tax_index = next((i for i, k in self.mapping.items() if k == "tax_code"), None)
+        name_index = next((i for i, k in self.mapping.items() if k == "name"), None)
+        rows = {issue.row for issue in self.outcome.issues}
+        cells_of = {number: cells for number, cells in self.table.rows if number in rows}
+
+        def cell(cells: list[Any], index: int | None, limit: int) -> str:
+            if index is None or index >= len(cells) or is_blank(cells[index]):
+                return ""
+            return as_text(cells[index])[:limit]
+
+        for issue in self.outcome.issues:
+            cells = cells_of.get(issue.row, [])
+            issue.tax_code = issue.tax_code or cell(cells, tax_index, 32)
+            issue.name = issue.name or cell(cells, name_index, 255)
+
     def _finish_counts(self) -> None:
+        self._name_issues()
         self.outcome.rows_rejected = len(self._rejected)
         self.outcome.issues.sort(key=lambda i: i.row)
         self.outcome.changes.sort(key=lambda c: c.row)

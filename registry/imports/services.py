@@ -337,6 +337,8 @@ def _finish_with(job: ImportJob, outcome: Outcome) -> ImportJob:
                 ImportRowError(
                     job=job,
                     row=issue.row,
+                    tax_code=issue.tax_code[:32],
+                    name=issue.name[:255],
                     column=issue.column[:255],
                     value=issue.value,
                     code=issue.code,

@@ -268,3 +268,38 @@ def test_the_page_answers_400_with_the_message_and_stores_nothing(client, ward_o
 def test_an_xlsx_workbook_under_another_name_is_read_as_xlsx(ward_official, ward):
     job = run_import(ward_official, official_xlsx(), filename="danh-sach.xls")
     assert job.file_format == "xlsx" and job.created_count == 2
+
+
+# --- the error file ---------------------------------------------------------------------------------------
+
+
+def test_the_error_file_names_the_original_file_the_sheet_row_and_the_enterprise(client, ward_official, ward):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    rows = [
+        [1, "Công ty TNHH Hoàn Kiếm", 101234567, "TNHH", "1 Hàng Bạc", "W01", "", "", None, None, None, None],
+        [2, "Công ty cổ phần Sai Mã", "12345", "CTCP", "2 Hàng Bạc", None, "", "", None, None, None, None],
+    ]
+    job = run_import(ward_official, official_xlsx(rows), filename="Danh sách DN phường.xlsx")
+    assert job.created_count == 1
+    error = job.errors.get()
+    assert (error.row, error.tax_code, error.name) == (11, "12345", "Công ty cổ phần Sai Mã")  # the sheet's row 11
+
+    client.force_login(ward_official)
+    response = client.get(reverse("registry:import_report", args=[job.pk]))
+    assert response.status_code == 200
+    disposition = response["Content-Disposition"]
+    assert "attachment" in disposition and "filename*=utf-8''" in disposition
+    assert "Danh%20s%C3%A1ch%20DN%20ph%C6%B0%E1%BB%9Dng%20-%20b%C3%A1o%20c%C3%A1o%20nh%E1%BA%ADp" in disposition
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert any(v[0] == "Tệp gốc: Danh sách DN phường.xlsx" for v in values)
+    header = next(i for i, v in enumerate(values) if v[0] == "Dòng trong tệp gốc")
+    assert values[header + 1][:5] == [11, "12345", "Công ty cổ phần Sai Mã", "MÃ SỐ THUẾ", "12345"]
+    assert values[header + 1][5].startswith("Mã số thuế “12345” không hợp lệ")
+    # And the page shows the enterprise on its error row.
+    page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+    assert "Công ty cổ phần Sai Mã" in page
