@@ -359,6 +359,12 @@ def _is_signature(record: list[Any]) -> bool:
     return all(_SIGNATURE.match(" ".join(_PUNCT.sub(" ", fold(v)).split())) for v in cells)
 
 
+def _is_example(record: list[Any]) -> bool:
+    """The template's example row: "Ví dụ" in its first cell (the STT column)."""
+    first = next((v for v in record if not _blank(v)), None)
+    return isinstance(first, str) and " ".join(_PUNCT.sub(" ", fold(first)).split()) in ("vi du", "vd")
+
+
 def _is_numbering(record: list[Any]) -> bool:
     """The row of column numbers official forms put under the header: (1) (2) (3) … or A B C …"""
     cells = [as_text(v) for v in record if not _blank(v)]
@@ -438,7 +444,7 @@ def _collect(
             continue
         if official and merges is not None and merges.is_heading(number, record):
             continue
-        if official and _is_signature(record):
+        if official and (_is_signature(record) or _is_example(record)):
             continue
         count += 1
         if keep is None or count <= keep:

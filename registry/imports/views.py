@@ -33,6 +33,7 @@ from .errors import ImportRateLimited, ImportTooLarge
 from .fields import FIELDS
 from .forms import ImportMappingForm, ImportUploadForm
 from .report import import_error_report_xlsx, import_report_filename
+from .template import import_template_xlsx
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -247,6 +248,16 @@ def import_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = content_disposition_header(True, import_report_filename(job=job)) or ""
+    return response
+
+
+@login_required
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The registry list template in the official layout (``template.import_template_xlsx``)."""
+    response = HttpResponse(
+        import_template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "Mẫu danh sách doanh nghiệp.xlsx") or ""
     return response
 
 

@@ -303,3 +303,53 @@ def test_the_error_file_names_the_original_file_the_sheet_row_and_the_enterprise
     # And the page shows the enterprise on its error row.
     page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
     assert "Công ty cổ phần Sai Mã" in page
+
+
+# --- the template ----------------------------------------------------------------------------------------
+
+
+def test_the_template_downloads_from_the_import_page_and_imports_as_it_is(client, ward_official, ward):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from registry.imports.fields import FIELDS
+    from registry.imports.template import EXAMPLE_MARK
+
+    client.force_login(ward_official)
+    page = client.get(reverse("registry:import_new")).content.decode()
+    url = reverse("registry:import_template")
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["Danh sách"]
+    assert sheet["A1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" and "Hướng dẫn" in workbook.sheetnames
+    assert sheet["A9"].value == EXAMPLE_MARK and sheet["C9"].number_format == "@"
+
+    # Left untouched, the template has no enterprise (the example row is not one).
+    from registry.imports.errors import ImportFileError
+
+    with pytest.raises(ImportFileError) as info:
+        read_table(data=response.content, filename="mau.xlsx", header_score=header_score)
+    assert info.value.code == "no_rows"
+
+    # The official fills it in: the example row made real, and one more enterprise below it.
+    sheet["A9"] = 1
+    for column, value in enumerate([2, "Hợp tác xã Nông nghiệp An Bình", "0101234568"], start=1):
+        sheet.cell(row=10, column=column, value=value)
+    filled = io.BytesIO()
+    workbook.save(filled)
+    job = run_import(ward_official, filled.getvalue(), filename="mau.xlsx", default_unit=ward)
+    assert set(job.mapping.values()) == set(FIELDS)  # every column of the template is recognised
+    assert (job.created_count, job.rows_rejected) == (2, 0), list(job.errors.values_list("message", flat=True))
+    example = Enterprise.objects.get(tax_code="0101234567")
+    assert (example.enterprise_type, example.worker_count, example.contact_phone) == (
+        "limited_liability",
+        45,
+        "0912345678",
+    )
+    union = MassOrganization.objects.get(enterprise=example)
+    assert (union.kind.code, union.established_on) == ("trade_union", datetime.date(2019, 3, 15))
+    assert Enterprise.objects.get(tax_code="0101234568").enterprise_type == "cooperative"
