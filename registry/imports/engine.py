@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +71,27 @@ class RowIssue:
     name: str = ""
 
     def render(self, language: str) -> str:
+        """The message in ``language``, its numbers in that language's format (1.234 in Vietnamese, 1,234 in
+        English); identifiers (case and import numbers) and codes are left as they are."""
         with translation.override(language):
             text = str(self.message)
-            return text % self.params if self.params else text
+            if not self.params:
+                return text
+            return text % {key: _format_param(key, value) for key, value in self.params.items()}
+
+
+# Parameters that name something (a case, an import) rather than count: never grouped ("#12345", not "#12.345").
+_IDENTIFIER_PARAMS = frozenset({"case", "job"})
+
+
+def _format_param(key: str, value: Any) -> Any:
+    if key in _IDENTIFIER_PARAMS or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, list | tuple):  # row numbers: "1.234, 5.678"
+        return ", ".join(str(_format_param(key, v)) for v in value)
+    return value
 
 
 @dataclass
@@ -231,7 +250,7 @@ class Importer:
         for row in rows:
             numbers = where[row.values["tax_code"]]
             if len(numbers) > 1:
-                others = ", ".join(str(n) for n in sorted(numbers) if n != row.number)
+                others = [n for n in sorted(numbers) if n != row.number]
                 self._issue(
                     row.number,
                     column,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.text import fold
@@ -219,7 +220,8 @@ def _sniff_delimiter(text: str) -> str:
 
 def _too_many_rows(max_rows: int) -> ImportTooLarge:
     return ImportTooLarge(
-        _("The file has more than %(max)s rows. Split it into several files.") % {"max": f"{max_rows:,}"},
+        _("The file has more than %(max)s rows. Split it into several files.")
+        % {"max": number_format(max_rows, force_grouping=True)},
         code="too_many_rows",
     )
 

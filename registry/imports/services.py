@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, NotFound, ServiceError
@@ -59,7 +60,11 @@ def import_check_upload_size(*, size: int) -> None:
     if size > limit:
         raise ImportTooLarge(
             _("The file is %(size)s MB; at most %(max)s MB can be imported at once. Split it into several files.")
-            % {"size": f"{size / 1_048_576:.1f}", "max": f"{limit / 1_048_576:.0f}"},
+            % {
+                # In the official's language: "30,2 MB" in Vietnamese.
+                "size": number_format(size / 1_048_576, decimal_pos=1, force_grouping=True),
+                "max": number_format(limit // 1_048_576, force_grouping=True),
+            },
             code="too_large",
         )
 
@@ -84,7 +89,11 @@ def import_check_rate(*, actor: Official) -> None:
             "You have uploaded %(count)s files in the last hour; at most %(max)s an hour are allowed. "
             "Try again after %(time)s."
         )
-        % {"count": len(times), "max": limit, "time": timezone.localtime(allowed_at).strftime("%H:%M")},
+        % {
+            "count": number_format(len(times), force_grouping=True),
+            "max": number_format(limit, force_grouping=True),
+            "time": timezone.localtime(allowed_at).strftime("%H:%M"),
+        },
         code="rate_limited",
     )
 

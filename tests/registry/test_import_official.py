@@ -353,3 +353,38 @@ def test_the_template_downloads_from_the_import_page_and_imports_as_it_is(client
     union = MassOrganization.objects.get(enterprise=example)
     assert (union.kind.code, union.established_on) == ("trade_union", datetime.date(2019, 3, 15))
     assert Enterprise.objects.get(tax_code="0101234568").enterprise_type == "cooperative"
+
+
+# --- numbers in Vietnamese format -------------------------------------------------------------------------
+
+
+def test_sizes_and_row_limits_are_written_the_vietnamese_way(settings):
+    from django.utils import translation
+
+    from registry.imports.errors import ImportTooLarge
+    from registry.imports.services import import_check_upload_size
+
+    settings.IMPORT_MAX_UPLOAD_BYTES = 30 * 1_048_576
+    with translation.override("vi"), pytest.raises(ImportTooLarge) as info:
+        import_check_upload_size(size=int(31.24 * 1_048_576))
+    assert "31,2 MB" in str(info.value.message) and "30 MB" in str(info.value.message)
+    with translation.override("en"), pytest.raises(ImportTooLarge) as info:
+        import_check_upload_size(size=int(31.24 * 1_048_576))
+    assert "31.2 MB" in str(info.value.message)
+    lines = "Tên doanh nghiệp,Mã số thuế\r\n" + "".join(f"A,{i:010d}\r\n" for i in range(1_002))
+    with translation.override("vi"), pytest.raises(ImportTooLarge) as info:
+        read_table(data=lines.encode(), filename="r.csv", max_rows=1_001)
+    assert "1.001 dòng" in str(info.value.message)
+
+
+def test_row_numbers_in_messages_are_grouped_in_each_language(ward_official, ward):
+    from registry.imports.engine import RowIssue
+
+    issue = RowIssue(
+        2, "MST", "x", "duplicate_in_file", "Tax code %(tax_code)s (also on row %(rows)s).", {"tax_code": "0101234567"}
+    )
+    issue.params["rows"] = [1_234, 56_789]
+    assert issue.render("vi").endswith("(also on row 1.234, 56.789).")
+    assert issue.render("en").endswith("(also on row 1,234, 56,789).")
+    case = RowIssue(2, "", "", "case_close", "case #%(case)s: %(error)s", {"case": 12_345, "error": "x"})
+    assert case.render("vi") == "case #12345: x"  # an identifier, not a count
