@@ -388,3 +388,25 @@ def test_row_numbers_in_messages_are_grouped_in_each_language(ward_official, war
     assert issue.render("en").endswith("(also on row 1,234, 56,789).")
     case = RowIssue(2, "", "", "case_close", "case #%(case)s: %(error)s", {"case": 12_345, "error": "x"})
     assert case.render("vi") == "case #12345: x"  # an identifier, not a count
+
+
+# --- "Status" ------------------------------------------------------------------------------------------------
+
+
+def test_status_is_trang_thai_and_only_a_party_members_status_is_loai_dang_vien(client, ward_official, ward):
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    from cases.forms import MemberForm
+
+    with translation.override("vi"):
+        assert gettext("Status") == "Trạng thái"
+        assert pgettext("party member", "Status") == "Loại đảng viên"
+        assert str(MemberForm().fields["status"].label) == "Loại đảng viên"
+    job = run_import(
+        ward_official, csv_bytes([["Công ty TNHH Một", "0101234567"]], headers=["Tên", "MST"]), default_unit=ward
+    )
+    client.force_login(ward_official)
+    page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+    assert "<dt>Trạng thái</dt>" in page and "Loại đảng viên" not in page
