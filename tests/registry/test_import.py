@@ -381,6 +381,7 @@ def test_a_failure_during_the_run_is_reported_not_raised(ward_official, monkeypa
     assert not Enterprise.objects.exists()
 
 
+@pytest.mark.slow
 def test_one_hundred_thousand_rows(ward_official, ward):
     n = 100_000
     lines = ["Tên doanh nghiệp,Mã số thuế,Loại hình,Số lao động"]
