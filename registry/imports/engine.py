@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 BATCH = 2_000
 LOOKUP_CHUNK = 5_000
 PROGRESS_EVERY = 5_000
+# While writing, the job's progress moves every this many rows (through its own connection: see services).
+WRITE_PROGRESS_EVERY = 5_000
 
 
 @dataclass
@@ -559,11 +561,12 @@ class Importer:
             self._finish_counts()
             return self.outcome
 
-        self.progress("writing", 0, len(new) + len(updates))
+        writing = len(new) + len(updates)
+        self.progress("writing", 0, writing)
         try:
             with transaction.atomic():
-                insert_enterprises([r.values for r in new])
-                self._write_updates(updates)
+                insert_enterprises([r.values for r in new], lambda done: self.progress("writing", done, writing))
+                self._write_updates(updates, written=len(new), total=writing)
                 self._write_mass_organizations(new, updates)
                 self._record(new, updates, to_close, to_offer)
                 if self.strict and self.outcome.issues:
@@ -577,7 +580,7 @@ class Importer:
         self._finish_counts()
         return self.outcome
 
-    def _write_updates(self, updates) -> None:
+    def _write_updates(self, updates, *, written: int = 0, total: int = 0) -> None:
         by_fields: dict[tuple[str, ...], list[Existing]] = defaultdict(list)
         for row, enterprise, changed in updates:
             self._apply(row, enterprise, changed)
@@ -587,7 +590,11 @@ class Importer:
             names |= {"search_text", "updated_at"}
             by_fields[tuple(sorted(names))].append(enterprise)
         for field_names, enterprises in by_fields.items():
-            update_enterprises(enterprises, field_names)
+            for start in range(0, len(enterprises), WRITE_PROGRESS_EVERY):
+                chunk = enterprises[start : start + WRITE_PROGRESS_EVERY]
+                update_enterprises(chunk, field_names)
+                written += len(chunk)
+                self.progress("writing", written, total)
 
     def _write_mass_organizations(self, new: list[_Row], updates: list[tuple[_Row, Existing, dict]]) -> None:
         """Hand the mass organizations' columns to their handler: every given kind of a new enterprise, the changed
@@ -669,12 +676,17 @@ class Importer:
         self.outcome.changes.sort(key=lambda c: c.row)
 
 
-def insert_enterprises(rows: list[dict[str, Any]]) -> None:
-    """Insert new enterprises: PostgreSQL's COPY (about ten times faster than INSERT), else ``bulk_create``."""
+def insert_enterprises(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> None:
+    """Insert new enterprises: PostgreSQL's COPY (about ten times faster than INSERT), else ``bulk_create``.
+    ``progress(rows written)`` is called every ``WRITE_PROGRESS_EVERY`` rows."""
     if not rows:
         return
+    report = progress or (lambda done: None)
     if connection.vendor != "postgresql":
-        Enterprise.objects.bulk_create([Importer._new_enterprise(values) for values in rows], batch_size=BATCH)
+        for start in range(0, len(rows), WRITE_PROGRESS_EVERY):
+            chunk = rows[start : start + WRITE_PROGRESS_EVERY]
+            Enterprise.objects.bulk_create([Importer._new_enterprise(values) for values in chunk], batch_size=BATCH)
+            report(start + len(chunk))
         return
     from psycopg import sql
 
@@ -697,7 +709,7 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
         sql.Identifier(Enterprise._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for values in rows:
+        for done, values in enumerate(rows, start=1):
             record = template.copy()
             for index, key in given:
                 if key in values:
@@ -705,6 +717,8 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
             record[unit_at] = values["unit"].pk
             record[search_at] = Enterprise.search_text_of(name=values["name"], tax_code=values["tax_code"])
             copy.write_row(record)
+            if done % WRITE_PROGRESS_EVERY == 0:
+                report(done)
 
 
 def _concrete_field(name: str) -> models.Field:
