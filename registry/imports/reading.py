@@ -355,16 +355,23 @@ _SIGNATURE = re.compile(
 
 def _is_signature(record: list[Any]) -> bool:
     """A row of the signature block under the list (at most three cells, each a signature phrase)."""
-    cells = [v for v in record if not _blank(v)]
-    if not cells or len(cells) > 3 or not all(isinstance(v, str) for v in cells):
+    cells = []
+    for value in record:  # cheap: this runs on every row, and an enterprise's row has more than three cells
+        if not _blank(value):
+            if len(cells) == 3 or value.__class__ is not str:
+                return False
+            cells.append(value)
+    if not cells:
         return False
     return all(_SIGNATURE.match(" ".join(_PUNCT.sub(" ", fold(v)).split())) for v in cells)
 
 
 def _is_example(record: list[Any]) -> bool:
     """The template's example row: "Ví dụ" in its first cell (the STT column)."""
-    first = next((v for v in record if not _blank(v)), None)
-    return isinstance(first, str) and " ".join(_PUNCT.sub(" ", fold(first)).split()) in ("vi du", "vd")
+    first = record[0] if record else None
+    if first.__class__ is not str or not 2 <= len(first) <= 8:  # cheap: this runs on every row
+        return False
+    return " ".join(_PUNCT.sub(" ", fold(first)).split()) in ("vi du", "vd")
 
 
 def _is_numbering(record: list[Any]) -> bool:
