@@ -284,9 +284,18 @@ class Merges:
                     if _blank(record[index]):
                         record[index] = value
 
-    def spans_below(self, number: int) -> bool:
-        """Whether a merge starting on this row runs down into the next one, or groups columns (a two-row header)."""
-        return any(m[2] > m[0] or m[3] > m[1] for m in self.starts.get(number, ()))
+    def spans_below(self, number: int, below: list[Any]) -> bool:
+        """Whether a merge starting on this row runs down into the next one, or groups columns with sub-columns in
+        the row ``below`` (values in two of its columns or more): a two-row header. A header cell merged across
+        columns only to be wide is not a group."""
+        for _min_row, min_col, max_row, max_col in self.starts.get(number, ()):
+            if max_row > number:
+                return True
+            if max_col > min_col:
+                under = [v for v in below[min_col - 1 : max_col] if not _blank(v)]
+                if len(under) >= 2:
+                    return True
+        return False
 
     def is_heading(self, number: int, record: list[Any]) -> bool:
         """A row that is one cell merged across columns, and nothing else: a heading between enterprises."""
@@ -355,7 +364,7 @@ _SIGNATURE = re.compile(
 
 def _is_signature(record: list[Any]) -> bool:
     """A row of the signature block under the list (at most three cells, each a signature phrase)."""
-    cells = []
+    cells: list[str] = []
     for value in record:  # cheap: this runs on every row, and an enterprise's row has more than three cells
         if not _blank(value):
             if len(cells) == 3 or value.__class__ is not str:
@@ -369,7 +378,7 @@ def _is_signature(record: list[Any]) -> bool:
 def _is_example(record: list[Any]) -> bool:
     """The template's example row: "Ví dụ" in its first cell (the STT column)."""
     first = record[0] if record else None
-    if first.__class__ is not str or not 2 <= len(first) <= 8:  # cheap: this runs on every row
+    if not isinstance(first, str) or not 2 <= len(first) <= 8:  # cheap: this runs on every row
         return False
     return " ".join(_PUNCT.sub(" ", fold(first)).split()) in ("vi du", "vd")
 
@@ -400,7 +409,7 @@ def find_header(
         if position + 1 < len(head):
             double = _header_rows(head, position, 2, merges)
             two = header_score(combine_header_rows(double))
-            if two > score or (merges is not None and merges.spans_below(number)):
+            if two > score or (merges is not None and merges.spans_below(number, head[position + 1][1])):
                 depth, score = 2, max(score, two)
         if score >= 2:
             return position, depth

@@ -410,3 +410,21 @@ def test_status_is_trang_thai_and_only_a_party_members_status_is_loai_dang_vien(
     client.force_login(ward_official)
     page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
     assert "<dt>Trạng thái</dt>" in page and "Loại đảng viên" not in page
+
+
+def test_a_header_cell_merged_across_only_to_be_wide_is_not_a_group(ward_official, ward):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Tên doanh nghiệp", None, "Mã số thuế"])
+    sheet.merge_cells("A1:B1")
+    sheet.append(["Công ty TNHH Rộng", None, "0101234567"])
+    sheet.merge_cells("A2:B2")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table(data=buffer.getvalue(), filename="r.xlsx", header_score=header_score)
+    assert table.headers[0] == "Tên doanh nghiệp" and table.headers[2] == "Mã số thuế"
+    assert [n for n, _v in table.rows] == [2]
