@@ -405,7 +405,7 @@ class ImportStartRequestSerializer(serializers.Serializer):
 class ImportRowErrorSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportRowError
-        fields = ["id", "row", "column", "value", "code", "message", "message_en"]
+        fields = ["id", "row", "tax_code", "name", "column", "value", "code", "message", "message_en"]
 
 
 class TargetRowSerializer(serializers.Serializer):

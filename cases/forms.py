@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import (
     BoundedForm,
@@ -91,7 +92,8 @@ class MemberForm(BoundedForm):
     """A member entered in the register (members.services.member_add checks the rules: probation, transfers)."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    status = forms.ChoiceField(label=_("Status"), choices=PartyMember.Status.choices)
+    # A member's "status" is full or probationary: "Loại đảng viên", not the "Trạng thái" of other pages.
+    status = forms.ChoiceField(label=pgettext_lazy("party member", "Status"), choices=PartyMember.Status.choices)
     admitted_on = date_field(_("Admission date"))
     recognized_full_on = date_field(_("Recognised as full member on"), required=False)
     arrival = forms.ChoiceField(label=_("Arrival"), choices=PartyMember.Arrival.choices)

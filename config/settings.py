@@ -123,12 +123,19 @@ TEMPLATES = [
     },
 ]
 
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 # SQLite when nothing is configured; PostgreSQL (or anything django-environ parses) with DATABASE_URL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cellflow.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # Web server and Celery worker share the file: wait for locks instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # Web server and Celery worker share the file: wait for locks instead of failing at once, and write-ahead logging
+    # (WAL) so that readers never wait for a writer: a 100,000-row import writing for a minute does not lock the pages
+    # of other officials (a reader sees the data as it was before the import's transaction).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds them without the extra columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif DATABASES["default"]["ENGINE"].endswith("postgresql"):

@@ -199,10 +199,13 @@ class ImportJob(models.Model):
 
 
 class ImportRowError(models.Model):
-    """One problem on one row of an import (row numbers as a spreadsheet shows them: the header is row 1)."""
+    """One problem on one row of an import (the row number of the original sheet, title rows included), with the
+    row's tax code and enterprise name as written, so the official finds the enterprise in the error file."""
 
     job = models.ForeignKey(ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="errors")
     row = models.PositiveIntegerField(_("row"))
+    tax_code = models.CharField(_("tax code"), max_length=32, blank=True)
+    name = models.CharField(_("enterprise name"), max_length=255, blank=True)
     column = models.CharField(_("column"), max_length=255, blank=True)
     value = models.TextField(_("value"), blank=True)
     code = models.CharField(_("code"), max_length=32)

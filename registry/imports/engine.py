@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,8 @@ logger = logging.getLogger(__name__)
 BATCH = 2_000
 LOOKUP_CHUNK = 5_000
 PROGRESS_EVERY = 5_000
+# While writing, the job's progress moves every this many rows (through its own connection: see services).
+WRITE_PROGRESS_EVERY = 5_000
 
 
 @dataclass
@@ -65,11 +68,32 @@ class RowIssue:
     code: str
     message: Promise | str
     params: dict[str, Any] = field(default_factory=dict)
+    # The row's tax code and enterprise name as written in the file (the error file names the enterprise).
+    tax_code: str = ""
+    name: str = ""
 
     def render(self, language: str) -> str:
+        """The message in ``language``, its numbers in that language's format (1.234 in Vietnamese, 1,234 in
+        English); identifiers (case and import numbers) and codes are left as they are."""
         with translation.override(language):
             text = str(self.message)
-            return text % self.params if self.params else text
+            if not self.params:
+                return text
+            return text % {key: _format_param(key, value) for key, value in self.params.items()}
+
+
+# Parameters that name something (a case, an import) rather than count: never grouped ("#12345", not "#12.345").
+_IDENTIFIER_PARAMS = frozenset({"case", "job"})
+
+
+def _format_param(key: str, value: Any) -> Any:
+    if key in _IDENTIFIER_PARAMS or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, list | tuple):  # row numbers: "1.234, 5.678"
+        return ", ".join(str(_format_param(key, v)) for v in value)
+    return value
 
 
 @dataclass
@@ -187,7 +211,8 @@ class Importer:
                 raw = cells[index] if index < len(cells) else ""
                 spec = FIELDS[key]
                 if is_blank(raw):
-                    if spec.required:
+                    # Update mode: an empty cell keeps the stored value (a new enterprise's name is checked later).
+                    if spec.required and not (self.update and key != "tax_code"):
                         self._issue(number, self._header(index), raw, "required", _("This column cannot be empty."))
                         failed = True
                     continue
@@ -227,7 +252,7 @@ class Importer:
         for row in rows:
             numbers = where[row.values["tax_code"]]
             if len(numbers) > 1:
-                others = ", ".join(str(n) for n in sorted(numbers) if n != row.number)
+                others = [n for n in sorted(numbers) if n != row.number]
                 self._issue(
                     row.number,
                     column,
@@ -251,6 +276,9 @@ class Importer:
         for row in rows:
             if not row.unit_code:
                 unit = self.default_unit
+                if unit is None and self.update:
+                    kept.append(row)  # an existing enterprise stays where it is; a new one is refused below
+                    continue
                 if unit is None:
                     self._issue(
                         row.number,
@@ -364,6 +392,29 @@ class Importer:
         for row in rows:
             enterprise = existing.get(row.values["tax_code"])
             if enterprise is None:
+                if not row.values.get("name"):
+                    # Update mode reads files without a name column: a tax code not registered yet needs one.
+                    self._issue(
+                        row.number,
+                        self._columns.get("name", str(_("Enterprise name"))),
+                        "",
+                        "name_missing",
+                        _(
+                            "Tax code %(tax_code)s is not registered yet: a new enterprise needs its name (add the "
+                            "name column, or correct the tax code)."
+                        ),
+                        {"tax_code": row.values["tax_code"]},
+                    )
+                    continue
+                if "unit" not in row.values:
+                    self._issue(
+                        row.number,
+                        row.unit_column or str(_("Unit code")),
+                        "",
+                        "unit_missing",
+                        _("The row has no unit code and no default unit was chosen."),
+                    )
+                    continue
                 # The type read from the name ("Công ty TNHH …") serves new enterprises only, when the file gives
                 # none: it never overwrites the type of an existing enterprise (issue 19).
                 if "enterprise_type" not in row.values:
@@ -532,11 +583,12 @@ class Importer:
             self._finish_counts()
             return self.outcome
 
-        self.progress("writing", 0, len(new) + len(updates))
+        writing = len(new) + len(updates)
+        self.progress("writing", 0, writing)
         try:
             with transaction.atomic():
-                insert_enterprises([r.values for r in new])
-                self._write_updates(updates)
+                insert_enterprises([r.values for r in new], lambda done: self.progress("writing", done, writing))
+                self._write_updates(updates, written=len(new), total=writing)
                 self._write_mass_organizations(new, updates)
                 self._record(new, updates, to_close, to_offer)
                 if self.strict and self.outcome.issues:
@@ -550,7 +602,7 @@ class Importer:
         self._finish_counts()
         return self.outcome
 
-    def _write_updates(self, updates) -> None:
+    def _write_updates(self, updates, *, written: int = 0, total: int = 0) -> None:
         by_fields: dict[tuple[str, ...], list[Existing]] = defaultdict(list)
         for row, enterprise, changed in updates:
             self._apply(row, enterprise, changed)
@@ -560,7 +612,11 @@ class Importer:
             names |= {"search_text", "updated_at"}
             by_fields[tuple(sorted(names))].append(enterprise)
         for field_names, enterprises in by_fields.items():
-            update_enterprises(enterprises, field_names)
+            for start in range(0, len(enterprises), WRITE_PROGRESS_EVERY):
+                chunk = enterprises[start : start + WRITE_PROGRESS_EVERY]
+                update_enterprises(chunk, field_names)
+                written += len(chunk)
+                self.progress("writing", written, total)
 
     def _write_mass_organizations(self, new: list[_Row], updates: list[tuple[_Row, Existing, dict]]) -> None:
         """Hand the mass organizations' columns to their handler: every given kind of a new enterprise, the changed
@@ -616,18 +672,43 @@ class Importer:
                 )
             )
 
+    def _name_issues(self) -> None:
+        """Give each error the tax code and name its row carries in the file, as written."""
+        if not self.outcome.issues:
+            return
+        tax_index = next((i for i, k in self.mapping.items() if k == "tax_code"), None)
+        name_index = next((i for i, k in self.mapping.items() if k == "name"), None)
+        rows = {issue.row for issue in self.outcome.issues}
+        cells_of = {number: cells for number, cells in self.table.rows if number in rows}
+
+        def cell(cells: list[Any], index: int | None, limit: int) -> str:
+            if index is None or index >= len(cells) or is_blank(cells[index]):
+                return ""
+            return as_text(cells[index])[:limit]
+
+        for issue in self.outcome.issues:
+            cells = cells_of.get(issue.row, [])
+            issue.tax_code = issue.tax_code or cell(cells, tax_index, 32)
+            issue.name = issue.name or cell(cells, name_index, 255)
+
     def _finish_counts(self) -> None:
+        self._name_issues()
         self.outcome.rows_rejected = len(self._rejected)
         self.outcome.issues.sort(key=lambda i: i.row)
         self.outcome.changes.sort(key=lambda c: c.row)
 
 
-def insert_enterprises(rows: list[dict[str, Any]]) -> None:
-    """Insert new enterprises: PostgreSQL's COPY (about ten times faster than INSERT), else ``bulk_create``."""
+def insert_enterprises(rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> None:
+    """Insert new enterprises: PostgreSQL's COPY (about ten times faster than INSERT), else ``bulk_create``.
+    ``progress(rows written)`` is called every ``WRITE_PROGRESS_EVERY`` rows."""
     if not rows:
         return
+    report = progress or (lambda done: None)
     if connection.vendor != "postgresql":
-        Enterprise.objects.bulk_create([Importer._new_enterprise(values) for values in rows], batch_size=BATCH)
+        for start in range(0, len(rows), WRITE_PROGRESS_EVERY):
+            chunk = rows[start : start + WRITE_PROGRESS_EVERY]
+            Enterprise.objects.bulk_create([Importer._new_enterprise(values) for values in chunk], batch_size=BATCH)
+            report(start + len(chunk))
         return
     from psycopg import sql
 
@@ -650,7 +731,7 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
         sql.Identifier(Enterprise._meta.db_table), sql.SQL(", ").join(sql.Identifier(f.column) for f in fields)
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for values in rows:
+        for done, values in enumerate(rows, start=1):
             record = template.copy()
             for index, key in given:
                 if key in values:
@@ -658,6 +739,8 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
             record[unit_at] = values["unit"].pk
             record[search_at] = Enterprise.search_text_of(name=values["name"], tax_code=values["tax_code"])
             copy.write_row(record)
+            if done % WRITE_PROGRESS_EVERY == 0:
+                report(done)
 
 
 def _concrete_field(name: str) -> models.Field:

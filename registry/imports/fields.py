@@ -41,7 +41,7 @@ class FieldSpec:
     key: str
     label: Promise
     synonyms: tuple[str, ...]
-    kind: str = "text"  # text, tax_code, unit, type, status, int, date, email
+    kind: str = "text"  # text, tax_code, unit, type, status, int, date, email, phone
     required: bool = False
     max_length: int | None = None
 
@@ -153,6 +153,7 @@ FIELDS: dict[str, FieldSpec] = {
             "contact_phone",
             _("Contact phone"),
             ("so dien thoai", "dien thoai", "sdt", "dt", "phone", "contact phone", "telephone"),
+            kind="phone",
             max_length=_max("contact_phone"),
         ),
         FieldSpec(
@@ -165,13 +166,23 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "trade_union_established_on",
             _("Trade union established on"),
-            ("ngay thanh lap cong doan", "thanh lap cong doan", "trade union established on"),
+            (
+                "ngay thanh lap cong doan",
+                "ngay thanh lap cong doan co so",
+                "thanh lap cong doan",
+                "trade union established on",
+            ),
             kind="date",
         ),
         FieldSpec(
             "trade_union_member_count",
             _("Trade union members"),
-            ("so doan vien cong doan", "doan vien cong doan", "trade union members"),
+            (
+                "so doan vien cong doan",
+                "so doan vien cong doan co so",
+                "doan vien cong doan",
+                "trade union members",
+            ),
             kind="int",
         ),
         FieldSpec(
@@ -188,7 +199,14 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "youth_union_member_count",
             _("Youth union members"),
-            ("so doan vien thanh nien", "doan vien thanh nien", "so doan vien", "youth union members"),
+            (
+                "so doan vien thanh nien",
+                "doan vien thanh nien",
+                "so doan vien doan thanh nien",
+                "so doan vien chi doan",
+                "so doan vien",
+                "youth union members",
+            ),
             kind="int",
         ),
         FieldSpec(
@@ -198,6 +216,7 @@ FIELDS: dict[str, FieldSpec] = {
                 "ngay thanh lap hoi lien hiep thanh nien",
                 "thanh lap hoi lien hiep thanh nien",
                 "ngay thanh lap hoi lhtn",
+                "ngay thanh lap lien hiep thanh nien",
                 "youth federation established on",
             ),
             kind="date",
@@ -205,12 +224,27 @@ FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "youth_federation_member_count",
             _("Youth federation members"),
-            ("so hoi vien hoi lien hiep thanh nien", "hoi vien hoi lhtn", "youth federation members"),
+            (
+                "so hoi vien hoi lien hiep thanh nien",
+                "so hoi vien lien hiep thanh nien",
+                "so hoi vien hoi lhtn",
+                "hoi vien hoi lhtn",
+                "youth federation members",
+            ),
             kind="int",
         ),
     ]
 }
 REQUIRED = tuple(k for k, spec in FIELDS.items() if spec.required)
+# Update mode needs only the tax code: a file of tax codes and the columns to change ("Mã số thuế", "Số điện thoại")
+# updates those fields; a new enterprise in such a file still needs its name (a row error).
+REQUIRED_TO_UPDATE = ("tax_code",)
+
+
+def required_fields(mode: str) -> tuple[str, ...]:
+    return REQUIRED_TO_UPDATE if mode == "update" else REQUIRED
+
+
 # Model fields an import may write (``unit`` becomes ``unit_id``); the mass organizations' columns go to their
 # handler (``registry.mass_organizations``).
 MODEL_FIELDS = tuple(k for k in FIELDS if k != "unit" and k not in MASS_ORGANIZATION_KEYS)
@@ -228,15 +262,48 @@ for _spec in FIELDS.values():
         _HEADER_INDEX.setdefault(normalize_header(_synonym), _spec.key)
 
 
+# A two-row header (a merged group cell above its sub-columns) reaches the table as "group / sub-column", e.g.
+# "Công đoàn / Ngày thành lập" (``reading.combine_header_rows``).
+HEADER_PART_SEPARATOR = " / "
+
+
+def header_keys(header: str) -> list[str]:
+    """The fields a header may name, best first. A combined two-row header "Công đoàn / Số đoàn viên" tries the
+    sub-column followed by its group ("Số đoàn viên Công đoàn"), the group followed by the sub-column, then the
+    sub-column alone and the group alone."""
+    header = str(header)
+    variants = [header]
+    if HEADER_PART_SEPARATOR in header:
+        top, _sep, bottom = header.rpartition(HEADER_PART_SEPARATOR)
+        variants += [f"{bottom} {top}", f"{top} {bottom}", bottom, top]
+    keys: list[str] = []
+    for variant in variants:
+        key = _HEADER_INDEX.get(normalize_header(variant))
+        if key and key not in keys:
+            keys.append(key)
+    return keys
+
+
+def header_score(headers: list[str]) -> int:
+    """How many different known fields a row of headers names (finding the header row below title rows)."""
+    found: set[str] = set()
+    for header in headers:
+        keys = header_keys(header)
+        if keys:
+            found.add(keys[0])
+    return len(found)
+
+
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """{column index (as a string): field key} for the headers that name a known field; each field at most once."""
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for index, header in enumerate(headers):
-        key = _HEADER_INDEX.get(normalize_header(header))
-        if key and key not in taken:
-            mapping[str(index)] = key
-            taken.add(key)
+        for key in header_keys(header):
+            if key not in taken:
+                mapping[str(index)] = key
+                taken.add(key)
+                break
     return mapping
 
 
@@ -276,24 +343,31 @@ def parse_text(spec: FieldSpec, value: Any) -> str:
     return text
 
 
+_SCIENTIFIC = re.compile(r"^\d+([.,]\d+)?[eE]\+?\d+$")
+
+
 def parse_tax_code(value: Any) -> str:
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    """A tax code is text: 10 digits, or 10 digits, a hyphen and 3 for a branch. A spreadsheet that took the column
+    for numbers dropped the leading 0 of codes such as 0101234567 (a province code 01–09), from a number cell or
+    from a CSV saved by Excel: 9 digits (or 12 for a branch written without its hyphen, or 9 + "-001") get the zero
+    back, since no tax code starts with 00. 13 digits without the hyphen are a branch."""
     text = re.sub(r"\s+", "", as_text(value))
-    if numeric and text.isdigit() and len(text) == 9:
-        # A spreadsheet number cell loses the leading zero of codes such as 0101234567: restore it.
+    if _SCIENTIFIC.match(text):
+        raise RowValueError(
+            "tax_code",
+            _(
+                "Tax code “%(value)s” was written as a number in scientific notation and its digits are lost. "
+                "Format the column as text in the spreadsheet and type the codes again."
+            ),
+            {"value": text},
+        )
+    if text.isdigit() and len(text) in (9, 12):
+        text = "0" + text
+    elif re.fullmatch(r"\d{9}-\d{3}", text):
         text = "0" + text
     if text.isdigit() and len(text) == 13:
         text = f"{text[:10]}-{text[10:]}"
     if not TAX_CODE_RE.match(text):
-        if text.isdigit() and len(text) == 9:
-            raise RowValueError(
-                "tax_code",
-                _(
-                    "Tax code “%(value)s” has 9 digits: a leading 0 was probably lost when the file was saved. "
-                    "Format the column as text and write it again."
-                ),
-                {"value": text},
-            )
         raise RowValueError(
             "tax_code",
             _(
@@ -302,6 +376,16 @@ def parse_tax_code(value: Any) -> str:
             ),
             {"value": text},
         )
+    return text
+
+
+def parse_phone(spec: FieldSpec, value: Any) -> str:
+    """A phone number is text. One a spreadsheet stored as a number lost its leading 0: 9 digits (a mobile number,
+    0912345678) or 10 digits starting with 2 (a landline with its area code, 02438251234) get it back; numbers with
+    the country code (84…, +84…) and written with spaces or dots are kept as written."""
+    text = parse_text(spec, value)
+    if text.isdigit() and (len(text) == 9 or (len(text) == 10 and text.startswith("2"))):
+        text = "0" + text
     return text
 
 
@@ -519,4 +603,6 @@ def parse_value(spec: FieldSpec, value: Any) -> Any:
         return parse_date(value)
     if spec.kind == "email":
         return parse_email(spec, value)
+    if spec.kind == "phone":
+        return parse_phone(spec, value)
     return parse_text(spec, value)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core import audit
@@ -27,7 +27,7 @@ from registry.models import ImportJob, ImportRowChange, ImportRowError
 
 from .engine import Importer, Outcome
 from .errors import ImportFileError, ImportRateLimited, ImportTooLarge
-from .fields import FIELDS, REQUIRED, guess_mapping
+from .fields import FIELDS, guess_mapping, header_score, required_fields
 from .reading import ENCODINGS, file_format_for, read_table
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,11 @@ def import_check_upload_size(*, size: int) -> None:
     if size > limit:
         raise ImportTooLarge(
             _("The file is %(size)s MB; at most %(max)s MB can be imported at once. Split it into several files.")
-            % {"size": f"{size / 1_048_576:.1f}", "max": f"{limit / 1_048_576:.0f}"},
+            % {
+                # In the official's language: "30,2 MB" in Vietnamese.
+                "size": number_format(size / 1_048_576, decimal_pos=1, force_grouping=True),
+                "max": number_format(limit // 1_048_576, force_grouping=True),
+            },
             code="too_large",
         )
 
@@ -85,7 +89,11 @@ def import_check_rate(*, actor: Official) -> None:
             "You have uploaded %(count)s files in the last hour; at most %(max)s an hour are allowed. "
             "Try again after %(time)s."
         )
-        % {"count": len(times), "max": limit, "time": timezone.localtime(allowed_at).strftime("%H:%M")},
+        % {
+            "count": number_format(len(times), force_grouping=True),
+            "max": number_format(limit, force_grouping=True),
+            "time": timezone.localtime(allowed_at).strftime("%H:%M"),
+        },
         code="rate_limited",
     )
 
@@ -112,11 +120,18 @@ def import_job_create(
         raise ImportFileError(_("Unknown encoding."), code="invalid")
     if default_unit is not None and not unit_is_within(official=actor, unit=default_unit):
         raise ImportFileError(_("The default unit is outside your jurisdiction."), code="unit_outside")
-    file_format = file_format_for(filename)
+    file_format = file_format_for(filename, data)
     if not via_command:
         import_check_upload_size(size=len(data))
     max_rows = None if via_command else settings.IMPORT_MAX_ROWS
-    table = read_table(data=data, filename=filename, encoding=encoding, max_rows=max_rows, keep=PREVIEW_ROWS)
+    table = read_table(
+        data=data,
+        filename=filename,
+        encoding=encoding,
+        max_rows=max_rows,
+        keep=PREVIEW_ROWS,
+        header_score=header_score,
+    )
     with transaction.atomic():
         if not via_command:
             # Two uploads of one official at the same moment count one after the other (PostgreSQL row lock).
@@ -147,8 +162,11 @@ def _preview(values: list[Any]) -> list[str]:
     return [as_text(v)[:80] for v in values]
 
 
-def import_mapping_problems(*, mapping: dict[str, str], headers: list[str], has_default_unit: bool) -> list[str]:
-    """What is wrong with a column mapping ({column index: field}), as messages for the official."""
+def import_mapping_problems(
+    *, mapping: dict[str, str], headers: list[str], has_default_unit: bool, mode: str = ImportJob.Mode.INSERT
+) -> list[str]:
+    """What is wrong with a column mapping ({column index: field}), as messages for the official. Update mode needs
+    the tax code only (a partial file changes the columns it has)."""
     problems = []
     used: dict[str, int] = {}
     for index, key in mapping.items():
@@ -161,10 +179,10 @@ def import_mapping_problems(*, mapping: dict[str, str], headers: list[str], has_
     for key, count in used.items():
         if count > 1:
             problems.append(_("“%(field)s” is chosen for more than one column.") % {"field": FIELDS[key].label})
-    for key in REQUIRED:
+    for key in required_fields(mode):
         if key not in used:
             problems.append(_("Choose the column that holds “%(field)s”.") % {"field": FIELDS[key].label})
-    if "unit" not in used and not has_default_unit:
+    if "unit" not in used and not has_default_unit and mode != ImportJob.Mode.UPDATE:
         problems.append(_("Choose the column with the unit code, or a default unit on the upload form."))
     return problems
 
@@ -186,6 +204,7 @@ def import_job_set_mapping(
                 encoding=encoding,
                 max_rows=None if job.via_command else settings.IMPORT_MAX_ROWS,
                 keep=PREVIEW_ROWS,
+                header_score=header_score,
             )
             headers_changed = table.headers != job.headers
             job.encoding, job.delimiter, job.headers = table.encoding, table.delimiter, table.headers
@@ -198,7 +217,7 @@ def import_job_set_mapping(
         job.mapping = clean
         job.save(update_fields=["mapping"])
         problems = import_mapping_problems(
-            mapping=clean, headers=job.headers, has_default_unit=job.default_unit_id is not None
+            mapping=clean, headers=job.headers, has_default_unit=job.default_unit_id is not None, mode=job.mode
         )
         return job, problems
 
@@ -210,7 +229,7 @@ def import_job_start(*, actor: Official, job_id: int) -> ImportJob:
         if job.status != ImportJob.Status.UPLOADED:
             return job
         problems = import_mapping_problems(
-            mapping=job.mapping, headers=job.headers, has_default_unit=job.default_unit_id is not None
+            mapping=job.mapping, headers=job.headers, has_default_unit=job.default_unit_id is not None, mode=job.mode
         )
         if problems:
             raise ImportFileError(problems[0], code="mapping")
@@ -263,15 +282,44 @@ def _claim(job_id: int) -> ImportJob | None:
 _PHASES = {"reading": (0, 10), "checking": (10, 60), "writing": (60, 99)}
 
 
-def _progress_updater(job_id: int) -> Callable[[str, int, int], None]:
-    def update(phase: str, done: int, total: int) -> None:
+class _Progress:
+    """Moves the job's progress bar. While the import writes, its one transaction is open and an update of the job
+    row through that connection would show only at the commit; on PostgreSQL the writing phase's updates go through a
+    connection of their own (autocommit), so the page polling the job sees the rows written move (rows done / total).
+    SQLite takes one writer at a time: there the bar moves through the checking phase and jumps at the commit."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._side: Any = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
         start, end = _PHASES.get(phase, (0, 99))
         percent = start + int((end - start) * done / total) if total else start
-        ImportJob.objects.filter(pk=job_id).update(
-            phase=phase, progress=percent, rows_done=done if phase == "checking" else 0, heartbeat_at=timezone.now()
-        )
+        now = timezone.now()
+        if phase != "writing" or not connection.in_atomic_block:
+            ImportJob.objects.filter(pk=self.job_id).update(
+                phase=phase, progress=percent, rows_done=done, heartbeat_at=now
+            )
+            return
+        if connection.vendor != "postgresql":
+            return
+        if self._side is None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = ImportJob._meta.db_table
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET phase = %s, progress = %s, rows_done = %s, heartbeat_at = %s WHERE id = %s",
+                [phase, percent, done, now, self.job_id],
+            )
 
-    return update
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+def _progress_updater(job_id: int) -> _Progress:
+    return _Progress(job_id)
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -288,7 +336,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
 def _run(job: ImportJob, progress) -> ImportJob:
     try:
         progress("reading", 0, 1)
-        table = read_table(data=bytes(job.source), filename=job.filename, encoding=job.encoding)
+        table = read_table(
+            data=bytes(job.source), filename=job.filename, encoding=job.encoding, header_score=header_score
+        )
         outcome = Importer(
             actor=job.created_by,
             table=table,
@@ -300,14 +350,17 @@ def _run(job: ImportJob, progress) -> ImportJob:
             progress=progress,
         ).run()
     except (ImportFileError, ServiceError) as exc:
+        progress.close()
         return _finish(job, status=ImportJob.Status.FAILED, message=str(exc.message))
     except Exception:
+        progress.close()
         logger.exception("import job %s failed", job.pk)
         return _finish(
             job,
             status=ImportJob.Status.FAILED,
             message=_("The import failed unexpectedly; nothing was written. Try again, or contact the administrator."),
         )
+    progress.close()
     return _finish_with(job, outcome)
 
 
@@ -331,6 +384,8 @@ def _finish_with(job: ImportJob, outcome: Outcome) -> ImportJob:
                 ImportRowError(
                     job=job,
                     row=issue.row,
+                    tax_code=issue.tax_code[:32],
+                    name=issue.name[:255],
                     column=issue.column[:255],
                     value=issue.value,
                     code=issue.code,

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,7 +32,8 @@ from . import selectors, services
 from .errors import ImportRateLimited, ImportTooLarge
 from .fields import FIELDS
 from .forms import ImportMappingForm, ImportUploadForm
-from .report import import_error_report_xlsx
+from .report import import_error_report_xlsx, import_report_filename
+from .template import import_template_xlsx
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -245,7 +247,17 @@ def import_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         import_error_report_xlsx(job=job),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(True, import_report_filename(job=job)) or ""
+    return response
+
+
+@login_required
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The registry list template in the official layout (``template.import_template_xlsx``)."""
+    response = HttpResponse(
+        import_template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, "Mẫu danh sách doanh nghiệp.xlsx") or ""
     return response
 
 

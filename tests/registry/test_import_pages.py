@@ -57,7 +57,9 @@ def test_upload_mapping_result(client_in, ward):
     assert report.status_code == 200 and report["Content-Type"].startswith("application/vnd.openxmlformats")
     from openpyxl import load_workbook
 
-    assert load_workbook(io.BytesIO(report.content)).worksheets[0].max_row == 2
+    sheet = load_workbook(io.BytesIO(report.content)).worksheets[0]
+    rows = [r[0] for r in sheet.iter_rows(values_only=True)]
+    assert rows[rows.index("Dòng trong tệp gốc") + 1 :] == [3]  # one error, on row 3
 
 
 def test_mapping_without_required_columns_is_400(client_in, ward):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.formats import number_format
 
 from core.errors import ServiceError
 from org.models import Official, Unit
@@ -98,7 +99,7 @@ class Command(BaseCommand):
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.message, returncode=2)
         if job.rows_rejected or job.status == ImportJob.Status.REJECTED:
-            raise CommandError(f"{job.rows_rejected} row(s) rejected", returncode=1)
+            raise CommandError(f"{number_format(job.rows_rejected, force_grouping=True)} row(s) rejected", returncode=1)
 
     def _actor(self, username: str | None) -> Official:
         if username:
@@ -113,15 +114,19 @@ class Command(BaseCommand):
 
     def _print(self, job: ImportJob) -> None:
         write = self.stdout.write
+
+        def n(value: int) -> str:
+            return number_format(value, force_grouping=True)  # the active language's format: 200.000 in Vietnamese
+
         write(
-            f"import #{job.pk}: {job.filename} ({job.rows_total} rows, mode {job.mode}"
+            f"import #{job.pk}: {job.filename} ({n(job.rows_total)} rows, mode {job.mode}"
             f"{', dry run' if job.dry_run else ''}) — {job.get_status_display()}"
         )
         verb = "would be " if job.dry_run else ""
         write(
-            f"added {verb}: {job.created_count}; updated {verb}: {job.updated_count}; unchanged: "
-            f"{job.unchanged_count}; cases closed {verb}: {job.closed_count}; may be reopened: {job.reopen_count}; "
-            f"rows rejected: {job.rows_rejected}"
+            f"added {verb}: {n(job.created_count)}; updated {verb}: {n(job.updated_count)}; unchanged: "
+            f"{n(job.unchanged_count)}; cases closed {verb}: {n(job.closed_count)}; may be reopened: "
+            f"{n(job.reopen_count)}; rows rejected: {n(job.rows_rejected)}"
         )
         for change in job.changes.order_by("row", "pk")[:SHOWN_ERRORS]:
             details = ", ".join(f"{k}: {v[0]} -> {v[1]}" for k, v in change.fields.items() if isinstance(v, list))
@@ -129,4 +134,5 @@ class Command(BaseCommand):
         for error in job.errors.order_by("row", "pk")[:SHOWN_ERRORS]:
             self.stderr.write(f"  row {error.row} [{error.column}] {error.value!r}: {error.message}")
         if job.error_count > SHOWN_ERRORS:
-            self.stderr.write(f"  … and {job.error_count - SHOWN_ERRORS} more (use --report FILE.xlsx)")
+            more = number_format(job.error_count - SHOWN_ERRORS, force_grouping=True)
+            self.stderr.write(f"  … and {more} more (use --report FILE.xlsx)")
