@@ -27,6 +27,14 @@ def celery_runs_in_process(request, monkeypatch):
         monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
+@pytest.fixture(autouse=True)
+def reminder_mails_at_any_hour(request, settings):
+    """Reminder mails wait for a working morning (notifications.delivery.reminder_email_not_before): a test run at
+    night or on a Sunday would otherwise see none sent. The tests of that rule are marked mail_hours."""
+    if request.node.get_closest_marker("mail_hours") is None:
+        settings.CELLFLOW_REMINDER_EMAIL_WORKING_HOURS = False
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """seed_demo once for the test module (yields what it printed); everything is rolled back afterwards."""

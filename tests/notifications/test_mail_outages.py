@@ -13,7 +13,7 @@ from notifications.models import EmailState, MailServerState, Notification, Occa
 from notifications.services import notification_send
 from org.models import Role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.mail_hours]
 MAILS = 20
 
 
