@@ -374,7 +374,8 @@ CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=2
 # hạn", notifications.reminders.writes.group_reminders); 0: never grouped.
 CELLFLOW_REMINDER_GROUP_MIN = env.int("CELLFLOW_REMINDER_GROUP_MIN", default=3)
 # The first sweep on a new database, or the first after this many days without one: each official's reminders of every
-# kind, however many, hang under one summary item, not one item per kind (notifications.ReminderSweep); 0: never.
+# kind, however many, hang under one summary item, not one item per kind (notifications.ReminderSweep); 0: never
+# (nor when CELLFLOW_REMINDER_GROUP_MIN is 0).
 CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS = env.int("CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS", default=3)
 
 # REST API (/api/v1/, docs/api.md): browser sessions (CSRF enforced) and API tokens; one error shape; keyset pages.
