@@ -1,8 +1,10 @@
 """The account gate: idle timeout, and the password change or second-factor set-up a session still owes
-(accounts/gate.py). Reads the session only: no query beyond the ones the page makes anyway."""
+(accounts/gate.py). Reads the session only: no query beyond the ones the page makes anyway, except one small update of
+the session's last activity at most every five minutes of use (accounts/sessions.py)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import gate
+from . import gate, services
+from .sessions import ACTIVITY_RESOLUTION_SECONDS
 
 # Reachable while a gate is owed: signing out, the language switch and the gates' own pages.
 OPEN_VIEWS = frozenset({"logout", "set_language", "healthz", "accounts:password_required", "accounts:two_factor"})
@@ -40,6 +43,11 @@ class AccountGate:
                 samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE,
             )
+            if getattr(request, "_cellflow_touch", False):
+                services.session_touch(
+                    session_key=request.session.session_key,
+                    at=datetime.datetime.fromtimestamp(touched, tz=datetime.UTC),
+                )
         return response
 
     def process_view(
@@ -62,6 +70,10 @@ class AccountGate:
             request.session[gate.SEEN_KEY] = current
         elif not htmx and current - seen >= gate.SEEN_RESOLUTION_SECONDS:
             request._cellflow_active_at = current  # type: ignore[attr-defined]
+            # "My sessions" shows the last activity from the session's row: moved on when a new span begins, so one
+            # small update at most every ACTIVITY_RESOLUTION_SECONDS, never a rewrite of the session.
+            if current // ACTIVITY_RESOLUTION_SECONDS != seen // ACTIVITY_RESOLUTION_SECONDS:
+                request._cellflow_touch = True  # type: ignore[attr-defined]
         owed = gate.gate_pending(request)
         match = request.resolver_match
         if owed is None or (match is not None and match.view_name in OPEN_VIEWS):

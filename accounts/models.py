@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,8 @@ class AccountEvent(models.Model):
         TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-factor authentication set up")
         TWO_FACTOR_REMOVED = "two_factor_removed", _("Two-factor authentication removed")
         RECOVERY_CODES = "recovery_codes", _("New recovery codes")
+        SESSION_ENDED = "session_ended", _("Signed out of a session elsewhere")
+        SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere", _("Signed out everywhere else")
 
     official = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("official"), on_delete=models.PROTECT, related_name="account_events"
@@ -81,3 +84,41 @@ class PasswordState(models.Model):
 
     def __str__(self) -> str:
         return str(self.official_id)
+
+
+class BrowserSession(AbstractBaseSession):
+    """Django's database session (SESSION_ENGINE ``accounts.sessions``) with the columns "my sessions" needs: whose
+    it is, when it was signed in, the last activity, the browser and the address. The session engine writes them
+    from the session's own data at every save, so a key that changes (sign-in, password change) keeps them, and a
+    session that ends (sign-out, expiry, "sign out elsewhere") is one row gone: there is no second record to keep in
+    step. The session key is the browser's credential: it is never shown (pages name a session by ``ref``)."""
+
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("official"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="browser_sessions",
+        db_constraint=False,  # a session is saved whatever its data says; the ORM still deletes it with the official
+    )
+    signed_in_at = models.DateTimeField(_("signed in"), null=True, blank=True)
+    last_activity = models.DateTimeField(_("last activity"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
+
+    @property
+    def ref(self) -> str:
+        from .sessions import session_ref
+
+        return session_ref(self.session_key)

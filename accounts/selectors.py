@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
@@ -10,7 +15,9 @@ from org.models import Official, RoleAssignment, Unit
 from org.policy import official_may_manage_official
 from org.selectors import official_list_for_official, unit_list_for_official
 
-from .models import AccountEvent
+from .models import AccountEvent, BrowserSession
+from .sessions import ACTIVITY_RESOLUTION_SECONDS
+from .useragent import Device, describe
 
 
 def official_list_for_admin(
@@ -69,3 +76,39 @@ def successor_candidates(*, actor: Official, official: Official) -> QuerySet[Off
         .exclude(pk=official.pk)
         .order_by("unit__path", "last_name", "first_name")
     )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    ref: str
+    signed_in_at: datetime.datetime | None
+    last_activity: datetime.datetime | None
+    device: Device
+    ip_address: str | None
+    current: bool
+
+
+def sessions_of(*, official: Official, current_session_key: str) -> list[SessionRow]:
+    """The official's signed-in sessions, this one first, then the latest activity first (one query). A session idle
+    for longer than the idle timeout is left out: its next request signs it out. The database's last activity may lag
+    the real one by ``ACTIVITY_RESOLUTION_SECONDS`` plus the gate's minute, hence the margin."""
+    now = timezone.now()
+    idle = datetime.timedelta(minutes=settings.CELLFLOW_IDLE_TIMEOUT_MINUTES, seconds=ACTIVITY_RESOLUTION_SECONDS + 60)
+    sessions = (
+        BrowserSession.objects.filter(official=official, expire_date__gt=now)
+        .filter(Q(last_activity__gte=now - idle) | Q(session_key=current_session_key))
+        .defer("session_data")
+        .order_by("-last_activity", "-signed_in_at")
+    )
+    rows = [
+        SessionRow(
+            ref=s.ref,
+            signed_in_at=s.signed_in_at,
+            last_activity=now if s.session_key == current_session_key else s.last_activity,
+            device=describe(s.user_agent),
+            ip_address=s.ip_address,
+            current=s.session_key == current_session_key,
+        )
+        for s in sessions
+    ]
+    return sorted(rows, key=lambda r: not r.current)

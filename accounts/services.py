@@ -3,6 +3,7 @@ official's own password and second factor. Every change writes an ``AccountEvent
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,8 @@ from workflows import services as workflow_services
 from workflows.models import AssignmentRule, Substitute, TaskSLA
 from workflows.selectors import open_task_ids_of
 
-from .models import AccountEvent, PasswordState
+from .models import AccountEvent, BrowserSession, PasswordState
+from .useragent import describe
 
 # The details an administrator edits (the form's fields); the history keeps old and new values.
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "title", "phone")
@@ -175,7 +177,8 @@ def official_set_temporary_password(*, actor: Official, official_id: int, passwo
     official.set_password(password)  # a new hash: the official's open sessions end (session auth hash)
     official.save(update_fields=["password"])
     _must_change(official, True)
-    account_event(official=official, actor=actor, event=AccountEvent.Event.PASSWORD_SET)
+    ended = _sessions_end(official)  # and their rows go, so no list shows them
+    account_event(official=official, actor=actor, event=AccountEvent.Event.PASSWORD_SET, sessions_ended=ended)
     return official
 
 
@@ -269,8 +272,11 @@ def official_set_active(*, actor: Official, official_id: int, active: bool) -> O
             )
     official.is_active = active
     official.save(update_fields=["is_active"])
-    event = AccountEvent.Event.REACTIVATED if active else AccountEvent.Event.DEACTIVATED
-    account_event(official=official, actor=actor, event=event)
+    if active:
+        account_event(official=official, actor=actor, event=AccountEvent.Event.REACTIVATED)
+    else:
+        ended = _sessions_end(official)
+        account_event(official=official, actor=actor, event=AccountEvent.Event.DEACTIVATED, sessions_ended=ended)
     return official
 
 
@@ -320,13 +326,72 @@ def password_must_change(*, official: Official) -> bool:
 
 
 @transaction.atomic
-def password_change(*, official: Official, password: str, reset: bool = False) -> None:
-    """The official's new password (validated by the form); the forced change is done."""
+def password_change(*, official: Official, password: str, reset: bool = False, keep_session_key: str = "") -> None:
+    """The official's new password (validated by the form); the forced change is done. Every other session of the
+    official ends (the new hash would refuse them at their next request anyway); ``keep_session_key``: the session
+    that made the change, which stays signed in."""
     official.set_password(password)
     official.save(update_fields=["password"])
     _must_change(official, False)
+    ended = _sessions_end(official, keep_session_key=keep_session_key)
     event = AccountEvent.Event.PASSWORD_RESET if reset else AccountEvent.Event.PASSWORD_CHANGED
-    account_event(official=official, actor=official, event=event)
+    account_event(official=official, actor=official, event=event, sessions_ended=ended)
+
+
+# --- Sessions (accounts/sessions.py: one row per session; ending one deletes it) ------------------------------
+
+
+def _sessions_end(official: Official, *, keep_session_key: str = "") -> int:
+    sessions = BrowserSession.objects.filter(official=official)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    deleted, _by_model = sessions.delete()
+    return deleted
+
+
+def session_summary(session: BrowserSession) -> dict[str, Any]:
+    """What the history keeps of an ended session (never its key)."""
+    return {
+        "browser": str(describe(session.user_agent)),
+        "ip": session.ip_address or "",
+        "signed_in_at": session.signed_in_at.isoformat() if session.signed_in_at else "",
+    }
+
+
+@transaction.atomic
+def session_end(*, official: Official, ref: str, current_session_key: str) -> BrowserSession:
+    """Sign one of the official's other sessions out (``ref``: the name the sessions page gives it). Another
+    official's session, or one that has already ended, is not found; this session is signed out with "Sign out"."""
+    sessions = (
+        BrowserSession.objects.select_for_update()
+        .filter(official=official, expire_date__gt=timezone.now())
+        .defer("session_data")
+    )
+    session = next((s for s in sessions if s.ref == ref), None)
+    if session is None:
+        raise NotFound(_("This session has already ended."), code="not_found")
+    if session.session_key == current_session_key:
+        raise Conflict(_("This is the session you are using: sign it out with Log out."), code="current")
+    session.delete()
+    account_event(official=official, actor=official, event=AccountEvent.Event.SESSION_ENDED, **session_summary(session))
+    return session
+
+
+@transaction.atomic
+def sessions_end_others(*, official: Official, current_session_key: str) -> int:
+    """Sign out everywhere else: every session of the official but this one ends (those browsers find the sign-in
+    page at their next request)."""
+    if not current_session_key:
+        raise Conflict(_("Sign in again first."), code="no_session")
+    ended = _sessions_end(official, keep_session_key=current_session_key)
+    account_event(official=official, actor=official, event=AccountEvent.Event.SIGNED_OUT_ELSEWHERE, count=ended)
+    return ended
+
+
+def session_touch(*, session_key: str, at: datetime.datetime) -> None:
+    """Move a session's last activity on (the account gate, at most once every ``ACTIVITY_RESOLUTION_SECONDS``).
+    Not an account change: no history."""
+    BrowserSession.objects.filter(session_key=session_key, last_activity__lt=at).update(last_activity=at)
 
 
 # --- The second factor (django-otp: a TOTP device, and a static device holding the recovery codes) -------------

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/login/code/", views.login_code, name="login_code"),
     path("accounts/me/", views.my_account, name="my_account"),
+    path("accounts/sessions/", views.my_sessions, name="my_sessions"),
     path("accounts/password/", views.password_change, name="password_change"),
     path("accounts/password/new/", views.password_required, name="password_required"),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

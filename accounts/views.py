@@ -23,7 +23,7 @@ from django.urls import reverse_lazy
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -47,6 +47,7 @@ from .forms import (
     RolesForm,
     TemporaryPasswordForm,
 )
+from .useragent import describe
 
 PAGE_SIZE = 50
 # How long the password step of a sign-in waits for the second factor.
@@ -132,7 +133,11 @@ def _password_page(request: AuthenticatedHttpRequest, form_class: type, template
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.password_change(official=request.user, password=form.cleaned_data["new_password1"])
+            services.password_change(
+                official=request.user,
+                password=form.cleaned_data["new_password1"],
+                keep_session_key=request.session.session_key or "",
+            )
             update_session_auth_hash(request, request.user)
             gate.gate_passed(request, gate.PASSWORD)
             messages.success(request, _("Your password has been changed."))
@@ -152,6 +157,53 @@ def password_required(request: AuthenticatedHttpRequest) -> HttpResponse:
     if gate.gate_pending(request) != gate.PASSWORD:
         return redirect("accounts:password_change")
     return _password_page(request, SetPasswordForm, "accounts/password_required.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where I am signed in; sign one other session out, or every other one."""
+    current = request.session.session_key or ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "end":
+                ended = services.session_end(
+                    official=request.user, ref=request.POST.get("session", ""), current_session_key=current
+                )
+                messages.success(request, _("Signed out of %(device)s.") % {"device": describe(ended.user_agent)})
+            elif action == "end_others":
+                count = services.sessions_end_others(official=request.user, current_session_key=current)
+                messages.success(
+                    request,
+                    ngettext("Signed out of %(count)d other session.", "Signed out of %(count)d other sessions.", count)
+                    % {"count": count},
+                )
+            else:
+                return render(
+                    request,
+                    "error.html",
+                    {"status": 400, "title": _("Bad request"), "message": _("Unknown action.")},
+                    status=400,
+                )
+        except ServiceError as exc:
+            return render(
+                request,
+                "error.html",
+                {
+                    "status": exc.status,
+                    "title": _("Not found") if exc.status == 404 else _("Not possible"),
+                    "message": exc.message,
+                },
+                status=exc.status,
+            )
+        return redirect("accounts:my_sessions")
+    rows = selectors.sessions_of(official=request.user, current_session_key=current)
+    return render(
+        request,
+        "accounts/my_sessions.html",
+        {"sessions": rows, "others": sum(1 for row in rows if not row.current)},
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -306,6 +306,9 @@ CELLFLOW_PERMISSIONS_POLICY = (
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions in accounts.BrowserSession, whose columns (official, sign-in, last activity, browser,
+# address) make "my sessions" one query and "sign out elsewhere" a delete (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -389,6 +392,10 @@ CELLFLOW_REMINDER_CHUNK_SIZE = env.int("CELLFLOW_REMINDER_CHUNK_SIZE", default=2
 # From this many reminders of one kind for one official in a sweep, they hang under one item of the day ("12 việc quá
 # hạn", notifications.reminders.writes.group_reminders); 0: never grouped.
 CELLFLOW_REMINDER_GROUP_MIN = env.int("CELLFLOW_REMINDER_GROUP_MIN", default=3)
+# The first sweep on a new database, or the first after this many days without one: each official's reminders of every
+# kind, however many, hang under one summary item, not one item per kind (notifications.ReminderSweep); 0: never
+# (nor when CELLFLOW_REMINDER_GROUP_MIN is 0).
+CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS = env.int("CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS", default=3)
 
 # REST API (/api/v1/, docs/api.md): browser sessions (CSRF enforced) and API tokens; one error shape; keyset pages.
 REST_FRAMEWORK = {

@@ -5,7 +5,14 @@ from django.utils.translation import ngettext
 from org.admin import JurisdictionAdminMixin, ReadOnlyAdminMixin, SuperuserOnlyAdminMixin
 
 from . import delivery
-from .models import DigestDelivery, EmailState, MailServerState, Notification, NotificationPreference
+from .models import (
+    DigestDelivery,
+    EmailState,
+    MailServerState,
+    Notification,
+    NotificationPreference,
+    ReminderSweep,
+)
 
 
 class EmailStateFilter(admin.SimpleListFilter):
@@ -107,3 +114,11 @@ class MailServerStateAdmin(ReadOnlyAdminMixin, SuperuserOnlyAdminMixin, admin.Mo
 
     list_display = ["__str__", "failures", "opened_at", "open_until", "last_failure_at", "last_success_at"]
     readonly_fields = ["failures", "opened_at", "open_until", "last_error", "last_failure_at", "last_success_at"]
+
+
+@admin.register(ReminderSweep)
+class ReminderSweepAdmin(SuperuserOnlyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The days the reminder sweep ran, and which were summary sweeps (the first, or the first after a pause)."""
+
+    list_display = ["day", "summary", "planned_at"]
+    list_filter = ["summary"]

@@ -7,13 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import BoundedForm
 
-from .models import EmailMode, NotificationPreference, Occasion
+from .models import HIDEABLE_OCCASIONS, EmailMode, NotificationPreference, Occasion
 
 
 class NotificationPreferenceForm(BoundedForm):
     shown_occasions = forms.MultipleChoiceField(
         label=_("Show in cellflow"),
-        choices=Occasion.choices,
+        choices=HIDEABLE_OCCASIONS,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("Kinds you untick are not stored, not counted in the bell and not e-mailed."),
@@ -31,7 +31,7 @@ class NotificationPreferenceForm(BoundedForm):
     def initial_for(preference: NotificationPreference) -> dict:
         every = [value for value, _label in Occasion.choices]
         return {
-            "shown_occasions": [o for o in every if preference.shows(o)],
+            "shown_occasions": [o for o, _label in HIDEABLE_OCCASIONS if preference.shows(o)],
             "email_enabled": preference.email_enabled,
             "email_mode": preference.email_mode,
             "email_occasions": [o for o in every if o not in preference.email_excluded_occasions],

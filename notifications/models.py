@@ -19,6 +19,9 @@ class Occasion(models.TextChoices):
     REPORT_DUE = "report_due", _("A report falls due")
     NUDGE = "nudge", _("A supervisor's reminder")
     EMAIL_FAILED = "email_failed", _("E-mails could not be delivered (administrators)")
+    # The first sweep on a new database or after a pause: every reminder of the morning under one item per recipient
+    # (notifications.reminders.writes.group_reminders). Always shown: it holds the reminders of every kind.
+    SUMMARY = "summary", _("The morning's summary after a pause")
 
 
 # The occasions the reminder sweep writes: their e-mails go out on working days from the configured hour only.
@@ -28,7 +31,10 @@ REMINDER_OCCASIONS = (
     Occasion.ESCALATION,
     Occasion.CASE_STALLED,
     Occasion.REPORT_DUE,
+    Occasion.SUMMARY,
 )
+# Kinds an official may hide ("Show in cellflow"): not the summary, whose list holds the reminders of every kind.
+HIDEABLE_OCCASIONS = tuple((value, label) for value, label in Occasion.choices if value != Occasion.SUMMARY)
 
 
 class EmailState(models.TextChoices):
@@ -149,7 +155,7 @@ class NotificationPreference(models.Model):
             return cls(official=official)
 
     def shows(self, occasion: str) -> bool:
-        return occasion not in self.hidden_occasions
+        return occasion == Occasion.SUMMARY or occasion not in self.hidden_occasions
 
     def email_for(self, occasion: str) -> str:
         """How this occasion is e-mailed: EmailState.PENDING (at once), .DIGEST, or .NONE."""
@@ -202,3 +208,22 @@ class MailServerState(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class ReminderSweep(models.Model):
+    """A day the reminder sweep was planned, and whether it was a summary sweep: the first one on a new database or
+    after ``CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS`` days without a sweep, whose reminders hang under one item per
+    recipient ("Tóm tắt: ..."), not hundreds. Decided once per day (the unique day), so every chunk of the day's
+    sweep, on any worker, groups alike."""
+
+    day = models.DateField(_("day"), unique=True)
+    summary = models.BooleanField(_("summary sweep"), default=False)
+    planned_at = models.DateTimeField(_("planned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder sweep")
+        verbose_name_plural = _("reminder sweeps")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from org.models import Official
 
-from .models import EmailState, Notification, NotificationPreference, Occasion
+from .models import HIDEABLE_OCCASIONS, EmailState, Notification, NotificationPreference, Occasion
 
 
 def notification_send(
@@ -72,7 +72,7 @@ def notification_preference_save(
     preference, _created = NotificationPreference.objects.update_or_create(
         official=actor,
         defaults={
-            "hidden_occasions": [o for o in every if o not in shown],
+            "hidden_occasions": [o for o, _label in HIDEABLE_OCCASIONS if o not in shown],
             "email_enabled": email_enabled,
             "email_mode": email_mode,
             "email_excluded_occasions": [o for o in every if o not in emailed],

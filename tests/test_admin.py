@@ -24,7 +24,7 @@ def staff(ward, make_official):
 def test_every_project_model_is_in_the_admin():
     from django.apps import apps
 
-    for label in ("org", "cases", "workflows", "reports", "notifications"):
+    for label in ("org", "cases", "workflows", "reports", "notifications", "accounts"):
         for model in apps.get_app_config(label).get_models():
             assert admin.site.is_registered(model), model
 

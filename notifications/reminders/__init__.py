@@ -14,8 +14,11 @@ from .sweeps import (
     escalation_cutoff,
     report_offsets,
     report_slot,
+    summary_after_days,
     sweep_all,
+    sweep_day_record,
     sweep_event,
+    sweep_is_summary,
     sweep_plan,
 )
 
@@ -32,7 +35,10 @@ __all__ = [
     "escalation_cutoff",
     "report_offsets",
     "report_slot",
+    "summary_after_days",
     "sweep_all",
+    "sweep_day_record",
     "sweep_event",
+    "sweep_is_summary",
     "sweep_plan",
 ]

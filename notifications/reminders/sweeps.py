@@ -18,6 +18,8 @@ Events (``EVENTS``):
   the unit's level to the unit's organization officers, then daily after the deadline to them and (one digest a
   day) to the supervisors, until the unit's report is submitted; never for a period digitised from records or
   ended before ``CELLFLOW_IN_USE_SINCE``.
+Reminders of one kind for one recipient on one morning hang under one item ("12 việc quá hạn"); on the first sweep
+on a new database or after a pause (``sweep_day_record``), those of every kind under one summary per recipient.
 Paused tasks (``paused_until >= today``) neither warn nor fall overdue. An official on leave (an active
 ``workflows.Substitute``) is replaced by the substitute, who is told for whom they receive it.
 """
@@ -61,7 +63,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.models import Step, Substitute, TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
-from ..models import Occasion
+from ..models import Occasion, ReminderSweep
 from .sql import DayMonthYear, active_substitute, choice_label, full_name, on_leave, sql_format, text, url
 from .writes import Created, deliver_after_commit, insert_rows, insert_select
 
@@ -499,8 +501,30 @@ def _ranges(lo: int | None, hi: int | None, size: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, hi + 1)) for start in range(lo, hi + 1, size)]
 
 
+def summary_after_days() -> int:
+    return max(0, int(getattr(settings, "CELLFLOW_REMINDER_SUMMARY_AFTER_DAYS", 3)))
+
+
+def sweep_day_record(*, today: datetime.date) -> ReminderSweep:
+    """Record the day's sweep, once (the first plan of the day decides): a summary sweep when no sweep was planned
+    on any of the ``summary_after_days()`` days before (a new database, or a pause), so every chunk of the day hangs
+    each recipient's reminders under one summary item instead of hundreds of items."""
+    days = summary_after_days()
+    earlier = ReminderSweep.objects.filter(day__lt=today, day__gte=today - datetime.timedelta(days=days))
+    summary = days > 0 and not earlier.exists()
+    run, _created = ReminderSweep.objects.get_or_create(day=today, defaults={"summary": summary})
+    return run
+
+
+def sweep_is_summary(*, today: datetime.date) -> bool:
+    """Whether the day's sweep is a summary sweep (a chunk run without a plan, as in some tests, is not)."""
+    return ReminderSweep.objects.filter(day=today, summary=True).exists()
+
+
 def sweep_plan(*, today: datetime.date, size: int | None = None) -> list[tuple[str, int | None, int | None]]:
-    """The chunks of a sweep: (event, first pk, pk after the last) per range of ``size`` primary keys."""
+    """The chunks of a sweep: (event, first pk, pk after the last) per range of ``size`` primary keys. Records the
+    day's sweep first (``sweep_day_record``)."""
+    sweep_day_record(today=today)
     size = size or chunk_size()
     tasks = TaskSLA.objects.filter(task_status__in=OPEN_STATUSES).aggregate(lo=Min("task_id"), hi=Max("task_id"))
     plan: list[tuple[str, int | None, int | None]] = []
@@ -537,7 +561,9 @@ def sweep_event(
             )
         else:
             ids = _SWEEPS[event](today=today, lo=lo, hi=hi)
-        deliver_after_commit(ids, day=today)
+        if "summary" not in shared:
+            shared["summary"] = sweep_is_summary(today=today)
+        deliver_after_commit(ids, day=today, summary=shared["summary"])
     return [pk for pk, _recipient in ids]
 
 

@@ -11,10 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
+    Count,
     Q,
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from org.models import Official
@@ -110,11 +112,12 @@ def _deliver(created: list[Created]) -> None:
         notifications_created(ids)
 
 
-def deliver_after_commit(created: list[Created], *, day: datetime.date | None = None) -> None:
+def deliver_after_commit(created: list[Created], *, day: datetime.date | None = None, summary: bool = False) -> None:
     """Deliver the sweep's new notifications, then hang those of one kind for one recipient under one item of the
-    sweep's day (``group_reminders``), which is delivered (shown, mailed) in their place."""
+    sweep's day (``group_reminders``; ``summary``: those of every kind under one summary), which is delivered
+    (shown, mailed) in their place."""
     _deliver(created)
-    _deliver(group_reminders(created, day=day))
+    _deliver(group_reminders(created, day=day, summary=summary))
 
 
 # --- One item per recipient, kind and morning ------------------------------------------------------------------
@@ -151,11 +154,30 @@ def group_title(occasion: str, count: int) -> str:
         return text % {"count": count}
 
 
-def group_reminders(created: list[Created], *, day: datetime.date | None = None) -> list[Created]:
+def summary_title(counts: dict[str, int]) -> str:
+    """ "Tóm tắt: 12 việc quá hạn · 3 việc sắp đến hạn": the summary's title, each kind's count in the kinds' order."""
+    order = [value for value, _label in Occasion.choices]
+    parts = [group_title(o, counts[o]) for o in sorted(counts, key=order.index) if counts[o]]
+    with override(settings.LANGUAGE_CODE):
+        return (_("Summary: %(items)s") % {"items": " · ".join(parts)})[:200]
+
+
+def summary_body() -> str:
+    with override(settings.LANGUAGE_CODE):
+        return _(
+            "Reminders had not been sent for a while (or never before on this system): everything due is in this one "
+            "list instead of one item each."
+        )
+
+
+def group_reminders(
+    created: list[Created], *, day: datetime.date | None = None, summary: bool = False
+) -> list[Created]:
     """Group the sweep's new reminders: per recipient and kind, from ``group_min()`` of them (or when the day's item
     exists already), one item of the day (unique key: recipient, kind, "group", "day:<date>") whose list holds
-    them. The grouped reminders are no longer mailed one by one (their item is, by the recipient's preferences).
-    Returns the new items, for delivery."""
+    them. ``summary`` (the first sweep on a new database or after a pause, ``notifications.ReminderSweep``): per
+    recipient, whatever the kinds and however many, one summary item of the day. The grouped reminders are no longer
+    mailed one by one (their item is, by the recipient's preferences). Returns the new items, for delivery."""
     minimum = group_min()
     if not created or minimum <= 0:
         return []
@@ -168,7 +190,7 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
             object_key=GROUP_KEY
         )  # those delivery removed (a hidden kind) are gone
         for pk, recipient, occasion in rows.values_list("pk", "recipient_id", "occasion"):
-            by_key[(recipient, occasion)].append(pk)
+            by_key[(recipient, Occasion.SUMMARY if summary else occasion)].append(pk)
     if not by_key:
         return []
     recipients = sorted({recipient for recipient, _occasion in by_key})
@@ -183,12 +205,23 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
         return found
 
     groups = day_items(recipients)
+    # A summary takes every reminder of the morning, however few: one item per recipient, whichever chunk (event,
+    # range of tasks) a reminder came from.
+    minimum = 1 if summary else minimum
     wanted = {key: pks for key, pks in by_key.items() if key in groups or len(pks) >= minimum}
     if not wanted:
         return []
     new_keys = [key for key in wanted if key not in groups]
     created_groups = insert_rows(
-        (recipient, occasion, GROUP_KEY, offset, group_title(occasion, len(wanted[(recipient, occasion)])), "", "")
+        (
+            recipient,
+            occasion,
+            GROUP_KEY,
+            offset,
+            group_title(occasion, len(wanted[(recipient, occasion)])),  # a summary's is written below
+            summary_body() if occasion == Occasion.SUMMARY else "",
+            "",
+        )
         for recipient, occasion in new_keys
     )
     if new_keys:
@@ -200,10 +233,26 @@ def group_reminders(created: list[Created], *, day: datetime.date | None = None)
         Notification.objects.filter(pk__in=pks).update(group_id=groups[key])
         grouped_ids.extend(pks)
     # A day's item that already existed (or another worker wrote) now holds more: its title says how many.
-    for key in (k for k in wanted if groups[k] not in new_ids):
+    for key in (k for k in wanted if groups[k] not in new_ids and k[1] != Occasion.SUMMARY):
         group_id = groups[key]
         count = Notification.objects.filter(group_id=group_id).count()
         Notification.objects.filter(pk=group_id).update(title=group_title(key[1], count), read_at=None)
+    # A summary's title counts each kind it holds (one query for all of this chunk's summaries).
+    summaries = {groups[k]: groups[k] not in new_ids for k in wanted if k[1] == Occasion.SUMMARY}
+    if summaries:
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        for group_id, occasion, n in (
+            Notification.objects.filter(group_id__in=list(summaries))
+            .values_list("group_id", "occasion")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            counts[group_id][occasion] = n
+        for group_id, existed in summaries.items():
+            fields: dict[str, Any] = {"title": summary_title(counts[group_id])}
+            if existed:
+                fields["read_at"] = None
+            Notification.objects.filter(pk=group_id).update(**fields)
     for start in range(0, len(grouped_ids), BATCH):
         Notification.objects.filter(
             pk__in=grouped_ids[start : start + BATCH], email_state__in=(EmailState.PENDING, EmailState.DIGEST)

@@ -35,11 +35,20 @@ def test_the_demo_looks_like_a_working_ward_today(seeded):
     assert done["overdue"] <= done["tasks"] // 20
     assert not Notification.objects.filter(read_at__isnull=True).exists()
     sweep_all(today=today)
-    # The first sweep: the cases stalled since the demo's history (162 for hk.canbo), the overdue and the soon due
-    # tasks, each kind one item of the day with its list behind it.
-    assert unread_count(official=canbo) < 20
-    overdue = Notification.objects.get(recipient=canbo, occasion="task_overdue", object_key="group")
-    assert Notification.objects.filter(group=overdue).count() == page.overdue.count
+    # The first sweep on the demo's new database: the cases stalled since the demo's history (162 for hk.canbo), the
+    # overdue and the soon due tasks, all in ONE summary item per official with its list behind it.
+    supervisor = Official.objects.get(username="hn.bcd")
+    for official in (canbo, supervisor):
+        (summary,) = Notification.objects.filter(recipient=official, group__isnull=True, read_at__isnull=True)
+        assert summary.occasion == "summary" and unread_count(official=official) == 1
+    behind = Notification.objects.filter(group__recipient=canbo)
+    assert behind.filter(occasion="task_overdue").count() == page.overdue.count
+    assert behind.filter(occasion="case_stalled").count() > 100
+    # The next morning is an ordinary one: an item per kind, the bell still short.
+    sweep_all(today=today + datetime.timedelta(days=1))
+    tomorrow = f"day:{today + datetime.timedelta(days=1)}"
+    assert not Notification.objects.filter(occasion="summary", offset=tomorrow).exists()
+    assert unread_count(official=canbo) < 20 and unread_count(official=supervisor) < 20
     assert CaseHistory.objects.count() == history and sorted(Case.objects.values_list("pk", "state")) == states
     mine = TaskSLA.objects.filter(task_owner=canbo, task_status="ASSIGNED").values_list("due_on", flat=True)
     assert all(d >= today - datetime.timedelta(days=8) for d in mine)

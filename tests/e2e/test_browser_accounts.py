@@ -67,3 +67,34 @@ def test_an_administrator_creates_an_official_who_signs_in_with_totp(live_server
         "password_changed",
         "two_factor_enrolled",
     }
+
+    # A second browser (a phone) signs in with a recovery code; from the first, "sign out everywhere else" ends it.
+    phone_ua = (
+        "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) coc_coc_browser/128.0.294 "
+        "Chrome/122.0.6261.164 Mobile Safari/537.36"
+    )
+    phone = browser.new_context(locale="vi-VN", user_agent=phone_ua).new_page()
+    phone.goto(f"{base}/accounts/login/")
+    phone.fill("input[name=username]", "hk.moi")
+    phone.fill("input[name=password]", "Hoa-của-riêng-2026")
+    with phone.expect_navigation():
+        phone.click("main button[type=submit]")
+    phone.wait_for_url(f"{base}/accounts/login/code/")
+    phone.fill("input[name=code]", codes[0])
+    with phone.expect_navigation():
+        phone.click("main button[type=submit]")
+    phone.wait_for_url(f"{base}/today/")
+    page.goto(f"{base}/accounts/me/")
+    with page.expect_navigation():
+        page.click("a[href='/accounts/sessions/']")
+    sessions = page.inner_text("main")
+    assert "Phiên này" in sessions and "Cốc Cốc 128 · Android" in sessions
+    page.screenshot(path=str(OUTPUT / "my-sessions.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("main button.primary")  # "Đăng xuất ở mọi nơi khác (1 phiên)"
+    assert "Bạn không đăng nhập ở nơi nào khác." in page.inner_text("main")
+    phone.goto(f"{base}/today/")
+    assert phone.url.startswith(f"{base}/accounts/login/")
+    page.goto(f"{base}/today/")
+    assert page.url == f"{base}/today/"
+    assert AccountEvent.objects.filter(official=official, event="signed_out_elsewhere").count() == 1

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from devdata.builders import bulk_tasks
 from notifications import reminders
-from notifications.models import EmailState, Notification, Occasion
+from notifications.models import EmailState, Notification, Occasion, ReminderSweep
 from notifications.reminders.writes import GROUP_KEY, group_min, group_title
 from notifications.selectors import unread_count
 from org.models import Role
@@ -20,11 +20,20 @@ D = datetime.date
 TODAY = D(2026, 12, 8)
 
 
+@pytest.fixture(autouse=True)
+def an_ordinary_morning(db):
+    """The sweep ran yesterday: not the first sweep, which summarises every kind (test_reminder_summary.py)."""
+    ReminderSweep.objects.create(day=TODAY - datetime.timedelta(days=1))
+
+
 def overdue(unit, owner, n, start=0):
     return bulk_tasks(unit=unit, n=n, owner=owner, due_on=D(2026, 12, 1), start=start)
 
 
-def test_one_item_per_recipient_kind_and_day(ward, make_official, mailoutbox, django_capture_on_commit_callbacks):
+def test_one_item_per_recipient_kind_and_day(
+    ward, make_official, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.CELLFLOW_REMINDER_EMAIL_WORKING_HOURS = False  # mail at once, whatever the hour the test runs
     owner = make_official(ward, Role.WARD_OFFICIAL, email="an@example.vn")
     other = make_official(ward, Role.WARD_OFFICIAL)
     overdue(ward, owner, 12)
