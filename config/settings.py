@@ -217,7 +217,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Celery: an embedded filesystem broker needs no server; CELERY_BROKER_URL selects Redis or RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
+# Redis (and SQS) hand a message a worker took but never acknowledged (it was SIGKILLed, its host vanished) to another
+# worker after the visibility timeout. It must outlast the longest task (hard limit 600 s, the daily digests) and the
+# longest countdown (retry backoff, 300 s), or a running task is handed out a second time: figures in
+# docs/operations.md ("Failures rehearsed").
+CELLFLOW_BROKER_VISIBILITY_TIMEOUT = env.int("CELLFLOW_BROKER_VISIBILITY_TIMEOUT", default=900)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": CELLFLOW_BROKER_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue_dir, _processed_dir = VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "processed"
     _control_dir = VAR_DIR / "broker" / "control"
@@ -260,6 +265,9 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=15)
 # for CELLFLOW_EMAIL_BREAKER_PAUSE seconds, then one probe mail decides whether it resumes.
 CELLFLOW_EMAIL_BREAKER_FAILURES = env.int("CELLFLOW_EMAIL_BREAKER_FAILURES", default=3)
 CELLFLOW_EMAIL_BREAKER_PAUSE = env.int("CELLFLOW_EMAIL_BREAKER_PAUSE", default=120)
+# Seconds a queued mail is trusted to be on the broker; after it the unsent-mail sweep queues it again (the broker
+# may have lost it: a restart without persistence). docs/operations.md, "Failures rehearsed".
+CELLFLOW_EMAIL_QUEUE_LEASE = env.int("CELLFLOW_EMAIL_QUEUE_LEASE", default=300)
 # Reminder mails (warnings, overdue, escalations, stalled cases, report deadlines) go out on working days from this
 # hour (local time) on; the in-page notifications appear at once.
 CELLFLOW_REMINDER_EMAIL_HOUR = env.int("CELLFLOW_REMINDER_EMAIL_HOUR", default=7)
