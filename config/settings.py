@@ -268,6 +268,9 @@ CELLFLOW_EMAIL_BREAKER_PAUSE = env.int("CELLFLOW_EMAIL_BREAKER_PAUSE", default=1
 # Seconds a queued mail is trusted to be on the broker; after it the unsent-mail sweep queues it again (the broker
 # may have lost it: a restart without persistence). docs/operations.md, "Failures rehearsed".
 CELLFLOW_EMAIL_QUEUE_LEASE = env.int("CELLFLOW_EMAIL_QUEUE_LEASE", default=300)
+# Seconds a mail claimed by a worker is its own; a worker killed mid-send leaves it waiting this long. Longer than the
+# sending task's hard time limit (120 s), or a slow send could be claimed twice.
+CELLFLOW_EMAIL_CLAIM_LEASE = env.int("CELLFLOW_EMAIL_CLAIM_LEASE", default=300)
 # Reminder mails (warnings, overdue, escalations, stalled cases, report deadlines) go out on working days from this
 # hour (local time) on; the in-page notifications appear at once.
 CELLFLOW_REMINDER_EMAIL_HOUR = env.int("CELLFLOW_REMINDER_EMAIL_HOUR", default=7)

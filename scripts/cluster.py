@@ -192,6 +192,7 @@ class Cluster:
             "CELLFLOW_API_TOKEN_RATE": "100000/minute",
             "CELLFLOW_BROKER_VISIBILITY_TIMEOUT": str(args.visibility),
             "CELLFLOW_EMAIL_QUEUE_LEASE": str(args.lease),
+            "CELLFLOW_EMAIL_CLAIM_LEASE": str(args.lease),
         }
 
     # PostgreSQL and Redis of the rehearsal's own.
@@ -298,7 +299,8 @@ backend web
     http-check send hdr Host {HOSTNAME}
     # A host that answers is up, even when /healthz says the broker is down (503): pages keep working then.
     http-check expect rstatus ^(200|503)$
-    default-server inter 1s fall 2 rise 2
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
 {servers}
 """
         (self.tmp / "haproxy.cfg").write_text(config)
@@ -749,6 +751,11 @@ def check(cluster: Cluster, load: Load, sink: SmtpSink, faults_at: dict[str, flo
     wanted = Notification.objects.exclude(email_state=EmailState.NONE)
     sent = wanted.filter(email_state=EmailState.SENT)
     mails_lost = wanted.exclude(email_state=EmailState.SENT).count()
+    not_sent: list[str] = []
+    for row in wanted.exclude(email_state=EmailState.SENT).values(
+        "pk", "email_state", "email_attempts", "email_lease_until", "email_error", "created_at"
+    )[:10]:
+        not_sent.append(f"  not sent: {row}")
     per_mail = Counter((to, subject) for to, subject, _at in sink.messages)
     mails_doubled = sum(n - 1 for n in per_mail.values() if n > 1)
     delay = sent.aggregate(m=Max(F("emailed_at") - F("created_at")))["m"] or datetime.timedelta()
@@ -791,8 +798,9 @@ def check(cluster: Cluster, load: Load, sink: SmtpSink, faults_at: dict[str, flo
         if codes:
             report.append(f"{'':<18} failures: " + ", ".join(f"{c or 'no answer'}: {n}" for c, n in codes.items()))
     report.append(
-        f"transitions: {len(completed)} completions and {len(claimed)} claims accepted; lost {lost_transitions + lost_claims}, "
-        f"doubled {doubled_transitions}; failed requests whose effect landed anyway: {failed_applied}"
+        f"transitions: {len(completed)} completions and {len(claimed)} claims accepted; "
+        f"lost {lost_transitions + lost_claims}, doubled {doubled_transitions}; "
+        f"failed requests whose effect landed anyway: {failed_applied}"
     )
     report.append(
         f"reminders: {reminder_count} written, lost {written_again} (a sweep run again wrote them), doubled "
@@ -802,6 +810,7 @@ def check(cluster: Cluster, load: Load, sink: SmtpSink, faults_at: dict[str, flo
         f"mails: {wanted.count()} wanted, {sent.count()} sent, {len(sink.messages)} received by the SMTP server; "
         f"lost {mails_lost}, doubled {mails_doubled}"
     )
+    report.extend(not_sent)
     report.append(
         f"longest delivery delay (created -> e-mailed): {delay.total_seconds():.1f} s"
         + (f" ({slowest.title[:50]})" if slowest else "")
