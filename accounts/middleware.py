@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from . import gate
 
 # Reachable while a gate is owed: signing out, the language switch and the gates' own pages.
-OPEN_VIEWS = frozenset({"logout", "set_language", "healthz", "accounts:password_required", "accounts:two_factor"})
+OPEN_VIEWS = frozenset(
+    {"logout", "set_language", "healthz", "metrics", "accounts:password_required", "accounts:two_factor"}
+)
 GATE_VIEWS = {gate.PASSWORD: "accounts:password_required", gate.ENROL: "accounts:two_factor"}
 
 

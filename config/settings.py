@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_guid",
+    "django_prometheus",
     # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
     "core",
     "org",
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency for /metrics (config/metrics.py): the first and the last middleware, so all of it is timed.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicy",
@@ -94,7 +97,13 @@ MIDDLEWARE = [
     # Idle timeout, and the new password or second-factor set-up a session still owes (accounts/gate.py).
     "accounts.middleware.AccountGate",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# /metrics (config/metrics.py) answers clients from these addresses or networks (the Prometheus server's), or with
+# the token as "Authorization: Bearer <token>"; anyone else gets 404.
+CELLFLOW_METRICS_ALLOWED_IPS = env.list("CELLFLOW_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+CELLFLOW_METRICS_TOKEN = env.str("CELLFLOW_METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -314,7 +323,7 @@ if not DEBUG:
     # Behind a TLS-terminating reverse proxy that sets (and overwrites) X-Forwarded-Proto; see docs/operations.md.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers and container probes call /healthz over plain HTTP on the private network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
