@@ -39,7 +39,7 @@ def test_short_rehearsal_loses_and_doubles_nothing(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=330,
+        timeout=900,  # the script's own budget alarm cleans up first (240 s of rehearsal after the set-up)
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     text = report.read_text()
