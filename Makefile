@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 
-.PHONY: install run test bench loadtest scale lint format lock messages clean backup restore-drill
+.PHONY: install run test bench loadtest scale lint format lock messages clean backup restore-drill cluster-test
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ scale: install
 # 50 logged-in officials against gunicorn (2 workers) on 127.0.0.1 for 60 s, on the national data set.
 loadtest: install
 	$(PY) scripts/loadtest.py --users 50 --duration 60
+
+# The multi-host rehearsal (root: network namespaces; HAProxy; its own PostgreSQL and Redis): hosts killed, broker and
+# database restarted, a link cut, under load; prints the report (docs/operations.md, "Failures rehearsed").
+# CLUSTER_ARGS=--short is the CI version (also run by `make test` through the `cluster` marker).
+cluster-test: install
+	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
 
 # A consistent pg_dump of DATABASE_URL, and the drill that restores one into a new database and compares it
 # (row counts of every table, period reports' JSON): docs/operations.md, "Backups".

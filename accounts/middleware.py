@@ -21,7 +21,9 @@ from . import gate, services
 from .sessions import ACTIVITY_RESOLUTION_SECONDS
 
 # Reachable while a gate is owed: signing out, the language switch and the gates' own pages.
-OPEN_VIEWS = frozenset({"logout", "set_language", "healthz", "accounts:password_required", "accounts:two_factor"})
+OPEN_VIEWS = frozenset(
+    {"logout", "set_language", "healthz", "metrics", "accounts:password_required", "accounts:two_factor"}
+)
 GATE_VIEWS = {gate.PASSWORD: "accounts:password_required", gate.ENROL: "accounts:two_factor"}
 
 

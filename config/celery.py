@@ -2,7 +2,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import celeryd_init, task_postrun, task_prerun
+from celery.signals import celeryd_init, task_failure, task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -18,6 +18,14 @@ MAIL_TASKS = ("notifications.send_notification_email", "notifications.send_diges
 app.conf.task_queues = tuple(Queue(name, routing_key=name) for name in (app.conf.task_default_queue, MAIL_QUEUE))
 app.conf.task_routes = {name: {"queue": MAIL_QUEUE} for name in MAIL_TASKS}
 app.autodiscover_tasks()
+
+
+@task_failure.connect
+def _count_failure(sender: Any = None, **kwargs: Any) -> None:
+    """/metrics' cellflow_task_failures_total (config/metrics.py), counted in the broker's Redis for every host."""
+    from config.metrics import record_task_failure
+
+    record_task_failure(sender=sender, **kwargs)
 
 
 @celeryd_init.connect

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # Database triggers declared on the models (append-only histories) and the audit trail they write (core/audit.py).
     "pgtrigger",
     "pghistory",
+    "django_prometheus",
     # The layers, lowest first: an app imports only from the apps before it (tests/test_layers.py).
     "core",
     "org",
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency for /metrics (config/metrics.py): the first and the last middleware, so all of it is timed.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.PermissionsPolicy",
@@ -101,7 +104,13 @@ MIDDLEWARE = [
     # Idle timeout, and the new password or second-factor set-up a session still owes (accounts/gate.py).
     "accounts.middleware.AccountGate",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# /metrics (config/metrics.py) answers clients from these addresses or networks (the Prometheus server's), or with
+# the token as "Authorization: Bearer <token>"; anyone else gets 404.
+CELLFLOW_METRICS_ALLOWED_IPS = env.list("CELLFLOW_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+CELLFLOW_METRICS_TOKEN = env.str("CELLFLOW_METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -231,7 +240,12 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # Celery: an embedded filesystem broker needs no server; CELERY_BROKER_URL selects Redis or RabbitMQ.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
+# Redis (and SQS) hand a message a worker took but never acknowledged (it was SIGKILLed, its host vanished) to another
+# worker after the visibility timeout. It must outlast the longest task (hard limit 600 s, the daily digests) and the
+# longest countdown (retry backoff, 300 s), or a running task is handed out a second time: figures in
+# docs/operations.md ("Failures rehearsed").
+CELLFLOW_BROKER_VISIBILITY_TIMEOUT = env.int("CELLFLOW_BROKER_VISIBILITY_TIMEOUT", default=900)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": CELLFLOW_BROKER_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("filesystem"):
     _queue_dir, _processed_dir = VAR_DIR / "broker" / "queue", VAR_DIR / "broker" / "processed"
     _control_dir = VAR_DIR / "broker" / "control"
@@ -274,6 +288,12 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=15)
 # for CELLFLOW_EMAIL_BREAKER_PAUSE seconds, then one probe mail decides whether it resumes.
 CELLFLOW_EMAIL_BREAKER_FAILURES = env.int("CELLFLOW_EMAIL_BREAKER_FAILURES", default=3)
 CELLFLOW_EMAIL_BREAKER_PAUSE = env.int("CELLFLOW_EMAIL_BREAKER_PAUSE", default=120)
+# Seconds a queued mail is trusted to be on the broker; after it the unsent-mail sweep queues it again (the broker
+# may have lost it: a restart without persistence). docs/operations.md, "Failures rehearsed".
+CELLFLOW_EMAIL_QUEUE_LEASE = env.int("CELLFLOW_EMAIL_QUEUE_LEASE", default=300)
+# Seconds a mail claimed by a worker is its own; a worker killed mid-send leaves it waiting this long. Longer than the
+# sending task's hard time limit (120 s), or a slow send could be claimed twice.
+CELLFLOW_EMAIL_CLAIM_LEASE = env.int("CELLFLOW_EMAIL_CLAIM_LEASE", default=300)
 # Reminder mails (warnings, overdue, escalations, stalled cases, report deadlines) go out on working days from this
 # hour (local time) on; the in-page notifications appear at once.
 CELLFLOW_REMINDER_EMAIL_HOUR = env.int("CELLFLOW_REMINDER_EMAIL_HOUR", default=7)
@@ -320,7 +340,7 @@ if not DEBUG:
     # Behind a TLS-terminating reverse proxy that sets (and overwrites) X-Forwarded-Proto; see docs/operations.md.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Load balancers and container probes call /healthz over plain HTTP on the private network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

@@ -82,8 +82,11 @@ MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtp
 RETRY_FIRST = datetime.timedelta(minutes=1)
 RETRY_MAX = datetime.timedelta(hours=4)
 MAX_ATTEMPTS = 14
-CLAIM_LEASE = datetime.timedelta(minutes=10)  # longer than the sending tasks' hard time limit (120 s)
-QUEUE_LEASE = datetime.timedelta(minutes=10)  # a queued mail not started by then is queued again
+# Longer than the sending tasks' hard time limit (120 s): a mail claimed by a worker that died waits this long
+# (CELLFLOW_EMAIL_CLAIM_LEASE, 5 minutes by default; docs/operations.md, "Failures rehearsed").
+CLAIM_LEASE = datetime.timedelta(seconds=getattr(settings, "CELLFLOW_EMAIL_CLAIM_LEASE", 300))
+# A queued mail not started by then is queued again (CELLFLOW_EMAIL_QUEUE_LEASE, 5 minutes by default).
+QUEUE_LEASE = datetime.timedelta(seconds=getattr(settings, "CELLFLOW_EMAIL_QUEUE_LEASE", 300))
 REQUEUE_BATCH = 5000
 PARKED = "sending paused: the mail server was failing"  # the error text of a mail that waited for the breaker
 
