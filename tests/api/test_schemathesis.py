@@ -8,15 +8,19 @@ from collections import Counter, defaultdict
 
 import pytest
 import schemathesis
+from django.core.wsgi import get_wsgi_application
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 
-from config.wsgi import application
 from org.models import Role
 
 from .conftest import issue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+# config.wsgi's application, without its import's side effect: a web process's 30 s statement timeout on every
+# connection the test process opens afterwards (the 100,000-row import in tests/registry ran into it).
+application = get_wsgi_application()
 
 
 @pytest.fixture

@@ -60,19 +60,20 @@ def _tester():
         sla.task.owner, sla.task.status = official, "ASSIGNED"
         sla.task.save(update_fields=["owner", "status"])
         tasks[step.value] = sla
-    # The demo's decision cases carry no proposal row: the decision task shows this one.
+    # The decision task shows the case's latest proposal: the demo's, or this one where the demo has none.
     case = tasks["decision"].case
-    members = list(case.enterprise.members.filter(left_on__isnull=True).order_by("pk"))
-    full = [m for m in members if m.status == "full"]
-    proposal = Proposal.objects.create(
-        case=case,
-        cell_name=f"Chi bộ {case.enterprise.name}",
-        secretary=full[0],
-        deputy=full[1],
-        reports_to=ward,
-        submitted_by=official,
-    )
-    proposal.members.set(members)
+    if not case.proposals.exists():
+        members = list(case.enterprise.members.filter(left_on__isnull=True).order_by("pk"))
+        full = [m for m in members if m.status == "full"]
+        proposal = Proposal.objects.create(
+            case=case,
+            cell_name=f"Chi bộ {case.enterprise.name}",
+            secretary=full[0],
+            deputy=full[1],
+            reports_to=ward,
+            submitted_by=official,
+        )
+        proposal.members.set(members)
     candidate = (
         TaskSLA.objects.filter(unit=ward, task__status__in=OPEN, candidate__isnull=False).select_related("task").first()
     )
@@ -84,7 +85,7 @@ def _tester():
 
 
 def proposal_secretary(tasks):
-    return tasks["decision"].case.proposals.get().secretary.full_name
+    return tasks["decision"].case.proposals.order_by("-submitted_at", "-pk").first().secretary.full_name
 
 
 def _pages(ward, tasks):

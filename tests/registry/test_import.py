@@ -392,7 +392,7 @@ def test_one_hundred_thousand_rows(ward_official, ward):
     if job.status == ImportJob.Status.QUEUED:
         job = import_job_run(job_id=job.pk)
     elapsed = time.perf_counter() - started
-    assert (job.status, job.created_count, job.rows_rejected) == ("done", n, 0)
+    assert (job.status, job.created_count, job.rows_rejected) == ("done", n, 0), job.message
     assert Enterprise.objects.filter(unit=ward).count() == n
     print(f"100,000 rows imported in {elapsed:.1f} s")
 
