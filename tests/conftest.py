@@ -35,24 +35,75 @@ def reminder_mails_at_any_hour(request, settings):
         settings.CELLFLOW_REMINDER_EMAIL_WORKING_HOURS = False
 
 
+class _Demo:
+    """The demo data set of ``seeded``, inside a transaction that the tests asking for it share: seed_demo takes
+    about 90 s, and the modules asking for it run one after another (``pytest_collection_modifyitems``), so it is
+    seeded once for all of them and rolled back when the next test does not ask for it."""
+
+    atomic = None
+    output = ""
+    blocker = None
+
+
+def _demo_roll_back() -> None:
+    from django.db import transaction
+
+    if _Demo.atomic is None:
+        return
+    with _Demo.blocker.unblock():
+        transaction.set_rollback(True)
+        _Demo.atomic.__exit__(None, None, None)
+    _Demo.atomic = None
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """seed_demo once for the test module (yields what it printed); everything is rolled back afterwards."""
+    """seed_demo (yields what it printed); each test rolls back its own changes, the set itself is rolled back after
+    the last test that asks for it. Module scope: set up before any function's ``db`` transaction."""
     from io import StringIO
 
     from django.core.management import call_command
     from django.db import transaction
 
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            out = StringIO()
-            call_command("seed_demo", stdout=out)
-            yield out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    if _Demo.atomic is None:
+        with django_db_blocker.unblock():
+            _Demo.blocker = django_db_blocker
+            _Demo.atomic = transaction.atomic()
+            _Demo.atomic.__enter__()
+            try:
+                out = StringIO()
+                call_command("seed_demo", stdout=out)
+            except BaseException:
+                _demo_roll_back()
+                raise
+            _Demo.output = out.getvalue()
+    return _Demo.output
+
+
+def _uses_demo(item) -> bool:
+    return "seeded" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests asking for the demo run together (after pytest-django's ordering; each module's tests stay in their
+    order), where the first of them was."""
+    demo = [item for item in items if _uses_demo(item)]
+    if not demo:
+        return
+    first = items.index(demo[0])
+    rest = [item for item in items if not _uses_demo(item)]
+    by_module: dict = {}
+    for item in demo:
+        by_module.setdefault(item.module, []).append(item)
+    items[:] = rest[:first] + [item for group in by_module.values() for item in group] + rest[first:]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or not _uses_demo(nextitem):
+        _demo_roll_back()
 
 
 @pytest.fixture
