@@ -1,6 +1,7 @@
 """Reorganization (#16): a merge moves enterprises, open tasks, officials, targets and assignment rules, records the
-change, and leaves filed reports and earlier periods' figures as they were; the administrator's page previews and
-confirms; the 2025 reform of a province loads from its mapping file."""
+change, and leaves filed reports and earlier periods' figures as they were; a split sends each enterprise where it
+is told; a rename keeps the unit and its past name; abolishing a level hands its work up once nothing is left below
+it; the administrator's page previews and confirms; the 2025 reform of a province loads from its mapping file."""
 
 import datetime
 
@@ -10,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseHistory
+from core.errors import Forbidden, Invalid
 from devdata.builders import bulk_tasks
 from org.models import Official, Role, Unit, UnitChange
 from registry.models import Enterprise, EnterpriseUnitSpan
-from reorgs.services import NewUnit, reorganization_preview, units_merge
+from reorgs.services import NewUnit, reorganization_preview, unit_rename, unit_split, units_abolish, units_merge
 from reports.models import Period, PeriodReport, Target
 from reports.period_reports import period_report_compile
 from reports.selectors import period_figures
@@ -94,6 +96,90 @@ def test_a_merge_moves_the_work_and_leaves_the_past_as_it_was(province, ward, si
     assert after["indicators"] == before["indicators"] and after["children"] == before["children"]
     _total, children = period_figures(unit=province, period=new)
     assert [(c.unit, c["party_organizations"], c["new_party_organizations"]) for c in children] == [(merged, 3, 0)]
+
+
+def test_a_split_sends_each_enterprise_where_it_is_told_and_the_rest_to_the_first(province, ward, make_official):
+    stays, goes = EnterpriseFactory(unit=ward), EnterpriseFactory(unit=ward)
+    before = EnterpriseFactory(unit=ward)
+    owner = make_official(ward, Role.WARD_OFFICIAL)
+    admin = make_official(province, Role.ADMINISTRATOR)
+    change = unit_split(
+        actor=admin,
+        unit=ward,
+        into=[
+            NewUnit(code="W11", name="Phường Bắc", level=Unit.Level.COMMUNE, parent=province),
+            NewUnit(code="W12", name="Phường Nam", level=Unit.Level.COMMUNE, parent=province),
+        ],
+        enterprises_to={goes.pk: 1},
+        effective_on=DAY,
+    )
+    north, south = Unit.objects.get(code="W11"), Unit.objects.get(code="W12")
+    assert change.kind == UnitChange.Kind.SPLIT and set(change.to_units.all()) == {north, south}
+    assert {e.pk: e.unit.code for e in Enterprise.objects.all()} == {stays.pk: "W11", goes.pk: "W12", before.pk: "W11"}
+    # Each enterprise's earlier days stay with the ward it was in then.
+    spans = EnterpriseUnitSpan.objects.filter(enterprise=goes).order_by("valid_from")
+    assert [(s.unit.code, s.valid_to) for s in spans] == [("W01", D(2025, 6, 30)), ("W12", None)]
+    owner.refresh_from_db()
+    ward.refresh_from_db()
+    assert owner.unit == north and ward.valid_until == D(2025, 6, 30)
+    with pytest.raises(Invalid) as refused:
+        unit_split(actor=admin, unit=north, into=[south], effective_on=D(2025, 8, 1))
+    assert refused.value.code == "split_needs_two"
+
+
+def test_a_rename_keeps_the_unit_and_its_former_name(province, ward, make_official):
+    enterprise = EnterpriseFactory(unit=ward)
+    change = unit_rename(
+        actor=make_official(province, Role.ADMINISTRATOR),
+        unit=ward,
+        name="Phường Hoàn Kiếm Mới",
+        party_committee_name="Đảng ủy Phường Hoàn Kiếm Mới",
+        effective_on=DAY,
+    )
+    ward.refresh_from_db()
+    assert (ward.name, ward.valid_until, change.former_name) == ("Phường Hoàn Kiếm Mới", None, "Phường Hoàn Kiếm")
+    assert ward.party_committee_name == "Đảng ủy Phường Hoàn Kiếm Mới"
+    assert Enterprise.objects.get(pk=enterprise.pk).unit == ward  # nothing moves
+    assert not EnterpriseUnitSpan.objects.filter(enterprise=enterprise, valid_to__isnull=False).exists()
+
+
+def test_a_level_is_abolished_only_once_nothing_is_left_below(province, make_official):
+    district = UnitFactory(code="D01", name="Quận Hoàn Kiếm", level=Unit.Level.DISTRICT, parent=province)
+    commune = UnitFactory(code="C01", name="Phường Hàng Bạc", parent=district)
+    at_district = EnterpriseFactory(unit=district)
+    in_commune = EnterpriseFactory(unit=commune)
+    admin = make_official(province, Role.ADMINISTRATOR)
+    with pytest.raises(Invalid) as refused:
+        units_abolish(actor=admin, units=[district], effective_on=DAY)
+    assert refused.value.code == "units_below"
+    assert Unit.objects.get(pk=district.pk).valid_until is None  # nothing half-done
+
+    units_merge(
+        actor=admin,
+        units=[commune],
+        into=NewUnit(code="C10", name="Phường Hoàn Kiếm", level=Unit.Level.COMMUNE, parent=province),
+        effective_on=DAY,
+    )
+    (change,) = units_abolish(actor=admin, units=[district], effective_on=DAY)
+    district.refresh_from_db()
+    assert change.kind == UnitChange.Kind.ABOLISH and list(change.to_units.all()) == [province]
+    assert district.valid_until == D(2025, 6, 30) and district.parent == province  # kept in the tree of the past
+    assert Enterprise.objects.get(pk=at_district.pk).unit == province  # its work goes up
+    assert Enterprise.objects.get(pk=in_commune.pk).unit.code == "C10"
+
+
+def test_a_reorganization_outside_ones_units_or_of_a_unit_not_yet_valid_is_refused(
+    province, ward, sibling_ward, make_official
+):
+    with pytest.raises(Forbidden):
+        unit_rename(actor=make_official(ward, Role.ADMINISTRATOR), unit=sibling_ward, name="X", effective_on=DAY)
+    later = UnitFactory(code="W20", name="Phường Sau", parent=province)
+    Unit.objects.filter(pk=later.pk).update(valid_from=D(2026, 1, 1))
+    later.refresh_from_db()
+    with pytest.raises(Invalid) as refused:
+        unit_rename(actor=make_official(province, Role.ADMINISTRATOR), unit=later, name="Y", effective_on=DAY)
+    assert refused.value.code == "unit_not_valid"
+    assert Unit.objects.get(pk=sibling_ward.pk).name == "Phường Cửa Nam" and not UnitChange.objects.exists()
 
 
 def test_the_page_previews_then_confirms(client, province, ward, sibling_ward, make_official):
