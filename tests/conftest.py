@@ -1,5 +1,6 @@
 """Root conftest: factories become fixtures (pytest-factoryboy); PostgreSQL-only tests are marked."""
 
+import contextlib
 import os
 
 import pytest
@@ -106,12 +107,32 @@ def pytest_runtest_teardown(item, nextitem):
         _demo_roll_back()
 
 
-@pytest.fixture
-def require_postgres(db):
+def postgres_or_skip() -> None:
     if connection.vendor != "postgresql":
         if os.environ.get("CELLFLOW_REQUIRE_SERVICES"):
             pytest.fail("CELLFLOW_REQUIRE_SERVICES is set but the database is not PostgreSQL")
         pytest.skip("needs PostgreSQL (row locks and real concurrency); set DATABASE_URL (make test in CI does)")
+
+
+@pytest.fixture
+def require_postgres(db):
+    postgres_or_skip()
+
+
+@contextlib.contextmanager
+def module_transaction(django_db_blocker):
+    """For a module-scoped fixture: what it writes is shared by the module's tests (each rolls back its own changes)
+    and rolled back after the last of them."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

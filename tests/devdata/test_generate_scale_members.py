@@ -19,16 +19,21 @@ from org.models import Official, Unit
 from org.policy import STEP_ROLES
 from reports.member_development import member_development_figures
 from reports.models import Period
+from tests.conftest import module_transaction, postgres_or_skip
 from workflows.models import CANDIDATE_STEPS, FOUNDING_STEPS, CandidateProcess, FoundingProcess, Step, TaskSLA
 
+pytestmark = pytest.mark.django_db
 PROVINCES = ("12", "46")
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 Stage = Candidate.Stage
 
 
-@pytest.fixture
-def scale_set(require_postgres):
-    return scale_generate(enterprises=2000, seed=7, provinces=PROVINCES)
+@pytest.fixture(scope="module")
+def scale_set(django_db_setup, django_db_blocker):
+    """Built once for the module (about 12 s); the tests only read it."""
+    with module_transaction(django_db_blocker):
+        postgres_or_skip()
+        yield scale_generate(enterprises=2000, seed=7, provinces=PROVINCES)
 
 
 def _open_tasks(**process_filter):
