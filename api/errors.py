@@ -33,6 +33,10 @@ NOT_ACCEPTABLE = _("This response format is not available.")
 UNSUPPORTED_MEDIA_TYPE = _("This content type is not supported: send JSON.")
 THROTTLED = _("Too many requests: try again in %(seconds)s seconds.")
 SERVER_ERROR = _("Something went wrong on our side. The error has been logged.")
+UNAVAILABLE = _(
+    "The database cannot be reached for a moment. What you were saving may not have been saved: reload the page to "
+    "check, then try again in a minute."
+)
 TOO_SLOW = _(
     "This took too long and was stopped. Narrow the list (a unit, a filter, a search) or try again in a moment."
 )
@@ -137,6 +141,13 @@ def json_method_not_allowed(request: HttpRequest) -> JsonResponse:
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("server_error", SERVER_ERROR), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def json_database_unavailable(request: HttpRequest) -> JsonResponse:
+    """The database did not answer (restarting, failing over): config.errors.server_error."""
+    response = JsonResponse(error_body("unavailable", UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = "30"
+    return response
 
 
 def json_service_unavailable(request: HttpRequest) -> JsonResponse:

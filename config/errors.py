@@ -1,13 +1,19 @@
 """Error pages in the product's own layout and language (never a stack trace, never Django's English defaults)."""
 
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.errors import (
     TOO_SLOW,
     json_bad_request,
+    json_database_unavailable,
     json_method_not_allowed,
     json_not_found,
     json_server_error,
@@ -78,10 +84,27 @@ def csrf_failure(request, reason: str = ""):
     )
 
 
+def _database_unreachable(exc: BaseException | None) -> bool:
+    """The database refused or dropped the connection (a restart, a failover; SQLite locked past its timeout),
+    as opposed to a bug. A statement cut off at the timeout has its own page (StatementTimeoutPage)."""
+    from core.timeouts import query_canceled
+
+    return isinstance(exc, OperationalError | InterfaceError) and not query_canceled(exc)
+
+
 def server_error(request):
+    """handler500. The database unreachable (sessions are read from it before any view, so a restart fails every
+    request) is a 503 to try again in a minute; anything else a 500. Both rendered without a query."""
+    if _database_unreachable(sys.exc_info()[1]):
+        if _is_api(request):
+            return json_database_unavailable(request)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
     if _is_api(request):
         return json_server_error(request)
-    return render(request, "500.html", status=500)
+    # Without the request's context: its processors read the session and the official, which may be what failed.
+    return HttpResponse(render_to_string("500.html"), status=500)
 
 
 def service_unavailable(request):

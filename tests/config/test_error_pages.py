@@ -1,5 +1,5 @@
 """The CSRF failure page and the 405 page in the product's layout and language; a Permissions-Policy header on
-every response (issue 20)."""
+every response (issue 20); the database unreachable answers 503 (issue 21)."""
 
 from __future__ import annotations
 
@@ -86,3 +86,36 @@ def test_the_guards_pages_keep_the_other_security_headers(client, make_official,
     assert response["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["Permissions-Policy"] == POLICY
+
+
+def test_the_database_unreachable_is_a_503_to_try_again_rendered_without_a_query(
+    client, make_official, ward, monkeypatch, django_assert_num_queries
+):
+    """A PostgreSQL restart fails every request at its session (read from the database before any view): the official
+    gets a page saying to try again in a minute, the API its error shape, both 503 with Retry-After; a bug stays 500."""
+    from django.db import OperationalError
+
+    from accounts.sessions import SessionStore
+
+    client.force_login(make_official(ward, Role.WARD_OFFICIAL))
+    client.raise_request_exception = False
+
+    def down(self, *args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", down)
+    with django_assert_num_queries(0):
+        response = client.get(reverse("workflows:inbox"))
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
+    html = response.content.decode()
+    assert "Hệ thống tạm gián đoạn" in html and "try again in a minute" in html and "Traceback" not in html
+    api = client.get("/api/v1/tasks/inbox/")
+    error = api.json()["error"]
+    assert (api.status_code, error["code"], api["Retry-After"]) == (503, "unavailable", "30")
+    assert "tải lại trang" in error["message_vi"] and "try again in a minute" in error["message_en"]
+
+    def bug(self, *args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(SessionStore, "load", bug)
+    assert client.get(reverse("workflows:inbox")).status_code == 500
