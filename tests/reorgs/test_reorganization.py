@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,7 +118,7 @@ def test_a_split_sends_each_enterprise_where_it_is_told_and_the_rest_to_the_firs
     assert change.kind == UnitChange.Kind.SPLIT and set(change.to_units.all()) == {north, south}
     assert {e.pk: e.unit.code for e in Enterprise.objects.all()} == {stays.pk: "W11", goes.pk: "W12", before.pk: "W11"}
     # Each enterprise's earlier days stay with the ward it was in then.
-    spans = EnterpriseUnitSpan.objects.filter(enterprise=goes).order_by("valid_from")
+    spans = EnterpriseUnitSpan.objects.filter(enterprise=goes).order_by(F("valid_to").asc(nulls_last=True))
     assert [(s.unit.code, s.valid_to) for s in spans] == [("W01", D(2025, 6, 30)), ("W12", None)]
     owner.refresh_from_db()
     ward.refresh_from_db()
