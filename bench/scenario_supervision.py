@@ -46,8 +46,8 @@ def _pages(client: Client, official, period, label: str, size: str) -> list[dict
         selectors.stalled_age_buckets(official=official)
 
     def stalled_sql():
-        page = selectors.stalled_page(selectors.stalled_cases_for_official(official=official), number=1, per_page=50)
-        selectors.stalled_rows(page.object_list)
+        page = selectors.stalled_page(selectors.stalled_cases_for_official(official=official), params={}, per_page=50)
+        selectors.stalled_rows(list(page.object_list))
 
     floor_dashboard, floor_stalled = _floor(dashboard_sql), _floor(stalled_sql)
     count = selectors.stalled_cases_for_official(official=official).count()
