@@ -12,8 +12,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,6 +173,11 @@ def summary_body() -> str:
         )
 
 
+def _batches(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
 def group_reminders(
     created: list[Created], *, day: datetime.date | None = None, summary: bool = False
 ) -> list[Created]:
@@ -228,33 +236,43 @@ def group_reminders(
         # The ones just written, and those another worker's chunk wrote meanwhile (its insert won the unique key).
         groups.update(day_items(sorted({recipient for recipient, _occasion in new_keys})))
     new_ids = {pk for pk, _recipient in created_groups}
-    grouped_ids = []
-    for key, pks in wanted.items():
-        Notification.objects.filter(pk__in=pks).update(group_id=groups[key])
-        grouped_ids.extend(pks)
-    # A day's item that already existed (or another worker wrote) now holds more: its title says how many.
-    for key in (k for k in wanted if groups[k] not in new_ids and k[1] != Occasion.SUMMARY):
-        group_id = groups[key]
-        count = Notification.objects.filter(group_id=group_id).count()
-        Notification.objects.filter(pk=group_id).update(title=group_title(key[1], count), read_at=None)
-    # A summary's title counts each kind it holds (one query for all of this chunk's summaries).
-    summaries = {groups[k]: groups[k] not in new_ids for k in wanted if k[1] == Occasion.SUMMARY}
-    if summaries:
-        counts: dict[int, dict[str, int]] = defaultdict(dict)
+    grouped_ids = sorted(pk for pks in wanted.values() for pk in pks)
+    # Set-based, a few statements per 5,000 reminders whatever the number of recipients: each reminder finds its
+    # day's item by the unique key (recipient, kind, "group", day), and stops being mailed one by one.
+    item = Notification.objects.filter(
+        recipient_id=OuterRef("recipient_id"),
+        occasion=Value(Occasion.SUMMARY) if summary else OuterRef("occasion"),
+        object_key=GROUP_KEY,
+        offset=offset,
+    ).values("pk")[:1]
+    for pks in _batches(grouped_ids):
+        batch = Notification.objects.filter(pk__in=pks)
+        batch.update(group_id=Subquery(item))
+        batch.filter(email_state__in=(EmailState.PENDING, EmailState.DIGEST)).update(
+            email_state=EmailState.NONE, email_lease_until=None
+        )
+    # Titles say how many each item holds: a day's item that already existed (or another worker wrote) now holds
+    # more; a summary counts each kind it holds. One grouped count for the chunk, one batched write.
+    retitle = {groups[key]: key[1] for key in wanted if groups[key] not in new_ids or key[1] == Occasion.SUMMARY}
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for item_ids in _batches(sorted(retitle)):
         for group_id, occasion, n in (
-            Notification.objects.filter(group_id__in=list(summaries))
+            Notification.objects.filter(group_id__in=item_ids)
             .values_list("group_id", "occasion")
             .annotate(n=Count("pk"))
             .order_by()
         ):
             counts[group_id][occasion] = n
-        for group_id, existed in summaries.items():
-            fields: dict[str, Any] = {"title": summary_title(counts[group_id])}
-            if existed:
-                fields["read_at"] = None
-            Notification.objects.filter(pk=group_id).update(**fields)
-    for start in range(0, len(grouped_ids), BATCH):
-        Notification.objects.filter(
-            pk__in=grouped_ids[start : start + BATCH], email_state__in=(EmailState.PENDING, EmailState.DIGEST)
-        ).update(email_state=EmailState.NONE, email_lease_until=None)
+    changed = [
+        Notification(
+            pk=group_id,
+            title=summary_title(counts[group_id])
+            if occasion == Occasion.SUMMARY
+            else group_title(occasion, sum(counts[group_id].values())),
+            read_at=None,  # unread again: it holds more than when it was read
+        )
+        for group_id, occasion in retitle.items()
+    ]
+    if changed:
+        Notification.objects.bulk_update(changed, ["title", "read_at"], batch_size=500)
     return created_groups
