@@ -110,6 +110,29 @@ _ENTERPRISE_MOVED_BODY = f"""
         WHERE case_id IN (SELECT id FROM {CASE} WHERE enterprise_id = NEW.id);"""
 
 
+# PostgreSQL: once per UPDATE statement of enterprises, set-based over the enterprises it moved (its transition
+# tables), so a reorganization moving 240,000 enterprises runs a few joins instead of ten statements per enterprise.
+# SQLite has no statement triggers: the row triggers above.
+_PG_MOVED_ROWS = (
+    "(SELECT n.id, n.unit_id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE o.unit_id IS DISTINCT FROM n.unit_id)"
+)
+_PG_ENTERPRISES_MOVED_BODY = f"""
+      UPDATE {CASE} x SET enterprise_unit_id = m.unit_id FROM {_PG_MOVED_ROWS} m WHERE x.enterprise_id = m.id;
+      UPDATE {MEMBER} x SET enterprise_unit_id = m.unit_id FROM {_PG_MOVED_ROWS} m WHERE x.enterprise_id = m.id;
+      UPDATE {SURVEY} x SET enterprise_unit_id = m.unit_id
+        FROM {CASE} c JOIN {_PG_MOVED_ROWS} m ON m.id = c.enterprise_id WHERE x.case_id = c.id;
+      UPDATE {SPAN} x SET enterprise_unit_id = m.unit_id
+        FROM {CASE} c JOIN {_PG_MOVED_ROWS} m ON m.id = c.enterprise_id WHERE x.case_id = c.id;"""
+
+
+def _pg_moved_trigger(name: str, function: str) -> str:
+    # Transition tables allow no column list: every UPDATE statement of enterprises runs it once (a move finds none).
+    return (
+        f"CREATE TRIGGER {name} AFTER UPDATE ON {ENTERPRISE} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}"
+    )
+
+
 def _sqlite_set_unit(table: str, event: str, lookup: str) -> str:
     # SQLite cannot assign NEW: set the column after the write (recursive triggers are off, so this does not loop).
     return (
@@ -140,12 +163,11 @@ ENTERPRISE_UNIT = TriggerGroup(
         ),
         f"""
     CREATE OR REPLACE FUNCTION cases_enterprise_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_ENTERPRISE_MOVED_BODY}
+    BEGIN {_PG_ENTERPRISES_MOVED_BODY}
       RETURN NULL;
     END $$
     """,
-        f"CREATE TRIGGER {ENTERPRISE}_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} FOR EACH ROW "
-        "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id) EXECUTE FUNCTION cases_enterprise_moved()",
+        _pg_moved_trigger(f"{ENTERPRISE}_moved", "cases_enterprise_moved()"),
         f"""
     CREATE OR REPLACE FUNCTION cases_history_span() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN {_SPAN_BODY}
@@ -278,12 +300,12 @@ MASSORG_UNIT = TriggerGroup(
         "FOR EACH ROW EXECUTE FUNCTION massorgs_unit_of_enterprise()",
         f"""
     CREATE OR REPLACE FUNCTION massorgs_enterprise_moved() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_MASSORG_MOVED_BODY}
+    BEGIN
+      UPDATE {MASSORG} x SET enterprise_unit_id = m.unit_id FROM {_PG_MOVED_ROWS} m WHERE x.enterprise_id = m.id;
       RETURN NULL;
     END $$
     """,
-        f"CREATE TRIGGER {ENTERPRISE}_massorgs_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} FOR EACH ROW "
-        "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id) EXECUTE FUNCTION massorgs_enterprise_moved()",
+        _pg_moved_trigger(f"{ENTERPRISE}_massorgs_moved", "massorgs_enterprise_moved()"),
     ),
     sqlite=(
         _sqlite_set_unit(MASSORG, "INSERT", _UNIT_OF_ENTERPRISE),
@@ -419,6 +441,12 @@ _TASK_UNIT_BODY = "".join(
         AND {column} IN (SELECT id FROM {table} WHERE enterprise_id = NEW.id);"""
     for column, table in (("case_id", CASE), ("candidate_id", CANDIDATE), ("founding_id", FOUNDING))
 )
+_PG_TASK_UNIT_BODY = "".join(
+    f"""
+      UPDATE {TASKSLA} x SET unit_id = m.unit_id FROM {table} s JOIN {_PG_MOVED_ROWS} m ON m.id = s.enterprise_id
+        WHERE x.{column} = s.id AND x.task_status IN ({_OPEN});"""
+    for column, table in (("case_id", CASE), ("candidate_id", CANDIDATE), ("founding_id", FOUNDING))
+)
 _TASK_ENTERPRISE_UNIT = (
     f"coalesce((SELECT e.unit_id FROM {CASE} c JOIN {ENTERPRISE} e ON e.id = c.enterprise_id "
     f"WHERE c.id = {TASKSLA}.case_id), (SELECT e.unit_id FROM {CANDIDATE} c JOIN {ENTERPRISE} e "
@@ -434,12 +462,11 @@ TASK_UNIT = TriggerGroup(
     postgresql=(
         f"""
     CREATE OR REPLACE FUNCTION workflows_tasks_follow_enterprise() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN {_TASK_UNIT_BODY}
+    BEGIN {_PG_TASK_UNIT_BODY}
       RETURN NULL;
     END $$
     """,
-        f"CREATE TRIGGER {ENTERPRISE}_tasks_moved AFTER UPDATE OF unit_id ON {ENTERPRISE} FOR EACH ROW "
-        "WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id) EXECUTE FUNCTION workflows_tasks_follow_enterprise()",
+        _pg_moved_trigger(f"{ENTERPRISE}_tasks_moved", "workflows_tasks_follow_enterprise()"),
     ),
     sqlite=(
         f"""
@@ -512,6 +539,20 @@ def install(schema_editor, *, app: str, groups: Iterable[str] | None = None) -> 
                     schema_editor.execute(statement, params=None)
         for statement in group.postgresql if vendor == "postgresql" else group.sqlite:
             schema_editor.execute(statement, params=None)
+
+
+def reinstall_triggers(schema_editor, *, groups: Iterable[str]) -> None:
+    """Drop and create the triggers of the named groups again, without recomputing their copies (they are right):
+    the migration that changes a trigger's definition on databases that have the former one."""
+    vendor = _vendor(schema_editor)
+    for group in GROUPS:
+        if group.name in groups:
+            if vendor == "postgresql":
+                statements = (*group.postgresql_drop, *group.postgresql)
+            else:
+                statements = (*group.sqlite_drop, *group.sqlite)
+            for statement in statements:
+                schema_editor.execute(statement, params=None)
 
 
 def uninstall(schema_editor, *, app: str, groups: Iterable[str] | None = None) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
+from core import audit
 from org.models import Official, Unit, UnitChange
 
 from .services import ONE_DAY, units_abolish, units_merge
@@ -25,6 +26,7 @@ def _ensure(code: str, **values: Any) -> tuple[Unit, bool]:
     return Unit.objects.create(code=code, **values), True
 
 
+@audit.service("reorgs.reform_load")
 def reform_load(*, path: Path = DEFAULT_MAPPING, actor: Official | None = None) -> dict[str, int]:
     """Apply the mapping file; returns counts (units created, merges, abolitions, enterprises moved)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))

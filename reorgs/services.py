@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from cases.models import Case
+from core import audit
 from core.errors import Forbidden, Invalid
 from org.models import Official, Unit, UnitChange
 from org.policy import official_may_reorganize
@@ -179,6 +180,7 @@ def _record(
     return change
 
 
+@audit.service("reorgs.units_merge")
 def units_merge(
     *,
     actor: Official | None,
@@ -209,6 +211,7 @@ def units_merge(
         )
 
 
+@audit.service("reorgs.unit_split")
 def unit_split(
     *,
     actor: Official | None,
@@ -251,6 +254,7 @@ def unit_split(
         )
 
 
+@audit.service("reorgs.unit_rename")
 def unit_rename(
     *,
     actor: Official | None,
@@ -282,6 +286,7 @@ def unit_rename(
         )
 
 
+@audit.service("reorgs.units_abolish")
 def units_abolish(
     *,
     actor: Official | None,

@@ -131,3 +131,23 @@ def test_an_enterprise_changed_by_hand_names_the_service_the_official_and_the_re
     assert update.pgh_context["service"] == "registry.enterprise_update"
     assert (update.pgh_context["actor"], update.pgh_context["reason"]) == (official.pk, "Đổi địa chỉ")
     assert update.address == "Số 1 Tràng Tiền"
+
+
+def test_a_merge_traces_each_moved_enterprise_to_the_service_and_its_actor(
+    require_postgres, province, ward, make_official
+):
+    from reorgs.services import NewUnit, units_merge
+    from tests.factories import UnitFactory
+
+    other = UnitFactory(parent=province, level="commune")
+    enterprise = EnterpriseFactory(unit=other)
+    admin = make_official(province, Role.ADMINISTRATOR)
+    units_merge(
+        actor=admin,
+        units=[ward, other],
+        into=NewUnit(code="M-AUDIT", name="Phường Hợp Nhất", level="commune", parent=province),
+        effective_on=datetime.date.today() - datetime.timedelta(days=1),
+    )
+    moved = _events(enterprise)[-1]
+    assert moved.pgh_label == "update" and moved.unit.code == "M-AUDIT"
+    assert moved.pgh_context["service"] == "reorgs.units_merge" and moved.pgh_context["actor"] == admin.pk

@@ -1,0 +1,18 @@
+"""PostgreSQL: what follows an enterprise that moves (core.derived, group ``enterprise_unit``) is set once per UPDATE
+statement over the enterprises it moved (transition tables) instead of once per enterprise: a reorganization moving a
+province's 240,000 enterprises ran ten statements per enterprise. The copies are right already: only the triggers
+are replaced (SQLite keeps its row triggers, unchanged)."""
+
+from django.db import migrations
+
+from core import derived
+
+
+def reinstall(apps, schema_editor):
+    derived.reinstall_triggers(schema_editor, groups=["enterprise_unit"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0007_audit_trail")]
+
+    operations = [migrations.RunPython(reinstall, reinstall)]
