@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from org.models import Official
 from org.selectors import jurisdiction_q, unit_ancestor_paths
-from registry.history import with_unit_on
+from registry.history import UnitReading, grouped_on
 from registry.models import Enterprise
 
 from .models import (
@@ -117,7 +117,11 @@ class KindFigures:
 
 
 def figures_by_unit_and_kind(
-    *, unit_ids: Sequence[int], start: datetime.date, end: datetime.date, as_of: datetime.date | None = None
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    unit_ids: Sequence[int] = (),
+    reading: UnitReading | None = None,
 ) -> dict[tuple[int, str], KindFigures]:
     """(unit id, kind code) -> the period's figures, from dated records only (two grouped queries).
 
@@ -125,54 +129,53 @@ def figures_by_unit_and_kind(
     the period. Members on the last day: every entry dated on or before it (opening balances included) of the
     organizations that existed then (established by then or undated, not dissolved by then). An entry entered later
     is dated later, so a past period's figures stay as they were. Both read the organizations' trigger-kept copy of
-    their enterprise's unit (``enterprise_unit``, core.derived), not the enterprise table; with ``as_of`` (some
-    enterprise moved since) the unit each enterprise had on that day, from its spans (``registry.history``).
+    their enterprise's unit (``enterprise_unit``, core.derived), not the enterprise table; for the enterprises that
+    moved since (``reading``) the unit each had on that day, from its spans (``registry.history``).
     """
     out: dict[tuple[int, str], KindFigures] = {}
-    if not unit_ids:
+    reading = reading or UnitReading(unit_ids=list(unit_ids))  # ``unit_ids`` alone: by the present units
+    if not reading.unit_ids:
         return out
-    established = (
-        with_unit_on(
-            MassOrganization.objects.all(),
-            enterprise="enterprise",
-            copy="enterprise_unit",
-            unit_ids=unit_ids,
-            day=as_of,
-        )
-        .filter(established_on__range=(start, end))
-        .values_list("_unit", "kind__code")
-        .annotate(n=Count("*"))
-        .order_by()
+    established = grouped_on(
+        MassOrganization.objects.all(),
+        enterprise="enterprise",
+        copy="enterprise_unit",
+        reading=reading,
+        build=lambda qs: (
+            qs.filter(established_on__range=(start, end))
+            .values_list("_unit", "kind__code")
+            .annotate(n=Count("*"))
+            .order_by()
+        ),
     )
     for unit_id, code, n in established:
-        out.setdefault((unit_id, code), KindFigures()).established = n
+        out.setdefault((unit_id, code), KindFigures()).established += n
     existed = (
         (Q(counted_on__isnull=True) | Q(counted_on__lte=end))
         & (Q(organization__established_on__isnull=True) | Q(organization__established_on__lte=end))
         & (Q(organization__dissolved_on__isnull=True) | Q(organization__dissolved_on__gt=end))
     )
     admitted = Q(counted_on__range=(start, end))
-    rows = (
-        with_unit_on(
-            MembershipEntry.objects.all(),
-            enterprise="organization__enterprise",
-            copy="organization__enterprise_unit",
-            unit_ids=unit_ids,
-            day=as_of,
-        )
-        .filter(existed | admitted)
-        .values_list("_unit", "organization__kind__code")
-        .annotate(
-            n_admitted=Sum("admitted", filter=admitted),
-            joined=Sum("admitted", filter=existed),
-            gone=Sum("departed", filter=existed),
-        )
-        .order_by()
+    rows = grouped_on(
+        MembershipEntry.objects.all(),
+        enterprise="organization__enterprise",
+        copy="organization__enterprise_unit",
+        reading=reading,
+        build=lambda qs: (
+            qs.filter(existed | admitted)
+            .values_list("_unit", "organization__kind__code")
+            .annotate(
+                n_admitted=Sum("admitted", filter=admitted),
+                joined=Sum("admitted", filter=existed),
+                gone=Sum("departed", filter=existed),
+            )
+            .order_by()
+        ),
     )
-    for unit_id, code, n_admitted, joined, gone in rows:
+    for unit_id, code, n_admitted, joined, gone in rows:  # a unit's movers come in a group of their own
         figures = out.setdefault((unit_id, code), KindFigures())
-        figures.admitted = n_admitted or 0
-        figures.members = (joined or 0) - (gone or 0)
+        figures.admitted += n_admitted or 0
+        figures.members += (joined or 0) - (gone or 0)
     return out
 
 

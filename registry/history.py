@@ -1,15 +1,18 @@
 """Reads of the enterprises' units over time (``EnterpriseUnitSpan``): which unit an enterprise had on a day.
 
 Period figures group rows by the unit their enterprise had at the period's end. Most rows carry a trigger-kept copy
-of the enterprise's present unit (``enterprise_unit``, core.derived), which is that unit whenever no enterprise
-entered or left the units concerned after the day: ``moved_after`` tells, and ``with_unit_on`` then reads the copy
-(an index range per unit) or else the span that covered the day (a join through the enterprise's spans).
+of the enterprise's present unit (``enterprise_unit``, core.derived), which is that unit for every enterprise that
+did not enter or leave the units concerned after the day. ``unit_reading`` finds those that did (one index read);
+``grouped_on`` then counts the others by the copy (an index range per unit) and only the movers through the span
+that covered the day (a join through their spans), so one moved enterprise does not send a province's whole report
+through the spans. After a reorganization (more than ``MOVED_CAP`` movers) every row is read through its span.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
@@ -23,13 +26,57 @@ def span_covers_q(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
-def moved_after(*, unit_ids: Sequence[int], day: datetime.date) -> bool:
-    """Whether an enterprise left or entered one of these units after ``day`` (one index probe)."""
-    return (
-        EnterpriseUnitSpan.objects.filter(unit_id__in=list(unit_ids))
+# Above this many movers, a list of them costs more than reading every row through its span.
+MOVED_CAP = 5000
+
+
+@dataclass(frozen=True)
+class UnitReading:
+    """How rows of ``unit_ids`` are counted where their enterprise was on ``day``.
+
+    ``day`` None: nobody entered or left since, every row by its copy. Else ``moved`` lists the enterprises that did
+    (read through their spans; the others by the copy), or is None when there were too many (all through spans)."""
+
+    unit_ids: list[int]
+    day: datetime.date | None = None
+    moved: list[int] | None = None
+
+
+def unit_reading(*, unit_ids: Sequence[int], day: datetime.date) -> UnitReading:
+    """The reading of ``unit_ids`` on ``day``: the enterprises that left or entered one of them after it (one index
+    read of their spans, at most ``MOVED_CAP`` + 1 rows)."""
+    ids = list(unit_ids)
+    moved = list(
+        EnterpriseUnitSpan.objects.filter(unit_id__in=ids)
         .filter(Q(valid_to__gte=day) | Q(valid_from__gt=day))
-        .exists()
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()[: MOVED_CAP + 1]
     )
+    if not moved:
+        return UnitReading(unit_ids=ids)
+    return UnitReading(unit_ids=ids, day=day, moved=moved if len(moved) <= MOVED_CAP else None)
+
+
+def grouped_on(
+    qs: QuerySet, *, enterprise: str, copy: str, reading: UnitReading, build: Callable[[QuerySet], QuerySet]
+) -> QuerySet:
+    """``build`` (a filter and a grouping by ``_unit``) applied to ``qs`` read as ``reading`` says: one query, the
+    union of the rows counted by their copy and the movers' rows counted through their spans, when some moved (the
+    callers add up the groups of each unit). ``enterprise`` is the path from ``qs``'s rows to their enterprise ("" for
+    enterprises), ``copy`` the row's copy of its enterprise's unit."""
+    if reading.day is None or reading.moved is None:
+        return build(with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=reading.day))
+    by_enterprise = f"{enterprise}_id__in" if enterprise else "pk__in"
+    stayed = with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=None)
+    movers = with_unit_on(
+        qs.filter(**{by_enterprise: reading.moved}),
+        enterprise=enterprise,
+        copy=copy,
+        unit_ids=reading.unit_ids,
+        day=reading.day,
+    )
+    return build(stayed.exclude(**{by_enterprise: reading.moved})).union(build(movers), all=True)
 
 
 def with_unit_on(
@@ -51,14 +98,6 @@ def with_unit_on(
 def units_on(*, unit_ids: Sequence[int], day: datetime.date) -> QuerySet[EnterpriseUnitSpan]:
     """The spans that covered ``day`` in these units (one per enterprise that was there)."""
     return EnterpriseUnitSpan.objects.filter(span_covers_q(day), unit_id__in=list(unit_ids))
-
-
-def within_on(qs: QuerySet, *, enterprise: str, path: str, day: datetime.date) -> QuerySet:
-    """``qs`` limited to rows whose enterprise (reached by ``enterprise``) was in the subtree ``path`` on ``day``."""
-    relation = f"{enterprise}__unit_spans" if enterprise else "unit_spans"
-    return qs.annotate(_span=FilteredRelation(relation, condition=span_covers_q(day, f"{relation}__"))).filter(
-        _span__unit__path__startswith=path
-    )
 
 
 def enterprise_unit_on(*, enterprise, day: datetime.date):

@@ -13,7 +13,8 @@ other indicators' code does not change. Definitions (docs/reports.md, "Member de
   on or before it (``CandidateEvent.effective_on``);
 * overdue admission steps: open admission tasks past their due date today (task deadlines have no history).
 
-Three queries whatever the number of units and members.
+Four queries whatever the number of units and members (the subtree's units and who moved since, the members,
+the candidates, the overdue steps); three with ``period_figures``' reading.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from members.models import Candidate, CandidateEvent, PartyMember
 from org.models import Unit
-from registry.history import within_on
+from registry.history import UnitReading, grouped_on, unit_reading
 from workflows.models import CANDIDATE_STEPS, TaskSLA
 from workflows.selectors import OPEN_STATUSES
 
@@ -35,44 +36,70 @@ from .models import Period
 Departure = PartyMember.Departure
 
 
-def member_development_figures(*, unit: Unit, period: Period) -> dict[str, Any]:
+def member_development_figures(*, unit: Unit, period: Period, reading: UnitReading | None = None) -> dict[str, Any]:
     start, end = period.starts_on, period.ends_on
-    # Members and candidates of the enterprises that were in the unit on the last day (an enterprise that moved
-    # since still counts where it was: registry.history).
-    members = within_on(PartyMember.objects.all(), enterprise="enterprise", path=unit.path, day=end)
-    m = members.aggregate(
-        admitted=Count("pk", filter=Q(arrival=PartyMember.Arrival.ADMITTED, admitted_on__range=(start, end))),
-        admitted_owners=Count(
+    # Members and candidates of the enterprises that were in the unit on the last day: by the members' copy of their
+    # enterprise's unit, and for the enterprises that moved since, where they were then (registry.history).
+    if reading is None:
+        ids = list(Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True))
+        reading = unit_reading(unit_ids=ids, day=end)
+    in_period = (
+        Q(admitted_on__range=(start, end))
+        | Q(recognized_full_on__range=(start, end))
+        | Q(transferred_in_on__range=(start, end))
+        | Q(left_on__range=(start, end))
+    )  # every count below needs one of these: the members without an event in the period are not read
+    counts = {
+        "admitted": Count("pk", filter=Q(arrival=PartyMember.Arrival.ADMITTED, admitted_on__range=(start, end))),
+        "admitted_owners": Count(
             "pk", filter=Q(arrival=PartyMember.Arrival.ADMITTED, admitted_on__range=(start, end), is_owner=True)
         ),
-        recognised=Count(
+        "recognised": Count(
             "pk",
             filter=Q(recognized_full_on__range=(start, end))
             & (Q(recognition_decided_on__isnull=True) | Q(recognition_decided_on__lte=end)),
         ),
-        transferred_in=Count(
+        "transferred_in": Count(
             "pk", filter=Q(arrival=PartyMember.Arrival.TRANSFERRED_IN, transferred_in_on__range=(start, end))
         ),
-        transferred_out=Count("pk", filter=Q(departure=Departure.TRANSFERRED_OUT, left_on__range=(start, end))),
-        struck_off=Count(
+        "transferred_out": Count("pk", filter=Q(departure=Departure.TRANSFERRED_OUT, left_on__range=(start, end))),
+        "struck_off": Count(
             "pk",
             filter=Q(departure__in=[Departure.STRUCK_OFF, Departure.NOT_RECOGNISED], left_on__range=(start, end)),
         ),
-        deceased=Count("pk", filter=Q(departure=Departure.DECEASED, left_on__range=(start, end))),
+        "deceased": Count("pk", filter=Q(departure=Departure.DECEASED, left_on__range=(start, end))),
+    }
+    per_unit = grouped_on(
+        PartyMember.objects.all(),
+        enterprise="enterprise",
+        copy="enterprise_unit",
+        reading=reading,
+        build=lambda qs: qs.filter(in_period).values("_unit").annotate(**counts).order_by(),
     )
+    m = dict.fromkeys(counts, 0)
+    for row in per_unit:
+        for key in counts:
+            m[key] += row[key]
     stage_then = Subquery(
         CandidateEvent.objects.filter(candidate=OuterRef("pk"), effective_on__lte=end)
         .order_by("-effective_on", "-pk")
         .values("stage")[:1]
     )
-    stages = dict(
-        within_on(Candidate.objects.all(), enterprise="enterprise", path=unit.path, day=end)
-        .filter(recommended_on__lte=end)
-        .annotate(stage_then=Coalesce(stage_then, F("stage")))
-        .values_list("stage_then")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    stages: dict[str, int] = {}
+    for stage, n in grouped_on(
+        Candidate.objects.all(),
+        enterprise="enterprise",
+        copy="enterprise__unit",  # candidates carry no copy: their enterprise's present unit
+        reading=reading,
+        build=lambda qs: (
+            qs.filter(recommended_on__lte=end)
+            .annotate(stage_then=Coalesce(stage_then, F("stage")))
+            .values_list("stage_then")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+    ):
+        stages[stage] = stages.get(stage, 0) + n
     today = timezone.localdate()
     overdue = (
         TaskSLA.objects.filter(

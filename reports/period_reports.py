@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseStateSpan
 from org.models import Unit
-from registry.history import with_unit_on
+from registry.history import UnitReading, grouped_on
 from registry.models import Enterprise
 
 from . import selectors
@@ -130,14 +130,14 @@ def _end_of(day: datetime.date) -> datetime.datetime:
 
 
 def _by_type_and_stalled(
-    *, unit: Unit, children: list[Unit], period: Period, as_of: datetime.date | None = None
+    *, unit: Unit, children: list[Unit], period: Period, reading: UnitReading | None = None
 ) -> tuple[dict, dict]:
     """Two grouped queries: cells established in the period by enterprise type, and cases stalled on the last day.
 
     Stalled on the last day: in an open state at the end of that day (the ``CaseStateSpan`` covering it) since longer
     than the state's norm (``selectors.state_norms``). Task deadlines are not historical: overdue tasks do not count.
     Both read the enterprise's unit copied onto cases and spans (``enterprise_unit``), or, when an enterprise moved
-    since (``as_of``), the unit it had on the last day, as ``period_figures`` does.
+    since, the unit it had on the last day (``reading``, as ``period_figures`` read it).
     """
     start, end = period.starts_on, period.ends_on
     end_at = _end_of(end)
@@ -145,16 +145,21 @@ def _by_type_and_stalled(
     child_of = selectors._child_of_unit(unit=unit, children=children)
     ids = list(child_of)
 
-    def on(qs, enterprise: str):
-        return with_unit_on(qs, enterprise=enterprise, copy="enterprise_unit", unit_ids=ids, day=as_of)
+    reading = reading or UnitReading(unit_ids=ids)  # period_figures' reading has these very ids
+
+    def on(qs, enterprise: str, build):
+        return grouped_on(qs, enterprise=enterprise, copy="enterprise_unit", reading=reading, build=build)
 
     by_type: dict[int | None, dict[str, int]] = {}
-    rows = (
-        on(Case.objects.all(), "enterprise")
-        .filter(state=Case.State.ESTABLISHED, decision_date__range=(start, end))
-        .values_list("_unit", "enterprise__enterprise_type")
-        .annotate(n=Count("*"))
-        .order_by()
+    rows = on(
+        Case.objects.all(),
+        "enterprise",
+        lambda qs: (
+            qs.filter(state=Case.State.ESTABLISHED, decision_date__range=(start, end))
+            .values_list("_unit", "enterprise__enterprise_type")
+            .annotate(n=Count("*"))
+            .order_by()
+        ),
     )
     for unit_id, kind, n in rows:
         counts = by_type.setdefault(child_of.get(unit_id), {})
@@ -164,14 +169,17 @@ def _by_type_and_stalled(
     for state, days in selectors.state_norms().items():
         if state in Case.OPEN_STATES:
             too_long |= Q(state=state, started_at__lt=end_at - datetime.timedelta(days=days))
-    stalled_rows = (
-        on(CaseStateSpan.objects.all(), "case__enterprise")
-        .filter(started_at__lte=end_at)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
-        .filter(too_long)
-        .values_list("_unit")
-        .annotate(n=Count("*"))
-        .order_by()
+    stalled_rows = on(
+        CaseStateSpan.objects.all(),
+        "case__enterprise",
+        lambda qs: (
+            qs.filter(started_at__lte=end_at)
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
+            .filter(too_long)
+            .values_list("_unit")
+            .annotate(n=Count("*"))
+            .order_by()
+        ),
     )
     stalled: dict[int | None, int] = {}
     for unit_id, n in stalled_rows:
@@ -241,7 +249,7 @@ def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
     total, per_child = selectors.period_figures(unit=unit, period=period)
     children = [f.unit for f in per_child]
     targets = selectors.targets_for(units=[unit, *children], period=period)
-    by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period, as_of=total.as_of)
+    by_type, stalled = _by_type_and_stalled(unit=unit, children=children, period=period, reading=total.reading)
     return {
         "schema": SCHEMA,
         "unit": _unit_dict(unit),
@@ -265,7 +273,7 @@ def period_report_compile(*, unit: Unit, period: Period) -> dict[str, Any]:
             for child, fig in zip(children, per_child, strict=True)
         ],
         # Member development of the whole unit (reports.member_development): its own section.
-        "member_development": member_development_figures(unit=unit, period=period),
+        "member_development": member_development_figures(unit=unit, period=period, reading=total.reading),
     }
 
 

@@ -52,7 +52,7 @@ from members.models import MIN_FULL_MEMBERS, PartyMember
 from org.models import Official, Unit, unit_valid_on_q
 from org.policy import official_may_view_report
 from org.selectors import jurisdiction_q, unit_list_for_official
-from registry.history import moved_after, units_on, with_unit_on
+from registry.history import UnitReading, grouped_on, unit_reading, units_on
 from registry.models import Enterprise
 from workflows.models import TaskSLA
 from workflows.selectors import OPEN_STATUSES
@@ -166,8 +166,9 @@ class Figures:
     values: dict[str, int] = field(default_factory=dict)
     closed_by_reason: dict[str, int] = field(default_factory=dict)
     kinds: list[MassOrganizationKind] = field(default_factory=list)  # the mass organization kinds, in order
-    # The day whose units the figures were grouped by when an enterprise moved since (None: the present units).
-    as_of: datetime.date | None = None
+    # How rows were placed in units: by their copy of the enterprise's unit, and the enterprises that moved since the
+    # period's end by the span that covered it (registry.history).
+    reading: UnitReading | None = None
 
     def __getitem__(self, key: str) -> int:
         # Only indicator names: templates then fall back to attributes (``figures.unit``).
@@ -211,7 +212,7 @@ FROM (
     SELECT c.enterprise_id AS id, {unit} AS unit_id,
            MAX(CASE WHEN s.kind = 'deep' THEN 1 ELSE 0 END) AS deep
     FROM cases_survey s JOIN cases_case c ON c.id = s.case_id{join}
-    WHERE {unit} IN ({units}) AND s.surveyed_on BETWEEN %s AND %s
+    WHERE {unit} IN ({units}) AND s.surveyed_on BETWEEN %s AND %s{movers}
     GROUP BY c.enterprise_id, {unit}
   ) e
   LEFT JOIN members_partymember m ON m.enterprise_id = e.id AND m.admitted_on <= %s
@@ -224,6 +225,52 @@ GROUP BY x.unit_id
 _SURVEYED_SPAN_JOIN = """
     JOIN registry_enterpriseunitspan sp ON sp.enterprise_id = c.enterprise_id
      AND (sp.valid_from IS NULL OR sp.valid_from <= %s) AND (sp.valid_to IS NULL OR sp.valid_to >= %s)"""
+
+
+def _enterprises_by_unit(reading: UnitReading) -> list[tuple[int, int]]:
+    """(unit id, enterprises there on the reading's day): the present units, and the movers' spans (one query)."""
+    ids = reading.unit_ids
+    present = Enterprise.objects.filter(unit_id__in=ids).values_list("unit").annotate(n=Count("*")).order_by()
+    if reading.day is None:
+        return list(present)
+    spans = units_on(unit_ids=ids, day=reading.day)
+    if reading.moved is None:
+        return list(spans.values_list("unit").annotate(n=Count("*")).order_by())
+    stayed = present.exclude(pk__in=reading.moved)
+    movers = spans.filter(enterprise_id__in=reading.moved).values_list("unit").annotate(n=Count("*")).order_by()
+    return list(stayed.union(movers, all=True))
+
+
+def _surveyed_statements(
+    reading: UnitReading, *, units_sql: str, start: datetime.date, end: datetime.date
+) -> list[tuple[str, list[Any]]]:
+    """The surveyed-enterprises statement: by the copy, and for the movers through their spans (as ``grouped_on``)."""
+    ids = reading.unit_ids
+    by_copy = _SURVEYED_SQL.format(units=units_sql, unit="s.enterprise_unit_id", join="", movers="")
+    copy_params = [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end, end]
+    if reading.day is None:
+        return [(by_copy, copy_params)]
+    day = reading.day
+    if reading.moved is None:
+        by_span = _SURVEYED_SQL.format(units=units_sql, unit="sp.unit_id", join=_SURVEYED_SPAN_JOIN, movers="")
+        return [(by_span, [MIN_FULL_MEMBERS, end, end, day, day, *ids, start, end, end, end, end])]
+    movers = ", ".join(["%s"] * len(reading.moved))
+    stayed = _SURVEYED_SQL.format(
+        units=units_sql, unit="s.enterprise_unit_id", join="", movers=f" AND c.enterprise_id NOT IN ({movers})"
+    )
+    moved = _SURVEYED_SQL.format(
+        units=units_sql, unit="sp.unit_id", join=_SURVEYED_SPAN_JOIN, movers=f" AND c.enterprise_id IN ({movers})"
+    )
+    # One statement: the callers add up the groups of each unit.
+    return [
+        (
+            f"{stayed} UNION ALL {moved}",
+            [
+                *(MIN_FULL_MEMBERS, end, end, *ids, start, end, *reading.moved, end, end, end),
+                *(MIN_FULL_MEMBERS, end, end, day, day, *ids, start, end, *reading.moved, end, end, end),
+            ],
+        )
+    ]
 
 
 def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures]]:
@@ -245,12 +292,12 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     child_of = _child_of_unit(unit=unit, children=children)
     # A literal list of unit ids (the planner then reads each unit's range of the per-unit indexes).
     ids = list(child_of)
-    # Rows count where their enterprise was on the last day: the present unit (the rows' copy) unless an enterprise
-    # entered or left these units since, then the span that covered that day.
-    as_of = end if moved_after(unit_ids=ids, day=end) else None
+    # Rows count where their enterprise was on the last day: the present unit (the rows' copy), and for the
+    # enterprises that entered or left these units since, the span that covered that day.
+    reading = unit_reading(unit_ids=ids, day=end)
 
-    def on(qs: QuerySet, enterprise: str, copy: str = "enterprise_unit") -> QuerySet:
-        return with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=ids, day=as_of)
+    def on(qs: QuerySet, enterprise: str, build, copy: str = "enterprise_unit") -> QuerySet:
+        return grouped_on(qs, enterprise=enterprise, copy=copy, reading=reading, build=build)
 
     results: dict[str, dict[int, int]] = {}
 
@@ -262,18 +309,13 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     for name in [*FIGURES, *(n for k in kinds for n in kind_figure_names(k))]:
         results[name] = {}
 
-    rows: QuerySet
-    if as_of is None:
-        rows = Enterprise.objects.filter(unit_id__in=ids).values("unit").annotate(n=Count("*")).order_by()
-    else:
-        rows = units_on(unit_ids=ids, day=as_of).values("unit").annotate(n=Count("*")).order_by()
-    for unit_id, n in rows.values_list("unit", "n"):
+    for unit_id, n in _enterprises_by_unit(reading):
         add("enterprises", unit_id, n)
 
     # Mass organizations per kind, from their dated records (a later membership entry is dated later: a past
     # period's figures stay); the combined lines are the sums of the kinds.
     known = {k.code for k in kinds}
-    for (unit_id, code), kf in figures_by_unit_and_kind(unit_ids=ids, start=start, end=end, as_of=as_of).items():
+    for (unit_id, code), kf in figures_by_unit_and_kind(start=start, end=end, reading=reading).items():
         if code not in known:
             continue
         add(massorg_indicator(code), unit_id, kf.established)
@@ -285,42 +327,42 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
 
     units_sql = ", ".join(["%s"] * len(ids)) or "NULL"
     with connection.cursor() as cursor:
-        params: list[Any]
-        if as_of is None:
-            sql = _SURVEYED_SQL.format(units=units_sql, unit="s.enterprise_unit_id", join="")
-            params = [MIN_FULL_MEMBERS, end, end, *ids, start, end, end, end, end]
-        else:
-            sql = _SURVEYED_SQL.format(units=units_sql, unit="sp.unit_id", join=_SURVEYED_SPAN_JOIN)
-            params = [MIN_FULL_MEMBERS, end, end, as_of, as_of, *ids, start, end, end, end, end]
-        cursor.execute(sql, params)
-        for unit_id, surveyed, deep, eligible, few in cursor.fetchall():
-            add("surveyed", unit_id, surveyed)
-            add("deep_surveyed", unit_id, deep)
-            add("eligible", unit_id, eligible)
-            add("with_1_2_members", unit_id, few)
+        for sql, params in _surveyed_statements(reading, units_sql=units_sql, start=start, end=end):
+            cursor.execute(sql, params)
+            for unit_id, surveyed, deep, eligible, few in cursor.fetchall():
+                add("surveyed", unit_id, surveyed)
+                add("deep_surveyed", unit_id, deep)
+                add("eligible", unit_id, eligible)
+                add("with_1_2_members", unit_id, few)
 
     # Case states at the end of the last day: the spans that cover that instant.
-    funnel = (
-        on(CaseStateSpan.objects.all(), "case__enterprise")
-        .filter(state__in=FUNNEL_STATES, started_at__lte=end_at)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
-        .values_list("_unit", "state")
-        .annotate(n=Count("*"))
-        .order_by()
+    funnel = on(
+        CaseStateSpan.objects.all(),
+        "case__enterprise",
+        lambda qs: (
+            qs.filter(state__in=FUNNEL_STATES, started_at__lte=end_at)
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=end_at))
+            .values_list("_unit", "state")
+            .annotate(n=Count("*"))
+            .order_by()
+        ),
     )
     for unit_id, state, n in funnel:
         add(state, unit_id, n)
 
-    established = (
-        on(Case.objects.all(), "enterprise")
-        .filter(state=Case.State.ESTABLISHED, decision_date__lte=end)
-        .values("_unit", "organization_kind")
-        .annotate(
-            total=Count("*"),
-            new=Count("decision_date", filter=Q(decision_date__gte=start)),
-            coordinated=Count("coordination_rules_adopted_on", filter=Q(coordination_rules_adopted_on__lte=end)),
-        )
-        .order_by()
+    established = on(
+        Case.objects.all(),
+        "enterprise",
+        lambda qs: (
+            qs.filter(state=Case.State.ESTABLISHED, decision_date__lte=end)
+            .values("_unit", "organization_kind")
+            .annotate(
+                total=Count("*"),
+                new=Count("decision_date", filter=Q(decision_date__gte=start)),
+                coordinated=Count("coordination_rules_adopted_on", filter=Q(coordination_rules_adopted_on__lte=end)),
+            )
+            .order_by()
+        ),
     )
     for r in established:
         unit_id, kind = r["_unit"], r["organization_kind"]
@@ -337,27 +379,33 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
             add("subordinate_cells", unit_id, r["total"])
 
     # Admitted in the unit: the ceremony dated in the period (members.services); arrivals by transfer are not.
-    admitted = (
-        on(PartyMember.objects.all(), "enterprise")
-        .filter(admitted_on__range=(start, end), arrival=PartyMember.Arrival.ADMITTED)
-        .values("_unit")
-        .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
-        .order_by()
+    admitted = on(
+        PartyMember.objects.all(),
+        "enterprise",
+        lambda qs: (
+            qs.filter(admitted_on__range=(start, end), arrival=PartyMember.Arrival.ADMITTED)
+            .values("_unit")
+            .annotate(n=Count("*"), owners=Count("is_owner", filter=Q(is_owner=True)))
+            .order_by()
+        ),
     )
     for r in admitted:
         add("new_members", r["_unit"], r["n"])
         add("new_member_owners", r["_unit"], r["owners"])
 
     # Cases closed in the period (a case closed twice counts once), by the reason it carries now.
-    closed_rows = (
-        on(CaseStateSpan.objects.all(), "case__enterprise")
-        .filter(state=Case.State.CLOSED, started_at__range=(start_at, end_at))
-        .values_list("_unit", "case__closed_reason")
-        .annotate(n=Count("case", distinct=True))
-        .order_by()
+    closed_rows = on(
+        CaseStateSpan.objects.all(),
+        "case__enterprise",
+        lambda qs: (
+            qs.filter(state=Case.State.CLOSED, started_at__range=(start_at, end_at))
+            .values_list("_unit", "case__closed_reason")
+            .annotate(n=Count("case", distinct=True))
+            .order_by()
+        ),
     )
 
-    total = Figures(unit=unit, kinds=kinds, as_of=as_of)
+    total = Figures(unit=unit, kinds=kinds, reading=reading)
     per_child = {c.pk: Figures(unit=c, kinds=kinds) for c in children}
     for name, per_unit in results.items():
         total.values[name] = 0

@@ -16,6 +16,15 @@ from django.db import migrations
 INDEX = "registry_enterprise_search_trgm"
 
 
+class PostgresTrigramExtension(TrigramExtension):
+    """Django's operation skips other databases going forwards but queries pg_extension going backwards (SQLite:
+    "no such table"), so unapplying this migration failed there."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
@@ -32,6 +41,6 @@ class Migration(migrations.Migration):
     dependencies = [("registry", "0002_mass_organization_fields_moved")]
 
     operations = [
-        TrigramExtension(),
+        PostgresTrigramExtension(),
         migrations.RunPython(create_index, drop_index),
     ]

@@ -93,7 +93,9 @@ def test_member_development_runs_a_constant_number_of_queries(n, h1, ward):
     with CaptureQueriesContext(connection) as queries:
         f = member_development_figures(unit=ward, period=h1)
     assert f["admitted"] == 2 * n
-    assert len(queries) == 3
+    # The subtree's units and who moved since, then members, candidates, overdue steps (the period report passes
+    # its own reading: three).
+    assert len(queries) == 5
 
 
 def test_seed_000_figures_stay_exact(seeded, client):
@@ -138,3 +140,46 @@ def test_member_development_in_the_xlsx_and_docx_exports(h1, ward, sibling_ward)
     assert cells["trong đó chủ doanh nghiệp"] == "2"
     assert cells["Chuyển sinh hoạt đến (không tính là kết nạp)"] == "2"
     assert "Phát triển đảng viên" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_enterprises_that_moved_since_count_where_they_were_and_the_others_by_their_copy(
+    h1, ward, sibling_ward, province, monkeypatch
+):
+    """A past period's report after some enterprises moved (out of a ward, into another, in from another province):
+    the movers are read through their spans, the others by their rows' copy of the unit, and the report reads as
+    before the moves, the same as when every row is read through its span (more movers than ``MOVED_CAP``)."""
+    from cases.models import CaseHistory
+    from registry import history
+    from registry.models import Enterprise
+    from tests.factories import CaseFactory, UnitFactory
+
+    elsewhere = UnitFactory(code="OUT", level="commune")
+    for unit, n in ((ward, 3), (sibling_ward, 2), (elsewhere, 1)):
+        populate(unit, n)
+        for e in Enterprise.objects.filter(unit=unit)[:2]:
+            case = CaseFactory(enterprise=e, established=True, decision_date=IN)
+            at = datetime.datetime(2025, 3, 3, 9, tzinfo=datetime.UTC)
+            CaseHistory.objects.create(case=case, at=at, event="approve", from_state="", to_state="established")
+
+    def report():
+        compiled = period_report_compile(unit=province, period=h1)
+        compiled.pop("compiled_at")
+        return compiled
+
+    before = report()
+    assert before["member_development"]["admitted"] == 2 * 5
+    moves = [(ward, sibling_ward), (sibling_ward, elsewhere), (elsewhere, ward)]
+    movers = []
+    for source, target in moves:
+        enterprise = Enterprise.objects.filter(unit=source).exclude(pk__in=movers).order_by("pk").first()
+        enterprise.unit = target
+        enterprise.save()  # dated today, after the period
+        movers.append(enterprise.pk)
+
+    ids = list(Unit.objects.filter(path__startswith=province.path).values_list("pk", flat=True))
+    reading = history.unit_reading(unit_ids=ids, day=h1.ends_on)
+    assert sorted(reading.moved) == sorted(movers)
+    assert report() == before
+    monkeypatch.setattr(history, "MOVED_CAP", 0)  # too many movers: every row through its span
+    assert history.unit_reading(unit_ids=ids, day=h1.ends_on).moved is None
+    assert report() == before
