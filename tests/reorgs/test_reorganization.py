@@ -198,7 +198,45 @@ def test_the_page_previews_then_confirms(client, province, ward, sibling_ward, m
 
 def test_only_an_administrator_reorganizes(client, ward, make_official):
     client.force_login(make_official(ward, Role.SUPERVISOR))
-    assert client.get(reverse("reorgs:reorganize")).status_code == 403
+    for name in ("reorganize", "rename", "abolish"):
+        assert client.get(reverse(f"reorgs:{name}")).status_code == 403
+
+
+def test_the_rename_page_keeps_the_unit_and_its_former_name(client, province, ward, make_official):
+    enterprise = EnterpriseFactory(unit=ward)
+    client.force_login(make_official(province, Role.ADMINISTRATOR))
+    url = reverse("reorgs:rename")
+    assert client.get(url).status_code == 200
+    data = {"unit_code": "W01", "name": "Phường Hoàn Kiếm Mới", "effective_on": "01/07/2025", "reference": "NQ 1"}
+    assert client.post(url, data).status_code == 302
+    ward.refresh_from_db()
+    assert ward.name == "Phường Hoàn Kiếm Mới" and Enterprise.objects.get(pk=enterprise.pk).unit == ward
+    change = UnitChange.objects.get(kind=UnitChange.Kind.RENAME)
+    assert change.former_name == "Phường Hoàn Kiếm" and change.reference == "NQ 1"
+    unknown = client.post(url, {**data, "unit_code": "NOPE"})
+    assert unknown.status_code == 400 and "NOPE" in unknown.context["error"]
+    assert client.post(url, {**data, "effective_on": "31/02/2025"}).status_code == 400  # not a date
+
+
+def test_the_abolish_page_previews_then_hands_the_work_up(client, province, make_official):
+    district = UnitFactory(code="D01", name="Quận 1", level="district", parent=province)
+    enterprise = EnterpriseFactory(unit=district)
+    commune = UnitFactory(code="C01", name="Phường Bến Nghé", level="commune", parent=district)
+    client.force_login(make_official(province, Role.ADMINISTRATOR))
+    url = reverse("reorgs:abolish")
+    data = {"units": "D01", "effective_on": "01/07/2025"}
+    refused = client.post(url, {**data, "confirm": "1"})  # a commune is still valid below it
+    assert refused.status_code == 400 and "Phường Bến Nghé" not in refused.context["error"]
+    assert "Quận 1" in refused.context["error"]
+    Unit.objects.filter(pk=commune.pk).update(valid_until=D(2025, 6, 30))
+    page = client.post(url, data)
+    assert page.status_code == 200 and page.context["preview"].enterprises == 1
+    district.refresh_from_db()
+    assert district.valid_until is None  # a preview changes nothing
+    assert client.post(url, {**data, "confirm": "1"}).status_code == 302
+    district.refresh_from_db()
+    assert district.valid_until == D(2025, 6, 30) and Enterprise.objects.get(pk=enterprise.pk).unit == province
+    assert client.post(url, {**data, "successor_code": "NOPE"}).status_code == 400
 
 
 def test_the_2025_reform_of_a_province_loads_from_its_mapping_file():
