@@ -239,12 +239,16 @@ def group_reminders(
     grouped_ids = sorted(pk for pks in wanted.values() for pk in pks)
     # Set-based, a few statements per 5,000 reminders whatever the number of recipients: each reminder finds its
     # day's item by the unique key (recipient, kind, "group", day), and stops being mailed one by one.
-    item = Notification.objects.filter(
-        recipient_id=OuterRef("recipient_id"),
-        occasion=Value(Occasion.SUMMARY) if summary else OuterRef("occasion"),
-        object_key=GROUP_KEY,
-        offset=offset,
-    ).values("pk")[:1]
+    item = (
+        Notification.objects.filter(
+            recipient_id=OuterRef("recipient_id"),
+            occasion=Value(Occasion.SUMMARY) if summary else OuterRef("occasion"),
+            object_key=GROUP_KEY,
+            offset=offset,
+        )
+        .order_by()
+        .values("pk")[:1]
+    )  # no ordering: the unique key's index answers (the model's would sort them all)
     for pks in _batches(grouped_ids):
         batch = Notification.objects.filter(pk__in=pks)
         batch.update(group_id=Subquery(item))
