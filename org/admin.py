@@ -212,6 +212,7 @@ class OfficialAdmin(JurisdictionAdminMixin, UserAdmin):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    ordering = ["official__username", "role", "pk"]  # a stable order for the list's pages
     jurisdiction_field = "official__unit"
     list_display = ["official", "role"]
     list_filter = ["role"]

@@ -24,6 +24,7 @@ class TargetAdmin(ReadOnlyAdminMixin, JurisdictionAdminMixin, admin.ModelAdmin):
     """Read-only: supervisors set the targets of their unit and of the units directly below it on the targets page
     (reports.services.targets_set: who may, which units, the bounds)."""
 
+    ordering = ["unit__code", "period__starts_on", "indicator", "pk"]  # a stable order for the list's pages
     list_display = ["unit", "period", "indicator", "value"]
     list_filter = ["period", "indicator"]
     list_select_related = ["unit", "period"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +20,8 @@ from django.db.models import (
     Value,
 )
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext, override
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
 
 from org.models import Official
 
@@ -139,9 +140,14 @@ def group_offset(day: datetime.date) -> str:
     return f"day:{day.isoformat()}"
 
 
+def _product_language():
+    """The product's language for the titles (a no-op when it is active already: a chunk writes thousands)."""
+    return nullcontext() if get_language() == settings.LANGUAGE_CODE else override(settings.LANGUAGE_CODE)
+
+
 def group_title(occasion: str, count: int) -> str:
     """ "12 việc quá hạn": the item's title, in the product's language like the reminders' own texts."""
-    with override(settings.LANGUAGE_CODE):
+    with _product_language():
         if occasion == Occasion.TASK_WARNING:
             text = ngettext("%(count)d task due soon", "%(count)d tasks due soon", count)
         elif occasion == Occasion.TASK_OVERDUE:
@@ -159,9 +165,9 @@ def group_title(occasion: str, count: int) -> str:
 
 def summary_title(counts: dict[str, int]) -> str:
     """ "Tóm tắt: 12 việc quá hạn · 3 việc sắp đến hạn": the summary's title, each kind's count in the kinds' order."""
-    order = [value for value, _label in Occasion.choices]
+    order = Occasion.values
     parts = [group_title(o, counts[o]) for o in sorted(counts, key=order.index) if counts[o]]
-    with override(settings.LANGUAGE_CODE):
+    with _product_language():
         return (_("Summary: %(items)s") % {"items": " · ".join(parts)})[:200]
 
 
@@ -171,6 +177,22 @@ def summary_body() -> str:
             "Reminders had not been sent for a while (or never before on this system): everything due is in this one "
             "list instead of one item each."
         )
+
+
+def _retitle(titles: list[tuple[int, str]]) -> None:
+    """Set these items' titles and make them unread again (they hold more than when they were read): one UPDATE
+    from a VALUES list per 1,000 items (Django's bulk_update builds a CASE per row in Python: minutes for the
+    190,000 retitles of a national first sweep)."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    for start in range(0, len(titles), 1000):
+        batch = titles[start : start + 1000]
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (id, title) AS (VALUES {values}) "
+                f"UPDATE {table} SET title = v.title, read_at = NULL FROM v WHERE {table}.id = v.id",
+                [x for row in batch for x in row],
+            )
 
 
 def _batches(ids: list[int]) -> Iterable[list[int]]:
@@ -267,16 +289,15 @@ def group_reminders(
             .order_by()
         ):
             counts[group_id][occasion] = n
-    changed = [
-        Notification(
-            pk=group_id,
-            title=summary_title(counts[group_id])
-            if occasion == Occasion.SUMMARY
-            else group_title(occasion, sum(counts[group_id].values())),
-            read_at=None,  # unread again: it holds more than when it was read
-        )
-        for group_id, occasion in retitle.items()
-    ]
-    if changed:
-        Notification.objects.bulk_update(changed, ["title", "read_at"], batch_size=500)
+    with _product_language():
+        titles = [
+            (
+                group_id,
+                summary_title(counts[group_id])
+                if occasion == Occasion.SUMMARY
+                else group_title(occasion, sum(counts[group_id].values())),
+            )
+            for group_id, occasion in retitle.items()
+        ]
+    _retitle(titles)
     return created_groups
