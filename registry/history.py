@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
@@ -60,23 +61,34 @@ def unit_reading(*, unit_ids: Sequence[int], day: datetime.date) -> UnitReading:
 
 def grouped_on(
     qs: QuerySet, *, enterprise: str, copy: str, reading: UnitReading, build: Callable[[QuerySet], QuerySet]
-) -> QuerySet:
-    """``build`` (a filter and a grouping by ``_unit``) applied to ``qs`` read as ``reading`` says: one query, the
-    union of the rows counted by their copy and the movers' rows counted through their spans, when some moved (the
-    callers add up the groups of each unit). ``enterprise`` is the path from ``qs``'s rows to their enterprise ("" for
-    enterprises), ``copy`` the row's copy of its enterprise's unit."""
+) -> list[Any]:
+    """The rows of ``build`` (a filter, a grouping by ``_unit`` and additive aggregates: counts, sums) applied to
+    ``qs`` read as ``reading`` says; the callers add up the rows of each unit. ``enterprise`` is the path from
+    ``qs``'s rows to their enterprise ("" for enterprises), ``copy`` the row's copy of its enterprise's unit.
+
+    When some enterprises moved, one query: every row by its copy (the same index-only plan as when nobody moved),
+    minus the movers' rows by their copy, plus the movers' rows through their spans. Excluding the movers from the
+    first part instead would make PostgreSQL read every row of the province from the table, not from the index. The
+    part to subtract carries its unit negated, to tell its rows apart."""
     if reading.day is None or reading.moved is None:
-        return build(with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=reading.day))
+        q = build(with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=reading.day))
+        return list(q)
     by_enterprise = f"{enterprise}_id__in" if enterprise else "pk__in"
-    stayed = with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=None)
-    movers = with_unit_on(
-        qs.filter(**{by_enterprise: reading.moved}),
-        enterprise=enterprise,
-        copy=copy,
-        unit_ids=reading.unit_ids,
-        day=reading.day,
-    )
-    return build(stayed.exclude(**{by_enterprise: reading.moved})).union(build(movers), all=True)
+    movers = qs.filter(**{by_enterprise: reading.moved})
+    present = build(with_unit_on(qs, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=None))
+    then = build(with_unit_on(movers, enterprise=enterprise, copy=copy, unit_ids=reading.unit_ids, day=reading.day))
+    now = build(movers.filter(**{f"{copy}__in": reading.unit_ids}).annotate(_unit=F(copy) * -1))
+    fields = list(getattr(present, "_fields", None) or ())  # the result's columns: grouping, later annotations
+    names = fields + [a for a in present.query.annotation_select if a not in fields]
+    summed = {n for n, a in present.query.annotation_select.items() if getattr(a, "contains_aggregate", False)}
+    out: list[Any] = []
+    for row in present.union(then, now, all=True):
+        values = dict(row) if isinstance(row, dict) else dict(zip(names, row, strict=True))
+        if values["_unit"] is not None and values["_unit"] < 0:
+            values = {k: (-v if k in summed and v is not None else v) for k, v in values.items()}
+            values["_unit"] = -values["_unit"]
+        out.append(values if isinstance(row, dict) else tuple(values[n] for n in names))
+    return out
 
 
 def with_unit_on(

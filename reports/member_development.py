@@ -86,7 +86,7 @@ def member_development_figures(*, unit: Unit, period: Period, reading: UnitReadi
         .values("stage")[:1]
     )
     stages: dict[str, int] = {}
-    for stage, n in grouped_on(
+    for _unit, stage, n in grouped_on(
         Candidate.objects.all(),
         enterprise="enterprise",
         copy="enterprise__unit",  # candidates carry no copy: their enterprise's present unit
@@ -94,7 +94,7 @@ def member_development_figures(*, unit: Unit, period: Period, reading: UnitReadi
         build=lambda qs: (
             qs.filter(recommended_on__lte=end)
             .annotate(stage_then=Coalesce(stage_then, F("stage")))
-            .values_list("stage_then")
+            .values_list("_unit", "stage_then")
             .annotate(n=Count("pk"))
             .order_by()
         ),

@@ -236,9 +236,13 @@ def _enterprises_by_unit(reading: UnitReading) -> list[tuple[int, int]]:
     spans = units_on(unit_ids=ids, day=reading.day)
     if reading.moved is None:
         return list(spans.values_list("unit").annotate(n=Count("*")).order_by())
-    stayed = present.exclude(pk__in=reading.moved)
-    movers = spans.filter(enterprise_id__in=reading.moved).values_list("unit").annotate(n=Count("*")).order_by()
-    return list(stayed.union(movers, all=True))
+    return grouped_on(
+        Enterprise.objects.all(),
+        enterprise="",
+        copy="unit",
+        reading=reading,
+        build=lambda qs: qs.values_list("_unit").annotate(n=Count("*")).order_by(),
+    )
 
 
 def _surveyed_statements(
@@ -296,7 +300,7 @@ def period_figures(*, unit: Unit, period: Period) -> tuple[Figures, list[Figures
     # enterprises that entered or left these units since, the span that covered that day.
     reading = unit_reading(unit_ids=ids, day=end)
 
-    def on(qs: QuerySet, enterprise: str, build, copy: str = "enterprise_unit") -> QuerySet:
+    def on(qs: QuerySet, enterprise: str, build, copy: str = "enterprise_unit") -> list:
         return grouped_on(qs, enterprise=enterprise, copy=copy, reading=reading, build=build)
 
     results: dict[str, dict[int, int]] = {}
