@@ -6,7 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import BoundedForm, date_field
 
 
-class MergeForm(BoundedForm):
+class _UnitCodes:
+    """The ``units`` field: unit codes separated by commas."""
+
+    cleaned_data: dict
+
+    def unit_codes(self) -> list[str]:
+        return [c.strip() for c in self.cleaned_data["units"].split(",") if c.strip()]
+
+
+class MergeForm(_UnitCodes, BoundedForm):
     """Merge units (by code) into a new unit or an existing one, from a day."""
 
     units = forms.CharField(label=_("Units to merge (codes, separated by commas)"), max_length=2000)
@@ -16,9 +25,6 @@ class MergeForm(BoundedForm):
     )
     effective_on = date_field(_("Effective on"))
     reference = forms.CharField(label=_("Legal basis"), max_length=200, required=False)
-
-    def unit_codes(self) -> list[str]:
-        return [c.strip() for c in self.cleaned_data["units"].split(",") if c.strip()]
 
 
 class RenameForm(BoundedForm):
@@ -33,7 +39,7 @@ class RenameForm(BoundedForm):
     reference = forms.CharField(label=_("Legal basis"), max_length=200, required=False)
 
 
-class AbolishForm(BoundedForm):
+class AbolishForm(_UnitCodes, BoundedForm):
     """Abolish units (by code, e.g. the districts of a province) from a day; their work goes to a successor."""
 
     units = forms.CharField(label=_("Units to abolish (codes, separated by commas)"), max_length=2000)
@@ -44,6 +50,3 @@ class AbolishForm(BoundedForm):
     )
     effective_on = date_field(_("Effective on"))
     reference = forms.CharField(label=_("Legal basis"), max_length=200, required=False)
-
-    def unit_codes(self) -> list[str]:
-        return [c.strip() for c in self.cleaned_data["units"].split(",") if c.strip()]

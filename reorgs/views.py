@@ -30,12 +30,10 @@ def reorganize(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST" and form.is_valid():
-        codes = form.unit_codes()
-        units = list(Unit.objects.filter(code__in=codes).order_by("path"))
-        missing = sorted(set(codes) - {u.code for u in units})
+        units, missing = _units_by_code(form.unit_codes())
         existing = Unit.objects.filter(code=form.cleaned_data["into_code"]).first()
         if missing:
-            error, status = _("Unknown unit codes: %(codes)s.") % {"codes": ", ".join(missing)}, 400
+            error, status = _unknown(missing), 400
         elif not units:
             error, status = _("Choose the units to reorganize."), 400
         elif not form.cleaned_data["into_name"] and existing is None:
